@@ -1,0 +1,285 @@
+//! Parameter sets: values made of scalars that gradients and optimizer state
+//! are stored in.
+
+use crate::Real;
+use nalgebra::SMatrix;
+
+/// A fixed-size value made of scalars: a parameter set, and also its own
+/// gradient type and optimizer-state type.
+///
+/// A `Params` value is a sequence of [`SLICES`](Params::SLICES) contiguous
+/// slices of [`Scalar`](Params::Scalar)s, always the same number of slices
+/// with the same lengths for every value of the type. Optimizers walk two or
+/// more values of the same type in lockstep, slice by slice, so that update
+/// rules are tight loops over `&mut [T]` that the compiler vectorises.
+///
+/// Implemented for `f32`, `f64`, nalgebra `SMatrix`/`SVector` (one slice, in
+/// nalgebra's column-major order), arrays `[P; N]` and tuples of up to eight
+/// parameter sets, and for any struct deriving `Params`.
+///
+/// # Laws
+///
+/// For values `a`, `b` of a type `P: Params` and scalars `α`, `β`:
+///
+/// * shape: `a.slice(k).len() == b.slice(k).len()` for every `k < P::SLICES`;
+/// * `P::zeros()` is the additive identity: `a.accumulate(&P::zeros())`
+///   leaves `a` unchanged, and `P::zeros().num_params() == a.num_params()`;
+/// * `a.add_scaled(α, &b)` is `a + α·b`, elementwise, so
+///   `a.add_scaled(1, &b)` equals `a.accumulate(&b)`;
+/// * `a.scale(α)` then `a.scale(β)` equals `a.scale(α·β)` up to rounding;
+/// * `a.dot(&b) == b.dot(&a)` and `a.dot(&a) == a.norm()²` up to rounding.
+///
+/// ```
+/// use tapeless_runtime::Params;
+/// use nalgebra::Vector3;
+///
+/// let mut p = (Vector3::new(1.0, 2.0, 3.0), 4.0_f64);
+/// let g = (Vector3::new(1.0, 1.0, 1.0), 2.0_f64);
+/// p.add_scaled(-0.5, &g);
+/// assert_eq!(p, (Vector3::new(0.5, 1.5, 2.5), 3.0));
+/// assert_eq!(p.num_params(), 4);
+/// assert_eq!(g.dot(&g), 7.0);
+/// ```
+pub trait Params: Clone {
+    /// The scalar every slice is made of.
+    type Scalar: Real;
+
+    /// How many contiguous slices a value of this type has.
+    const SLICES: usize;
+
+    /// The value whose every scalar is zero.
+    #[must_use]
+    fn zeros() -> Self;
+
+    /// The `index`-th slice, for `index < Self::SLICES`.
+    ///
+    /// # Panics
+    /// If `index >= Self::SLICES`.
+    fn slice(&self, index: usize) -> &[Self::Scalar];
+
+    /// The `index`-th slice, mutably, for `index < Self::SLICES`.
+    ///
+    /// # Panics
+    /// If `index >= Self::SLICES`.
+    fn slice_mut(&mut self, index: usize) -> &mut [Self::Scalar];
+
+    /// A zero value of the same type (`Self::zeros()`); used by generated
+    /// code, which knows values but not types.
+    #[inline]
+    #[must_use]
+    fn zero_like(&self) -> Self {
+        Self::zeros()
+    }
+
+    /// The number of scalars.
+    #[inline]
+    fn num_params(&self) -> usize {
+        (0..Self::SLICES).map(|k| self.slice(k).len()).sum()
+    }
+
+    /// Sets every scalar to `value`.
+    #[inline]
+    fn fill(&mut self, value: Self::Scalar) {
+        for k in 0..Self::SLICES {
+            self.slice_mut(k).fill(value);
+        }
+    }
+
+    /// `self ← self + other`.
+    #[inline]
+    fn accumulate(&mut self, other: &Self) {
+        for k in 0..Self::SLICES {
+            for (a, b) in self.slice_mut(k).iter_mut().zip(other.slice(k)) {
+                *a += *b;
+            }
+        }
+    }
+
+    /// `self ← self + alpha·other`.
+    #[inline]
+    fn add_scaled(&mut self, alpha: Self::Scalar, other: &Self) {
+        for k in 0..Self::SLICES {
+            for (a, b) in self.slice_mut(k).iter_mut().zip(other.slice(k)) {
+                *a += alpha * *b;
+            }
+        }
+    }
+
+    /// `self ← alpha·self`.
+    #[inline]
+    fn scale(&mut self, alpha: Self::Scalar) {
+        for k in 0..Self::SLICES {
+            for a in self.slice_mut(k) {
+                *a *= alpha;
+            }
+        }
+    }
+
+    /// The sum of the products of corresponding scalars.
+    #[inline]
+    fn dot(&self, other: &Self) -> Self::Scalar {
+        let mut total = Self::Scalar::ZERO;
+        for k in 0..Self::SLICES {
+            for (a, b) in self.slice(k).iter().zip(other.slice(k)) {
+                total += *a * *b;
+            }
+        }
+        total
+    }
+
+    /// The Euclidean norm of all scalars, `√(self·self)`.
+    #[inline]
+    fn norm(&self) -> Self::Scalar {
+        Self::Scalar::sqrt(self.dot(self))
+    }
+}
+
+macro_rules! impl_params_scalar {
+    ($t:ty) => {
+        impl Params for $t {
+            type Scalar = $t;
+            const SLICES: usize = 1;
+            #[inline]
+            fn zeros() -> Self {
+                0.0
+            }
+            #[inline]
+            fn slice(&self, index: usize) -> &[$t] {
+                assert!(index == 0, "slice index {index} out of range for a scalar");
+                core::slice::from_ref(self)
+            }
+            #[inline]
+            fn slice_mut(&mut self, index: usize) -> &mut [$t] {
+                assert!(index == 0, "slice index {index} out of range for a scalar");
+                core::slice::from_mut(self)
+            }
+        }
+    };
+}
+
+impl_params_scalar!(f32);
+impl_params_scalar!(f64);
+
+impl<T: Real, const R: usize, const C: usize> Params for SMatrix<T, R, C> {
+    type Scalar = T;
+    const SLICES: usize = 1;
+    #[inline]
+    fn zeros() -> Self {
+        Self::from_element(T::ZERO)
+    }
+    #[inline]
+    fn slice(&self, index: usize) -> &[T] {
+        assert!(index == 0, "slice index {index} out of range for a matrix");
+        self.as_slice()
+    }
+    #[inline]
+    fn slice_mut(&mut self, index: usize) -> &mut [T] {
+        assert!(index == 0, "slice index {index} out of range for a matrix");
+        self.as_mut_slice()
+    }
+}
+
+impl<P: Params, const N: usize> Params for [P; N] {
+    type Scalar = P::Scalar;
+    const SLICES: usize = N * P::SLICES;
+    #[inline]
+    fn zeros() -> Self {
+        core::array::from_fn(|_| P::zeros())
+    }
+    #[inline]
+    fn slice(&self, index: usize) -> &[P::Scalar] {
+        assert!(index < Self::SLICES, "slice index {index} out of range");
+        self[index / P::SLICES].slice(index % P::SLICES)
+    }
+    #[inline]
+    fn slice_mut(&mut self, index: usize) -> &mut [P::Scalar] {
+        assert!(index < Self::SLICES, "slice index {index} out of range");
+        self[index / P::SLICES].slice_mut(index % P::SLICES)
+    }
+}
+
+macro_rules! impl_params_tuple {
+    ($first:ident $(, $rest:ident)*; $($index:tt),+) => {
+        impl<$first: Params $(, $rest: Params<Scalar = $first::Scalar>)*> Params for ($first, $($rest,)*) {
+            type Scalar = $first::Scalar;
+            const SLICES: usize = $first::SLICES $(+ $rest::SLICES)*;
+            #[inline]
+            fn zeros() -> Self {
+                ($first::zeros(), $($rest::zeros(),)*)
+            }
+            #[inline]
+            fn slice(&self, index: usize) -> &[Self::Scalar] {
+                impl_params_tuple!(@find self, index, slice; $first $(, $rest)*; $($index),+)
+            }
+            #[inline]
+            fn slice_mut(&mut self, index: usize) -> &mut [Self::Scalar] {
+                impl_params_tuple!(@find self, index, slice_mut; $first $(, $rest)*; $($index),+)
+            }
+        }
+    };
+    (@find $self:ident, $index:ident, $method:ident; $($ty:ident),+; $($field:tt),+) => {{
+        let mut start = 0;
+        $(
+            if $index < start + $ty::SLICES {
+                return $self.$field.$method($index - start);
+            }
+            start += $ty::SLICES;
+        )+
+        panic!("slice index {} out of range (a tuple of {} slices)", $index, start)
+    }};
+}
+
+impl_params_tuple!(A; 0);
+impl_params_tuple!(A, B; 0, 1);
+impl_params_tuple!(A, B, C; 0, 1, 2);
+impl_params_tuple!(A, B, C, D; 0, 1, 2, 3);
+impl_params_tuple!(A, B, C, D, E; 0, 1, 2, 3, 4);
+impl_params_tuple!(A, B, C, D, E, F; 0, 1, 2, 3, 4, 5);
+impl_params_tuple!(A, B, C, D, E, F, G; 0, 1, 2, 3, 4, 5, 6);
+impl_params_tuple!(A, B, C, D, E, F, G, H; 0, 1, 2, 3, 4, 5, 6, 7);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nalgebra::{Matrix2x3, Vector2};
+    use std::vec::Vec;
+
+    #[test]
+    fn slices_walk_every_scalar_in_order() {
+        let p = ([1.0_f64, 2.0], Matrix2x3::new(1.0, 2.0, 3.0, 4.0, 5.0, 6.0), 7.0_f64);
+        assert_eq!(<([f64; 2], Matrix2x3<f64>, f64)>::SLICES, 4);
+        let flat: Vec<f64> = (0..4).flat_map(|k| p.slice(k).to_vec()).collect();
+        // nalgebra stores columns contiguously.
+        assert_eq!(flat, [1.0, 2.0, 1.0, 4.0, 2.0, 5.0, 3.0, 6.0, 7.0]);
+        assert_eq!(p.num_params(), 9);
+    }
+
+    #[test]
+    fn arithmetic_follows_the_laws() {
+        let a = (Vector2::new(1.0_f64, -2.0), [3.0_f64]);
+        let b = (Vector2::new(0.5_f64, 4.0), [-1.0_f64]);
+        let mut sum = a.clone();
+        sum.accumulate(&b);
+        let mut axpy = a.clone();
+        axpy.add_scaled(1.0, &b);
+        assert_eq!(sum, axpy);
+        assert_eq!(sum, (Vector2::new(1.5, 2.0), [2.0]));
+        let mut zero_added = a.clone();
+        zero_added.accumulate(&Params::zeros());
+        assert_eq!(zero_added, a);
+        assert_eq!(a.dot(&b), 0.5 - 8.0 - 3.0);
+        assert_eq!(a.dot(&b), b.dot(&a));
+        assert!((a.norm() * a.norm() - a.dot(&a)).abs() < 1e-12);
+        let mut scaled = a.clone();
+        scaled.scale(2.0);
+        scaled.scale(0.5);
+        assert_eq!(scaled, a);
+    }
+
+    #[test]
+    #[should_panic(expected = "out of range")]
+    fn slice_index_is_checked() {
+        let p = (1.0_f64, 2.0_f64);
+        let _ = p.slice(2);
+    }
+}

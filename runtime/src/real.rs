@@ -1,0 +1,256 @@
+//! The scalar types tapeless differentiates: [`Real`], implemented for `f32`
+//! and `f64`.
+
+use core::fmt::{Debug, Display};
+use core::iter::Sum;
+use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// A floating-point scalar: `f32` or `f64`.
+///
+/// Derivative rules, parameter sets and optimizers are generic over `Real`.
+/// Its math functions are *associated functions without a receiver*
+/// (`Real::exp(x)`, not `x.exp()`), so that a generic function bounded by
+/// both `Real` and `num_traits::Float` or `nalgebra::RealField` still calls
+/// `x.exp()` without ambiguity. With the `std` feature they are the
+/// platform's functions (bit-identical to `f64::exp` and friends); without it
+/// they come from `libm`.
+///
+/// `#[differentiable]` adds the bound `T: Real` to the generated `_grad` and
+/// `_vjp` functions for every type parameter the user bounded by `Float`,
+/// `RealField`, `ComplexField` or `Real`.
+///
+/// ```
+/// use tapeless_runtime::Real;
+/// fn half<T: Real>(x: T) -> T { x * T::HALF }
+/// assert_eq!(half(3.0_f64), 1.5);
+/// assert_eq!(<f32 as Real>::sqrt(4.0), 2.0);
+/// ```
+pub trait Real:
+    Copy
+    + Default
+    + Debug
+    + Display
+    + PartialOrd
+    + Send
+    + Sync
+    + 'static
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + AddAssign
+    + SubAssign
+    + MulAssign
+    + DivAssign
+    + Sum
+    + sealed::Sealed
+{
+    /// 0.
+    const ZERO: Self;
+    /// 1.
+    const ONE: Self;
+    /// 2.
+    const TWO: Self;
+    /// 0.5.
+    const HALF: Self;
+    /// ln 2.
+    const LN_2: Self;
+    /// ln 10.
+    const LN_10: Self;
+    /// Positive infinity.
+    const INFINITY: Self;
+    /// Machine epsilon.
+    const EPSILON: Self;
+
+    /// Converts an `f64`, rounding to the nearest value of `Self`.
+    fn from_f64_lossy(x: f64) -> Self;
+    /// Converts to `f64` (exact for `f32` and `f64`).
+    fn to_f64_lossless(x: Self) -> f64;
+    /// Converts an `i32`, rounding to the nearest value of `Self`.
+    fn from_i32_lossy(n: i32) -> Self;
+
+    /// eˣ.
+    fn exp(x: Self) -> Self;
+    /// 2ˣ.
+    fn exp2(x: Self) -> Self;
+    /// eˣ − 1, accurate near 0.
+    fn exp_m1(x: Self) -> Self;
+    /// Natural logarithm.
+    fn ln(x: Self) -> Self;
+    /// ln(1 + x), accurate near 0.
+    fn ln_1p(x: Self) -> Self;
+    /// Base-2 logarithm.
+    fn log2(x: Self) -> Self;
+    /// Base-10 logarithm.
+    fn log10(x: Self) -> Self;
+    /// Square root.
+    fn sqrt(x: Self) -> Self;
+    /// Cube root.
+    fn cbrt(x: Self) -> Self;
+    /// xⁿ for an integer n.
+    fn powi(x: Self, n: i32) -> Self;
+    /// xʸ.
+    fn powf(x: Self, y: Self) -> Self;
+    /// Sine.
+    fn sin(x: Self) -> Self;
+    /// Cosine.
+    fn cos(x: Self) -> Self;
+    /// Tangent.
+    fn tan(x: Self) -> Self;
+    /// Hyperbolic sine.
+    fn sinh(x: Self) -> Self;
+    /// Hyperbolic cosine.
+    fn cosh(x: Self) -> Self;
+    /// Hyperbolic tangent.
+    fn tanh(x: Self) -> Self;
+    /// Absolute value.
+    fn abs(x: Self) -> Self;
+    /// √(x² + y²) without overflow.
+    fn hypot(x: Self, y: Self) -> Self;
+    /// Largest integer ≤ x.
+    fn floor(x: Self) -> Self;
+    /// Whether x is NaN.
+    fn is_nan(x: Self) -> bool;
+    /// Whether x is neither infinite nor NaN.
+    fn is_finite(x: Self) -> bool;
+    /// The larger of `x` and `y` (the number if one is NaN).
+    fn max(x: Self, y: Self) -> Self;
+    /// The smaller of `x` and `y` (the number if one is NaN).
+    fn min(x: Self, y: Self) -> Self;
+}
+
+macro_rules! impl_real {
+    ($t:ident) => {
+        impl Real for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            const TWO: Self = 2.0;
+            const HALF: Self = 0.5;
+            const LN_2: Self = core::$t::consts::LN_2;
+            const LN_10: Self = core::$t::consts::LN_10;
+            const INFINITY: Self = $t::INFINITY;
+            const EPSILON: Self = $t::EPSILON;
+
+            #[inline]
+            #[allow(clippy::cast_possible_truncation, reason = "documented rounding")]
+            fn from_f64_lossy(x: f64) -> Self {
+                x as $t
+            }
+            #[inline]
+            fn to_f64_lossless(x: Self) -> f64 {
+                f64::from(x)
+            }
+            #[inline]
+            #[allow(clippy::cast_possible_truncation, reason = "documented rounding")]
+            fn from_i32_lossy(n: i32) -> Self {
+                f64::from(n) as $t
+            }
+            #[inline]
+            fn exp(x: Self) -> Self {
+                num_traits::Float::exp(x)
+            }
+            #[inline]
+            fn exp2(x: Self) -> Self {
+                num_traits::Float::exp2(x)
+            }
+            #[inline]
+            fn exp_m1(x: Self) -> Self {
+                num_traits::Float::exp_m1(x)
+            }
+            #[inline]
+            fn ln(x: Self) -> Self {
+                num_traits::Float::ln(x)
+            }
+            #[inline]
+            fn ln_1p(x: Self) -> Self {
+                num_traits::Float::ln_1p(x)
+            }
+            #[inline]
+            fn log2(x: Self) -> Self {
+                num_traits::Float::log2(x)
+            }
+            #[inline]
+            fn log10(x: Self) -> Self {
+                num_traits::Float::log10(x)
+            }
+            #[inline]
+            fn sqrt(x: Self) -> Self {
+                num_traits::Float::sqrt(x)
+            }
+            #[inline]
+            fn cbrt(x: Self) -> Self {
+                num_traits::Float::cbrt(x)
+            }
+            #[inline]
+            fn powi(x: Self, n: i32) -> Self {
+                num_traits::Float::powi(x, n)
+            }
+            #[inline]
+            fn powf(x: Self, y: Self) -> Self {
+                num_traits::Float::powf(x, y)
+            }
+            #[inline]
+            fn sin(x: Self) -> Self {
+                num_traits::Float::sin(x)
+            }
+            #[inline]
+            fn cos(x: Self) -> Self {
+                num_traits::Float::cos(x)
+            }
+            #[inline]
+            fn tan(x: Self) -> Self {
+                num_traits::Float::tan(x)
+            }
+            #[inline]
+            fn sinh(x: Self) -> Self {
+                num_traits::Float::sinh(x)
+            }
+            #[inline]
+            fn cosh(x: Self) -> Self {
+                num_traits::Float::cosh(x)
+            }
+            #[inline]
+            fn tanh(x: Self) -> Self {
+                num_traits::Float::tanh(x)
+            }
+            #[inline]
+            fn abs(x: Self) -> Self {
+                num_traits::Float::abs(x)
+            }
+            #[inline]
+            fn hypot(x: Self, y: Self) -> Self {
+                num_traits::Float::hypot(x, y)
+            }
+            #[inline]
+            fn floor(x: Self) -> Self {
+                num_traits::Float::floor(x)
+            }
+            #[inline]
+            fn is_nan(x: Self) -> bool {
+                x.is_nan()
+            }
+            #[inline]
+            fn is_finite(x: Self) -> bool {
+                x.is_finite()
+            }
+            #[inline]
+            fn max(x: Self, y: Self) -> Self {
+                num_traits::Float::max(x, y)
+            }
+            #[inline]
+            fn min(x: Self, y: Self) -> Self {
+                num_traits::Float::min(x, y)
+            }
+        }
+    };
+}
+
+impl_real!(f32);
+impl_real!(f64);

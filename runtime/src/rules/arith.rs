@@ -1,0 +1,64 @@
+//! Rules of the binary operators whose adjoints depend on operand shapes.
+
+use crate::Real;
+
+/// Reverse-mode rule of `lhs * rhs`.
+///
+/// For scalars: `∂(a·b)/∂a = b`, `∂(a·b)/∂b = a`.
+///
+/// ```
+/// use tapeless_runtime::rules::MulRule;
+/// assert_eq!(MulRule::mul_lhs(&2.0, &3.0, &5.0), 10.0);
+/// assert_eq!(MulRule::mul_rhs(&2.0, &3.0, &5.0), 6.0);
+/// ```
+pub trait MulRule<Rhs>: Sized {
+    /// The type of `lhs * rhs`.
+    type Output;
+    /// The contribution of `adjoint` to the adjoint of `lhs`.
+    fn mul_lhs(adjoint: &Self::Output, lhs: &Self, rhs: &Rhs) -> Self;
+    /// The contribution of `adjoint` to the adjoint of `rhs`.
+    fn mul_rhs(adjoint: &Self::Output, lhs: &Self, rhs: &Rhs) -> Rhs;
+}
+
+/// Reverse-mode rule of `lhs / rhs`.
+///
+/// For scalars: `∂(a/b)/∂a = 1/b`, `∂(a/b)/∂b = −a/b² = −(a/b)/b`.
+///
+/// ```
+/// use tapeless_runtime::rules::DivRule;
+/// let y = 3.0 / 2.0;
+/// assert_eq!(DivRule::div_lhs(&1.0, &3.0, &2.0, &y), 0.5);
+/// assert_eq!(DivRule::div_rhs(&1.0, &3.0, &2.0, &y), -0.75);
+/// ```
+pub trait DivRule<Rhs>: Sized {
+    /// The type of `lhs / rhs`.
+    type Output;
+    /// The contribution of `adjoint` to the adjoint of `lhs`.
+    fn div_lhs(adjoint: &Self::Output, lhs: &Self, rhs: &Rhs, output: &Self::Output) -> Self;
+    /// The contribution of `adjoint` to the adjoint of `rhs`.
+    fn div_rhs(adjoint: &Self::Output, lhs: &Self, rhs: &Rhs, output: &Self::Output) -> Rhs;
+}
+
+impl<T: Real> MulRule<T> for T {
+    type Output = T;
+    #[inline]
+    fn mul_lhs(adjoint: &T, _lhs: &T, rhs: &T) -> T {
+        *adjoint * *rhs
+    }
+    #[inline]
+    fn mul_rhs(adjoint: &T, lhs: &T, _rhs: &T) -> T {
+        *adjoint * *lhs
+    }
+}
+
+impl<T: Real> DivRule<T> for T {
+    type Output = T;
+    #[inline]
+    fn div_lhs(adjoint: &T, _lhs: &T, rhs: &T, _output: &T) -> T {
+        *adjoint / *rhs
+    }
+    #[inline]
+    fn div_rhs(adjoint: &T, _lhs: &T, rhs: &T, output: &T) -> T {
+        -(*adjoint * *output / *rhs)
+    }
+}

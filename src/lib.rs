@@ -1,0 +1,5 @@
+//! tapeless: compile-time reverse-mode automatic differentiation.
+#![no_std]
+
+pub use tapeless_macros::differentiable;
+pub use tapeless_runtime::*;
