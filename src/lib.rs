@@ -2,4 +2,5 @@
 #![no_std]
 
 pub use tapeless_macros::differentiable;
+pub use tapeless_macros::Params;
 pub use tapeless_runtime::*;

@@ -11,13 +11,15 @@
 extern crate std;
 
 mod check;
+pub mod optim;
 mod params;
 mod real;
 pub mod rules;
+pub mod sched;
 mod tangent;
 
 pub use check::{GradCheck, GradCheckError, check_grad};
-pub use params::Params;
+pub use params::{DisplayParams, Params, ParamsOf};
 pub use real::Real;
 pub use tangent::{Cotangent, NoTangent};
 
@@ -28,6 +30,6 @@ pub mod __private {
     pub use crate::rules::scalar as scalar_rules;
     pub use crate::rules::{DivRule, MulRule};
     pub use crate::tangent::{accumulate, cotangent};
-    pub use crate::{NoTangent, Params, Real};
+    pub use crate::{NoTangent, Params, ParamsOf, Real};
     pub use core;
 }

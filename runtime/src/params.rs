@@ -2,6 +2,7 @@
 //! are stored in.
 
 use crate::Real;
+use core::fmt;
 use nalgebra::SMatrix;
 
 /// A fixed-size value made of scalars: a parameter set, and also its own
@@ -132,6 +133,224 @@ pub trait Params: Clone {
     fn norm(&self) -> Self::Scalar {
         Self::Scalar::sqrt(self.dot(self))
     }
+
+    /// `self ← self − other`.
+    #[inline]
+    fn subtract(&mut self, other: &Self) {
+        for k in 0..Self::SLICES {
+            for (a, b) in self.slice_mut(k).iter_mut().zip(other.slice(k)) {
+                *a -= *b;
+            }
+        }
+    }
+
+    /// The largest absolute value of a scalar (the ∞-norm); 0 for a value
+    /// without scalars.
+    #[inline]
+    fn max_abs(&self) -> Self::Scalar {
+        let mut largest = Self::Scalar::ZERO;
+        for k in 0..Self::SLICES {
+            for a in self.slice(k) {
+                largest = Self::Scalar::max(largest, Self::Scalar::abs(*a));
+            }
+        }
+        largest
+    }
+
+    /// Calls `f` on every scalar, mutably, in slice order.
+    #[inline]
+    fn for_each_scalar_mut(&mut self, mut f: impl FnMut(&mut Self::Scalar)) {
+        for k in 0..Self::SLICES {
+            self.slice_mut(k).iter_mut().for_each(&mut f);
+        }
+    }
+
+    /// Visits `self` slice by slice in lockstep with `others` (values of the
+    /// same type): `f(slice k of self, [slice k of each other])` for every
+    /// `k < SLICES`. This is the loop optimizers are made of.
+    ///
+    /// ```
+    /// use tapeless_runtime::Params;
+    /// use nalgebra::Vector2;
+    /// let mut p = (Vector2::new(1.0, 2.0), 3.0_f64);
+    /// let (g, m) = ((Vector2::new(1.0, 1.0), 1.0), (Vector2::new(0.5, 0.5), 2.0));
+    /// p.zip_slices_mut([&g, &m], |p, [g, m]| {
+    ///     for i in 0..p.len() {
+    ///         p[i] -= g[i] * m[i];
+    ///     }
+    /// });
+    /// assert_eq!(p, (Vector2::new(0.5, 1.5), 1.0));
+    /// ```
+    #[inline]
+    fn zip_slices_mut<const K: usize>(
+        &mut self,
+        others: [&Self; K],
+        mut f: impl FnMut(&mut [Self::Scalar], [&[Self::Scalar]; K]),
+    ) {
+        for k in 0..Self::SLICES {
+            f(self.slice_mut(k), others.map(|other| other.slice(k)));
+        }
+    }
+
+    /// Whether every scalar `a` of `self` is close to the corresponding
+    /// scalar `b` of `other`: `|a − b| ≤ atol + rtol·|b|` (NumPy's
+    /// `isclose`, so not symmetric in `self` and `other`). NaN is never close.
+    ///
+    /// ```
+    /// use tapeless_runtime::Params;
+    /// assert!((1.0_f64, [2.0_f64]).approx_eq(&(1.0 + 1e-12, [2.0]), 1e-10, 0.0));
+    /// assert!(!(1.0_f64, [2.0_f64]).approx_eq(&(1.0, [2.1]), 1e-10, 1e-3));
+    /// ```
+    #[inline]
+    fn approx_eq(&self, other: &Self, rtol: Self::Scalar, atol: Self::Scalar) -> bool {
+        (0..Self::SLICES).all(|k| {
+            self.slice(k).iter().zip(other.slice(k)).all(|(a, b)| {
+                Self::Scalar::abs(*a - *b) <= atol + rtol * Self::Scalar::abs(*b)
+            })
+        })
+    }
+
+    /// Writes every scalar, in slice order, to the front of `out`.
+    ///
+    /// # Panics
+    /// If `out` is shorter than [`num_params`](Params::num_params).
+    #[inline]
+    fn copy_to_flat(&self, out: &mut [Self::Scalar]) {
+        let mut start = 0;
+        for k in 0..Self::SLICES {
+            let slice = self.slice(k);
+            out[start..start + slice.len()].copy_from_slice(slice);
+            start += slice.len();
+        }
+    }
+
+    /// Reads every scalar, in slice order, from the front of `flat`.
+    ///
+    /// # Panics
+    /// If `flat` is shorter than [`num_params`](Params::num_params).
+    #[inline]
+    fn copy_from_flat(&mut self, flat: &[Self::Scalar]) {
+        let mut start = 0;
+        for k in 0..Self::SLICES {
+            let slice = self.slice_mut(k);
+            let len = slice.len();
+            slice.copy_from_slice(&flat[start..start + len]);
+            start += len;
+        }
+    }
+
+    /// The value whose scalars, in slice order, are the front of `flat`.
+    ///
+    /// ```
+    /// use tapeless_runtime::Params;
+    /// use nalgebra::Vector2;
+    /// let p = <(Vector2<f64>, f64)>::from_flat(&[1.0, 2.0, 3.0]);
+    /// assert_eq!(p, (Vector2::new(1.0, 2.0), 3.0));
+    /// assert_eq!(p.to_flat_array::<3>(), [1.0, 2.0, 3.0]);
+    /// ```
+    ///
+    /// # Panics
+    /// If `flat` is shorter than [`num_params`](Params::num_params).
+    #[inline]
+    #[must_use]
+    fn from_flat(flat: &[Self::Scalar]) -> Self
+    where
+        Self: Sized,
+    {
+        let mut value = Self::zeros();
+        value.copy_from_flat(flat);
+        value
+    }
+
+    /// Every scalar, in slice order, as an array of exactly `N` scalars.
+    ///
+    /// # Panics
+    /// If `N` differs from [`num_params`](Params::num_params).
+    #[inline]
+    fn to_flat_array<const N: usize>(&self) -> [Self::Scalar; N] {
+        assert_eq!(N, self.num_params(), "flat array length differs from the number of scalars");
+        let mut flat = [Self::Scalar::ZERO; N];
+        self.copy_to_flat(&mut flat);
+        flat
+    }
+
+    /// A value that prints every scalar, in slice order, as a list:
+    /// `[1, 2.5, -3]`. Formatting options (such as a precision) apply to
+    /// each scalar.
+    ///
+    /// ```
+    /// use tapeless_runtime::Params;
+    /// use nalgebra::Vector2;
+    /// let p = (Vector2::new(1.0, 2.5), -3.0_f64);
+    /// assert_eq!(format!("{}", p.display()), "[1, 2.5, -3]");
+    /// assert_eq!(format!("{:.2}", p.display()), "[1.00, 2.50, -3.00]");
+    /// ```
+    #[inline]
+    fn display(&self) -> DisplayParams<'_, Self>
+    where
+        Self: Sized,
+    {
+        DisplayParams(self)
+    }
+}
+
+/// Prints a parameter set's scalars as a flat list; made by
+/// [`Params::display`].
+#[derive(Clone, Copy, Debug)]
+pub struct DisplayParams<'a, P>(&'a P);
+
+impl<P: Params> fmt::Display for DisplayParams<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        let mut first = true;
+        for k in 0..P::SLICES {
+            for a in self.0.slice(k) {
+                if !first {
+                    f.write_str(", ")?;
+                }
+                first = false;
+                fmt::Display::fmt(a, f)?;
+            }
+        }
+        f.write_str("]")
+    }
+}
+
+/// A value whose slices are made of scalars `T`: every [`Params`] type `P`
+/// is `ParamsOf<P::Scalar>`, and a value without scalars (an activation
+/// module such as [`nn::Relu`](crate::nn::Relu)) is `ParamsOf<T>` for every
+/// `T`.
+///
+/// Tuples and derived structs require it of all members after the first, so
+/// that `(Linear<3, 10, f64>, Relu, Linear<10, 1, f64>)` is a parameter set of
+/// `f64` although `Relu` names no scalar type. The first member fixes the
+/// scalar and must therefore be a [`Params`] type.
+pub trait ParamsOf<T: Real>: Clone {
+    /// How many contiguous slices a value of this type has.
+    const SLICES_OF: usize;
+    /// The value whose every scalar is zero.
+    #[must_use]
+    fn zeros_of() -> Self;
+    /// The `index`-th slice.
+    fn slice_of(&self, index: usize) -> &[T];
+    /// The `index`-th slice, mutably.
+    fn slice_of_mut(&mut self, index: usize) -> &mut [T];
+}
+
+impl<P: Params> ParamsOf<P::Scalar> for P {
+    const SLICES_OF: usize = P::SLICES;
+    #[inline]
+    fn zeros_of() -> Self {
+        P::zeros()
+    }
+    #[inline]
+    fn slice_of(&self, index: usize) -> &[P::Scalar] {
+        self.slice(index)
+    }
+    #[inline]
+    fn slice_of_mut(&mut self, index: usize) -> &mut [P::Scalar] {
+        self.slice_mut(index)
+    }
 }
 
 macro_rules! impl_params_scalar {
@@ -200,30 +419,40 @@ impl<P: Params, const N: usize> Params for [P; N] {
 
 macro_rules! impl_params_tuple {
     ($first:ident $(, $rest:ident)*; $($index:tt),+) => {
-        impl<$first: Params $(, $rest: Params<Scalar = $first::Scalar>)*> Params for ($first, $($rest,)*) {
+        impl<$first: Params $(, $rest: ParamsOf<$first::Scalar>)*> Params for ($first, $($rest,)*) {
             type Scalar = $first::Scalar;
-            const SLICES: usize = $first::SLICES $(+ $rest::SLICES)*;
+            const SLICES: usize = $first::SLICES $(+ $rest::SLICES_OF)*;
             #[inline]
             fn zeros() -> Self {
-                ($first::zeros(), $($rest::zeros(),)*)
+                ($first::zeros(), $($rest::zeros_of(),)*)
             }
             #[inline]
             fn slice(&self, index: usize) -> &[Self::Scalar] {
-                impl_params_tuple!(@find self, index, slice; $first $(, $rest)*; $($index),+)
+                impl_params_tuple!(@find self, index, slice_of; $first $(, $rest)*; $($index),+)
             }
             #[inline]
             fn slice_mut(&mut self, index: usize) -> &mut [Self::Scalar] {
-                impl_params_tuple!(@find self, index, slice_mut; $first $(, $rest)*; $($index),+)
+                impl_params_tuple!(@find_mut self, index, slice_of_mut; $first $(, $rest)*; $($index),+)
             }
         }
     };
     (@find $self:ident, $index:ident, $method:ident; $($ty:ident),+; $($field:tt),+) => {{
         let mut start = 0;
         $(
-            if $index < start + $ty::SLICES {
-                return $self.$field.$method($index - start);
+            if $index < start + <$ty as ParamsOf<Self::Scalar>>::SLICES_OF {
+                return <$ty as ParamsOf<Self::Scalar>>::$method(&$self.$field, $index - start);
             }
-            start += $ty::SLICES;
+            start += <$ty as ParamsOf<Self::Scalar>>::SLICES_OF;
+        )+
+        panic!("slice index {} out of range (a tuple of {} slices)", $index, start)
+    }};
+    (@find_mut $self:ident, $index:ident, $method:ident; $($ty:ident),+; $($field:tt),+) => {{
+        let mut start = 0;
+        $(
+            if $index < start + <$ty as ParamsOf<Self::Scalar>>::SLICES_OF {
+                return <$ty as ParamsOf<Self::Scalar>>::$method(&mut $self.$field, $index - start);
+            }
+            start += <$ty as ParamsOf<Self::Scalar>>::SLICES_OF;
         )+
         panic!("slice index {} out of range (a tuple of {} slices)", $index, start)
     }};

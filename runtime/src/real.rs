@@ -124,9 +124,18 @@ pub trait Real:
     fn max(x: Self, y: Self) -> Self;
     /// The smaller of `x` and `y` (the number if one is NaN).
     fn min(x: Self, y: Self) -> Self;
+    /// The error function `erf x = 2/√π ∫₀ˣ e^(−t²) dt`, from `libm` (also
+    /// with `std`, which has no `erf`).
+    fn erf(x: Self) -> Self;
 }
 
 macro_rules! impl_real {
+    (@erf f32, $x:ident) => {
+        libm::erff($x)
+    };
+    (@erf f64, $x:ident) => {
+        libm::erf($x)
+    };
     ($t:ident) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
@@ -247,6 +256,10 @@ macro_rules! impl_real {
             #[inline]
             fn min(x: Self, y: Self) -> Self {
                 num_traits::Float::min(x, y)
+            }
+            #[inline]
+            fn erf(x: Self) -> Self {
+                impl_real!(@erf $t, x)
             }
         }
     };

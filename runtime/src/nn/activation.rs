@@ -1,0 +1,376 @@
+//! Activation functions, elementwise on scalars, vectors and matrices, and
+//! `softmax`/`log_softmax` per column, each with its `_vjp` rule.
+//!
+//! Every function matches `torch.nn.functional` in float64 to a few ulps,
+//! including the derivatives at kinks (`relu'(0) = 0`,
+//! `leaky_relu'(0) = slope`, `elu'(0) = α`) and the numerically stable forms
+//! (`sigmoid` and `softplus` do not overflow for any input, `log_softmax`
+//! goes through log-sum-exp).
+
+use super::Elementwise;
+use crate::{NoTangent, Real};
+use nalgebra::SMatrix;
+
+/// `σ(x) = 1/(1 + e⁻ˣ)`, evaluated without overflow for any `x`.
+#[inline]
+pub(crate) fn sigmoid_scalar<T: Real>(x: T) -> T {
+    if x >= T::ZERO {
+        T::ONE / (T::ONE + T::exp(-x))
+    } else {
+        let e = T::exp(x);
+        e / (T::ONE + e)
+    }
+}
+
+/// `ln σ(x) = min(x, 0) − ln(1 + e^−|x|)`, without overflow.
+#[inline]
+pub(crate) fn log_sigmoid_scalar<T: Real>(x: T) -> T {
+    T::min(x, T::ZERO) - T::ln_1p(T::exp(-T::abs(x)))
+}
+
+/// `ln(1 + eᶻ)` without overflow.
+#[inline]
+fn log1p_exp<T: Real>(z: T) -> T {
+    if z > T::ZERO { z + T::ln_1p(T::exp(-z)) } else { T::ln_1p(T::exp(z)) }
+}
+
+/// `ReLU(x) = max(x, 0)`, elementwise. Derivative `x > 0 ? 1 : 0`, so
+/// `relu'(0) = 0` as PyTorch.
+///
+/// ```
+/// use tapeless_runtime::nn::{relu, relu_vjp};
+/// use nalgebra::Vector3;
+/// assert_eq!(relu(Vector3::new(-1.0, 0.0, 2.0)), Vector3::new(0.0, 0.0, 2.0));
+/// let (y, pullback) = relu_vjp(0.0_f64);
+/// assert_eq!((y, pullback(1.0).0), (0.0, 0.0));
+/// ```
+#[inline]
+#[must_use]
+pub fn relu<X: Elementwise>(x: X) -> X {
+    x.map_elements(|x| if x > X::Element::ZERO { x } else { X::Element::ZERO })
+}
+
+/// The `_vjp` rule of [`relu`].
+#[inline]
+pub fn relu_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
+    (relu(x), move |adjoint: X| {
+        (adjoint.zip_map_elements(&x, |g, x| if x > X::Element::ZERO { g } else { X::Element::ZERO }),)
+    })
+}
+
+/// `LeakyReLU(x) = x > 0 ? x : negative_slope·x`, elementwise (PyTorch's
+/// default slope is 0.01). Derivative `x > 0 ? 1 : negative_slope`.
+///
+/// ```
+/// use tapeless_runtime::nn::leaky_relu;
+/// assert_eq!(leaky_relu(-2.0_f64, 0.01), -0.02);
+/// ```
+#[inline]
+#[must_use]
+pub fn leaky_relu<X: Elementwise>(x: X, negative_slope: X::Element) -> X {
+    x.map_elements(|x| if x > X::Element::ZERO { x } else { x * negative_slope })
+}
+
+/// The `_vjp` rule of [`leaky_relu`] (the slope is not differentiated).
+#[inline]
+pub fn leaky_relu_vjp<X: Elementwise>(
+    x: X,
+    negative_slope: X::Element,
+) -> (X, impl FnOnce(X) -> (X, NoTangent)) {
+    (leaky_relu(x, negative_slope), move |adjoint: X| {
+        let grad = adjoint.zip_map_elements(&x, |g, x| if x > X::Element::ZERO { g } else { g * negative_slope });
+        (grad, NoTangent)
+    })
+}
+
+/// The logistic sigmoid `σ(x) = 1/(1 + e⁻ˣ)`, elementwise, without overflow
+/// for any `x`. Derivative `y(1 − y)`, from the output as PyTorch.
+///
+/// ```
+/// use tapeless_runtime::nn::sigmoid;
+/// assert_eq!(sigmoid(0.0_f64), 0.5);
+/// assert_eq!(sigmoid(-800.0_f64), 0.0);
+/// assert_eq!(sigmoid(800.0_f64), 1.0);
+/// ```
+#[inline]
+#[must_use]
+pub fn sigmoid<X: Elementwise>(x: X) -> X {
+    x.map_elements(sigmoid_scalar)
+}
+
+/// The `_vjp` rule of [`sigmoid`].
+#[inline]
+pub fn sigmoid_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
+    let y = sigmoid(x);
+    (y, move |adjoint: X| (adjoint.zip_map_elements(&y, |g, y| g * (y * (X::Element::ONE - y))),))
+}
+
+/// The hyperbolic tangent, elementwise. Derivative `1 − y²`, from the
+/// output as PyTorch.
+///
+/// ```
+/// use tapeless_runtime::nn::tanh;
+/// assert_eq!(tanh(0.0_f64), 0.0);
+/// ```
+#[inline]
+#[must_use]
+pub fn tanh<X: Elementwise>(x: X) -> X {
+    x.map_elements(X::Element::tanh)
+}
+
+/// The `_vjp` rule of [`tanh`].
+#[inline]
+pub fn tanh_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
+    let y = tanh(x);
+    (y, move |adjoint: X| (adjoint.zip_map_elements(&y, |g, y| g * (X::Element::ONE - y * y)),))
+}
+
+/// `Softplus(x) = ln(1 + e^(βx))/β`, and `x` where `βx > threshold`
+/// (strictly, as PyTorch; its defaults are `β = 1`, `threshold = 20`).
+/// Evaluated without overflow for any `x`. Derivative `σ(βx)`, or 1 on the
+/// linear branch.
+///
+/// ```
+/// use tapeless_runtime::nn::softplus;
+/// assert!((softplus(0.0_f64, 1.0, 20.0) - 2.0_f64.ln()).abs() < 1e-15);
+/// assert_eq!(softplus(800.0_f64, 1.0, 20.0), 800.0);
+/// ```
+#[inline]
+#[must_use]
+pub fn softplus<X: Elementwise>(x: X, beta: X::Element, threshold: X::Element) -> X {
+    x.map_elements(|x| if x * beta > threshold { x } else { log1p_exp(x * beta) / beta })
+}
+
+/// The `_vjp` rule of [`softplus`] (`beta` and `threshold` are not
+/// differentiated).
+#[inline]
+pub fn softplus_vjp<X: Elementwise>(
+    x: X,
+    beta: X::Element,
+    threshold: X::Element,
+) -> (X, impl FnOnce(X) -> (X, NoTangent, NoTangent)) {
+    (softplus(x, beta, threshold), move |adjoint: X| {
+        let grad = adjoint.zip_map_elements(&x, |g, x| {
+            let z = x * beta;
+            if z > threshold { g } else { g * sigmoid_scalar(z) }
+        });
+        (grad, NoTangent, NoTangent)
+    })
+}
+
+/// `ELU(x) = x > 0 ? x : α(eˣ − 1)` (PyTorch's default `α = 1`).
+/// Derivative `x > 0 ? 1 : α·eˣ`, so `elu'(0) = α`.
+///
+/// ```
+/// use tapeless_runtime::nn::elu;
+/// assert_eq!(elu(2.0_f64, 1.0), 2.0);
+/// assert!((elu(-1.0_f64, 1.0) - (-1.0_f64).exp_m1()).abs() < 1e-16);
+/// ```
+#[inline]
+#[must_use]
+pub fn elu<X: Elementwise>(x: X, alpha: X::Element) -> X {
+    x.map_elements(|x| if x > X::Element::ZERO { x } else { alpha * X::Element::exp_m1(x) })
+}
+
+/// The `_vjp` rule of [`elu`] (`alpha` is not differentiated).
+#[inline]
+pub fn elu_vjp<X: Elementwise>(x: X, alpha: X::Element) -> (X, impl FnOnce(X) -> (X, NoTangent)) {
+    (elu(x, alpha), move |adjoint: X| {
+        let grad =
+            adjoint.zip_map_elements(&x, |g, x| if x > X::Element::ZERO { g } else { g * alpha * X::Element::exp(x) });
+        (grad, NoTangent)
+    })
+}
+
+/// √(1/2).
+const FRAC_1_SQRT_2: f64 = core::f64::consts::FRAC_1_SQRT_2;
+/// 1/√(2π).
+const FRAC_1_SQRT_2PI: f64 = core::f64::consts::FRAC_2_SQRT_PI * core::f64::consts::FRAC_1_SQRT_2 * 0.5;
+/// √(2/π).
+const SQRT_2_OVER_PI: f64 = core::f64::consts::SQRT_2 * core::f64::consts::FRAC_2_SQRT_PI * 0.5;
+/// The cubic coefficient of the tanh approximation of GELU.
+const GELU_KAPPA: f64 = 0.044715;
+
+/// The exact `GELU(x) = x·Φ(x) = x·(1 + erf(x/√2))/2`, elementwise (PyTorch's
+/// `approximate='none'`). Derivative `Φ(x) + x·φ(x)`.
+///
+/// ```
+/// use tapeless_runtime::nn::gelu;
+/// assert_eq!(gelu(0.0_f64), 0.0);
+/// assert!((gelu(1.0_f64) - 0.8413447460685429).abs() < 1e-15);
+/// ```
+#[inline]
+#[must_use]
+pub fn gelu<X: Elementwise>(x: X) -> X {
+    let half = X::Element::HALF;
+    let frac_1_sqrt_2 = X::Element::from_f64_lossy(FRAC_1_SQRT_2);
+    x.map_elements(|x| x * half * (X::Element::ONE + X::Element::erf(x * frac_1_sqrt_2)))
+}
+
+/// The `_vjp` rule of [`gelu`].
+#[inline]
+pub fn gelu_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
+    (gelu(x), move |adjoint: X| {
+        let half = X::Element::HALF;
+        let frac_1_sqrt_2 = X::Element::from_f64_lossy(FRAC_1_SQRT_2);
+        let frac_1_sqrt_2pi = X::Element::from_f64_lossy(FRAC_1_SQRT_2PI);
+        let grad = adjoint.zip_map_elements(&x, |g, x| {
+            let cdf = half * (X::Element::ONE + X::Element::erf(x * frac_1_sqrt_2));
+            let pdf = X::Element::exp(-half * x * x) * frac_1_sqrt_2pi;
+            g * (cdf + x * pdf)
+        });
+        (grad,)
+    })
+}
+
+/// The tanh approximation of GELU (PyTorch's `approximate='tanh'`),
+/// `x·(1 + tanh(√(2/π)(x + 0.044715x³)))/2`, elementwise.
+///
+/// ```
+/// use tapeless_runtime::nn::{gelu, gelu_tanh};
+/// assert!((gelu_tanh(1.0_f64) - gelu(1.0_f64)).abs() < 1e-3);
+/// ```
+#[inline]
+#[must_use]
+pub fn gelu_tanh<X: Elementwise>(x: X) -> X {
+    let beta = X::Element::from_f64_lossy(SQRT_2_OVER_PI);
+    let kappa = X::Element::from_f64_lossy(GELU_KAPPA);
+    x.map_elements(|x| {
+        let inner = beta * (x + kappa * (x * x * x));
+        X::Element::HALF * x * (X::Element::ONE + X::Element::tanh(inner))
+    })
+}
+
+/// The `_vjp` rule of [`gelu_tanh`].
+#[inline]
+pub fn gelu_tanh_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
+    (gelu_tanh(x), move |adjoint: X| {
+        let one = X::Element::ONE;
+        let beta = X::Element::from_f64_lossy(SQRT_2_OVER_PI);
+        let kappa = X::Element::from_f64_lossy(GELU_KAPPA);
+        let three = X::Element::from_f64_lossy(3.0);
+        let grad = adjoint.zip_map_elements(&x, |g, x| {
+            let x_squared = x * x;
+            let inner = beta * (x + kappa * (x_squared * x));
+            let tanh_inner = X::Element::tanh(inner);
+            let left = X::Element::HALF * x;
+            let right = one + tanh_inner;
+            let left_derivative = X::Element::HALF * right;
+            let right_derivative = one - tanh_inner * tanh_inner;
+            let inner_derivative = beta * (one + three * kappa * x_squared);
+            g * (left_derivative + left * right_derivative * inner_derivative)
+        });
+        (grad,)
+    })
+}
+
+/// `SiLU(x) = x·σ(x)` (also called swish), elementwise. Derivative
+/// `σ(x)(1 + x(1 − σ(x)))`.
+///
+/// ```
+/// use tapeless_runtime::nn::silu;
+/// assert_eq!(silu(0.0_f64), 0.0);
+/// ```
+#[inline]
+#[must_use]
+pub fn silu<X: Elementwise>(x: X) -> X {
+    x.map_elements(|x| x * sigmoid_scalar(x))
+}
+
+/// The `_vjp` rule of [`silu`].
+#[inline]
+pub fn silu_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
+    (silu(x), move |adjoint: X| {
+        let grad = adjoint.zip_map_elements(&x, |g, x| {
+            let s = sigmoid_scalar(x);
+            g * (s * (X::Element::ONE + x * (X::Element::ONE - s)))
+        });
+        (grad,)
+    })
+}
+
+/// `softmax(x)ᵢ = eˣⁱ/Σⱼ eˣʲ` of each column of `x` (of a vector, or of each
+/// sample of a batch with samples as columns: PyTorch's `dim` is the
+/// column). Stable for large entries (the maximum is subtracted first).
+///
+/// ```
+/// use tapeless_runtime::nn::softmax;
+/// use nalgebra::Vector2;
+/// assert_eq!(softmax(Vector2::new(1000.0_f64, 1000.0)), Vector2::new(0.5, 0.5));
+/// ```
+#[inline]
+#[must_use]
+pub fn softmax<T: Real, const R: usize, const C: usize>(x: SMatrix<T, R, C>) -> SMatrix<T, R, C> {
+    let mut y = x;
+    for mut column in y.column_iter_mut() {
+        let max = column.iter().copied().fold(-T::INFINITY, T::max);
+        let mut sum = T::ZERO;
+        for value in column.iter_mut() {
+            *value = T::exp(*value - max);
+            sum += *value;
+        }
+        for value in column.iter_mut() {
+            *value /= sum;
+        }
+    }
+    y
+}
+
+/// The `_vjp` rule of [`softmax`]: `x̄ = y ⊙ (ȳ − Σ ȳ⊙y)` per column.
+#[inline]
+pub fn softmax_vjp<T: Real, const R: usize, const C: usize>(
+    x: SMatrix<T, R, C>,
+) -> (SMatrix<T, R, C>, impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>,)) {
+    let y = softmax(x);
+    (y, move |adjoint: SMatrix<T, R, C>| {
+        let mut grad = adjoint;
+        for (mut g, y) in grad.column_iter_mut().zip(y.column_iter()) {
+            let dot: T = g.iter().zip(y.iter()).map(|(g, y)| *g * *y).sum();
+            for (g, y) in g.iter_mut().zip(y.iter()) {
+                *g = *y * (*g - dot);
+            }
+        }
+        (grad,)
+    })
+}
+
+/// `log_softmax(x)ᵢ = xᵢ − ln Σⱼ eˣʲ` of each column of `x`, through
+/// log-sum-exp (stable for large entries).
+///
+/// ```
+/// use tapeless_runtime::nn::log_softmax;
+/// use nalgebra::Vector2;
+/// let y = log_softmax(Vector2::new(1000.0_f64, 1000.0));
+/// assert_eq!(y, Vector2::new(-2.0_f64.ln(), -2.0_f64.ln()));
+/// ```
+#[inline]
+#[must_use]
+pub fn log_softmax<T: Real, const R: usize, const C: usize>(x: SMatrix<T, R, C>) -> SMatrix<T, R, C> {
+    let mut y = x;
+    for mut column in y.column_iter_mut() {
+        let max = column.iter().copied().fold(-T::INFINITY, T::max);
+        let log_sum_exp = T::ln(column.iter().map(|x| T::exp(*x - max)).sum());
+        for value in column.iter_mut() {
+            *value = *value - max - log_sum_exp;
+        }
+    }
+    y
+}
+
+/// The `_vjp` rule of [`log_softmax`]: `x̄ = ȳ − exp(y)·Σ ȳ` per column.
+#[inline]
+pub fn log_softmax_vjp<T: Real, const R: usize, const C: usize>(
+    x: SMatrix<T, R, C>,
+) -> (SMatrix<T, R, C>, impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>,)) {
+    let y = log_softmax(x);
+    (y, move |adjoint: SMatrix<T, R, C>| {
+        let mut grad = adjoint;
+        for (mut g, y) in grad.column_iter_mut().zip(y.column_iter()) {
+            let sum: T = g.iter().copied().sum();
+            for (g, y) in g.iter_mut().zip(y.iter()) {
+                *g -= T::exp(*y) * sum;
+            }
+        }
+        (grad,)
+    })
+}

@@ -1,0 +1,246 @@
+//! The fully connected layer [`Linear`] (`nn.Linear`).
+
+use super::Module;
+use super::init::{DefaultRng, uniform};
+use crate::{Params, Real};
+use nalgebra::{SMatrix, SVector};
+use rand_core::{RngCore, SeedableRng};
+
+/// A fully connected layer `y = W·x + b` from `IN` to `OUT` features,
+/// PyTorch's `nn.Linear(IN, OUT)`.
+///
+/// `weight` has PyTorch's `OUT × IN` layout, so weights copy over from a
+/// PyTorch state dict unchanged. [`forward`](Linear::forward) takes one
+/// sample (`SVector<T, IN>`) or a batch with samples as columns
+/// (`SMatrix<T, IN, B>`); the batch is one matrix product.
+///
+/// A `Linear` is a parameter set (two slices: the weight in nalgebra's
+/// column-major order, then the bias) and its own gradient type.
+///
+/// ```
+/// use tapeless_runtime::nn::Linear;
+/// use nalgebra::{Matrix2x3, Vector2, Vector3};
+///
+/// let layer = Linear::from_weights(
+///     Matrix2x3::new(1.0, 0.0, 2.0,
+///                    0.0, 1.0, -1.0),
+///     Vector2::new(0.5, 0.0),
+/// );
+/// let x = Vector3::new(1.0, 2.0, 3.0);
+/// assert_eq!(layer.forward(&x), Vector2::new(7.5, -1.0));
+///
+/// let (_, pullback) = layer.forward_vjp(&x);
+/// let (grad, grad_x) = pullback(Vector2::new(1.0, 0.0));
+/// assert_eq!(grad.weight, Matrix2x3::new(1.0, 2.0, 3.0, 0.0, 0.0, 0.0));
+/// assert_eq!(grad.bias, Vector2::new(1.0, 0.0));
+/// assert_eq!(grad_x, Vector3::new(1.0, 0.0, 2.0));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(bound(serialize = "T: serde::Serialize", deserialize = "T: serde::Deserialize<'de>")))]
+pub struct Linear<const IN: usize, const OUT: usize, T = f32> {
+    /// The weight, `OUT × IN` (PyTorch's layout: row `o` holds the weights
+    /// into output `o`).
+    pub weight: SMatrix<T, OUT, IN>,
+    /// The bias.
+    pub bias: SVector<T, OUT>,
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> Linear<IN, OUT, T> {
+    /// A layer with the given weight (`OUT × IN`) and bias.
+    #[inline]
+    #[must_use]
+    pub fn from_weights(weight: SMatrix<T, OUT, IN>, bias: SVector<T, OUT>) -> Self {
+        Self { weight, bias }
+    }
+
+    /// A layer initialised as PyTorch's `nn.Linear` does: every weight and
+    /// bias uniform in `[−1/√IN, 1/√IN)` (`kaiming_uniform_(a=√5)` for the
+    /// weight), drawn from `rng` (weight in row-major order as PyTorch, then
+    /// the bias). The numbers differ from PyTorch's, whose generator is not
+    /// reproduced.
+    ///
+    /// ```
+    /// use tapeless_runtime::nn::{Linear, init::{DefaultRng, SeedableRng}};
+    /// let mut rng = DefaultRng::seed_from_u64(7);
+    /// let layer = Linear::<4, 3, f64>::new(&mut rng);
+    /// assert!(layer.weight.iter().chain(layer.bias.iter()).all(|w| w.abs() <= 0.5));
+    /// ```
+    #[must_use]
+    pub fn new(rng: &mut impl RngCore) -> Self {
+        let bound = T::ONE / T::sqrt(T::from_f64_lossy(IN as f64));
+        let mut layer = Self::zeros();
+        for o in 0..OUT {
+            for i in 0..IN {
+                layer.weight[(o, i)] = uniform(rng, -bound, bound);
+            }
+        }
+        for o in 0..OUT {
+            layer.bias[o] = uniform(rng, -bound, bound);
+        }
+        layer
+    }
+
+    /// [`new`](Linear::new) with a [`DefaultRng`] seeded from `seed`.
+    ///
+    /// ```
+    /// use tapeless_runtime::nn::Linear;
+    /// assert_eq!(Linear::<3, 2, f64>::seeded(1), Linear::<3, 2, f64>::seeded(1));
+    /// assert_ne!(Linear::<3, 2, f64>::seeded(1), Linear::<3, 2, f64>::seeded(2));
+    /// ```
+    #[must_use]
+    pub fn seeded(seed: u64) -> Self {
+        Self::new(&mut DefaultRng::seed_from_u64(seed))
+    }
+
+    /// `W·x + b` for one sample (`B = 1`, an `SVector<T, IN>`) or for each
+    /// column of a batch.
+    #[inline]
+    #[must_use]
+    pub fn forward<const B: usize>(&self, x: &SMatrix<T, IN, B>) -> SMatrix<T, OUT, B> {
+        let mut y = SMatrix::<T, OUT, B>::from_element(T::ZERO);
+        for b in 0..B {
+            for o in 0..OUT {
+                let mut total = T::ZERO;
+                for i in 0..IN {
+                    total += self.weight[(o, i)] * x[(i, b)];
+                }
+                y[(o, b)] = total + self.bias[o];
+            }
+        }
+        y
+    }
+
+    /// The `_vjp` rule of [`forward`](Linear::forward): for the output
+    /// cotangent `ȳ`, the gradient `(W̄ = ȳ·xᵀ, b̄ = Σ_columns ȳ)` as a
+    /// `Linear`, and `x̄ = Wᵀ·ȳ`.
+    #[inline]
+    pub fn forward_vjp<const B: usize>(
+        &self,
+        x: &SMatrix<T, IN, B>,
+    ) -> (SMatrix<T, OUT, B>, impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>)) {
+        (self.forward(x), move |adjoint| self.pullback(x, &adjoint))
+    }
+
+    /// The cotangents of the layer and of `x` for the output cotangent
+    /// `adjoint`.
+    #[inline]
+    fn pullback<const B: usize>(
+        &self,
+        x: &SMatrix<T, IN, B>,
+        adjoint: &SMatrix<T, OUT, B>,
+    ) -> (Self, SMatrix<T, IN, B>) {
+        let mut grad = Self::zeros();
+        let mut grad_x = SMatrix::<T, IN, B>::from_element(T::ZERO);
+        for b in 0..B {
+            for o in 0..OUT {
+                let g = adjoint[(o, b)];
+                grad.bias[o] += g;
+                for i in 0..IN {
+                    grad.weight[(o, i)] += g * x[(i, b)];
+                    grad_x[(i, b)] += self.weight[(o, i)] * g;
+                }
+            }
+        }
+        (grad, grad_x)
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real, const B: usize> Module<SMatrix<T, IN, B>>
+    for Linear<IN, OUT, T>
+{
+    type Output = SMatrix<T, OUT, B>;
+    #[inline]
+    fn forward(&self, x: &SMatrix<T, IN, B>) -> SMatrix<T, OUT, B> {
+        Linear::forward(self, x)
+    }
+    #[inline]
+    fn forward_vjp(
+        &self,
+        x: &SMatrix<T, IN, B>,
+    ) -> (SMatrix<T, OUT, B>, impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>)) {
+        Linear::forward_vjp(self, x)
+    }
+    #[inline]
+    fn forward_vjp_owned(
+        &self,
+        x: SMatrix<T, IN, B>,
+    ) -> (SMatrix<T, OUT, B>, impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>)) {
+        (Linear::forward(self, &x), move |adjoint| self.pullback(&x, &adjoint))
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> Params for Linear<IN, OUT, T> {
+    type Scalar = T;
+    const SLICES: usize = 2;
+    #[inline]
+    fn zeros() -> Self {
+        Self { weight: SMatrix::from_element(T::ZERO), bias: SVector::from_element(T::ZERO) }
+    }
+    #[inline]
+    fn slice(&self, index: usize) -> &[T] {
+        match index {
+            0 => self.weight.as_slice(),
+            1 => self.bias.as_slice(),
+            _ => panic!("slice index {index} out of range for a `Linear` (2 slices)"),
+        }
+    }
+    #[inline]
+    fn slice_mut(&mut self, index: usize) -> &mut [T] {
+        match index {
+            0 => self.weight.as_mut_slice(),
+            1 => self.bias.as_mut_slice(),
+            _ => panic!("slice index {index} out of range for a `Linear` (2 slices)"),
+        }
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> core::ops::Add for Linear<IN, OUT, T> {
+    type Output = Self;
+    #[inline]
+    fn add(mut self, other: Self) -> Self {
+        self.accumulate(&other);
+        self
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> core::ops::Sub for Linear<IN, OUT, T> {
+    type Output = Self;
+    #[inline]
+    fn sub(mut self, other: Self) -> Self {
+        self.subtract(&other);
+        self
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> core::ops::AddAssign for Linear<IN, OUT, T> {
+    #[inline]
+    fn add_assign(&mut self, other: Self) {
+        self.accumulate(&other);
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> core::ops::SubAssign for Linear<IN, OUT, T> {
+    #[inline]
+    fn sub_assign(&mut self, other: Self) {
+        self.subtract(&other);
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> core::ops::Mul<T> for Linear<IN, OUT, T> {
+    type Output = Self;
+    #[inline]
+    fn mul(mut self, alpha: T) -> Self {
+        self.scale(alpha);
+        self
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> core::ops::Neg for Linear<IN, OUT, T> {
+    type Output = Self;
+    #[inline]
+    fn neg(mut self) -> Self {
+        self.scale(-T::ONE);
+        self
+    }
+}

@@ -1,0 +1,35 @@
+//! Layers, activations and sequential models: the building blocks of
+//! `torch.nn` for fixed-size models.
+//!
+//! Every function and method here has a `_vjp` sibling (the reverse-mode
+//! rule `#[differentiable]` links to by name): `relu` and `relu_vjp`,
+//! `Linear::forward` and `Linear::forward_vjp`, and so on.
+//!
+//! * [`Linear`]: the fully connected layer, PyTorch's weight layout and
+//!   initialisation ([`init`]).
+//! * Activations as functions, elementwise on anything [`Elementwise`]
+//!   (scalars, vectors, matrices): [`relu`], [`leaky_relu`], [`sigmoid`],
+//!   [`tanh`], [`softplus`], [`elu`], [`gelu`], [`gelu_tanh`], [`silu`];
+//!   per column: [`softmax`], [`log_softmax`].
+//! * The same as modules ([`Relu`], [`Sigmoid`], ...), and tuples of
+//!   modules as sequential models ([`Module`]).
+//! * [`utils`]: gradient clipping.
+
+mod activation;
+mod elementwise;
+pub mod init;
+mod linear;
+mod module;
+pub mod utils;
+
+pub(crate) use activation::{log_sigmoid_scalar, sigmoid_scalar};
+pub use activation::{
+    elu, elu_vjp, gelu, gelu_tanh, gelu_tanh_vjp, gelu_vjp, leaky_relu, leaky_relu_vjp,
+    log_softmax, log_softmax_vjp, relu, relu_vjp, sigmoid, sigmoid_vjp, silu, silu_vjp, softmax,
+    softmax_vjp, softplus, softplus_vjp, tanh, tanh_vjp,
+};
+pub use elementwise::Elementwise;
+pub use linear::Linear;
+pub use module::{
+    Elu, Gelu, GeluTanh, LeakyRelu, LogSoftmax, Module, Relu, Sigmoid, Silu, Softmax, Softplus, Tanh,
+};
