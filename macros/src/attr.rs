@@ -1,0 +1,65 @@
+//! The arguments of `#[differentiable(...)]`.
+
+use crate::ctxt::Ctxt;
+use proc_macro2::{Ident, TokenStream};
+use syn::parse::Parser;
+
+/// Parsed attribute arguments.
+pub(crate) struct Args {
+    /// `wrt = x` or `wrt = (x, y)`; `None` means the first parameter.
+    pub(crate) wrt: Option<Vec<Ident>>,
+    /// `crate = path`: how generated code names the runtime.
+    pub(crate) krate: syn::Path,
+    /// `grad`: `NAME_grad` is required (an error if the result is not a
+    /// scalar) rather than generated when the result looks scalar.
+    pub(crate) require_grad: bool,
+}
+
+/// Parses the attribute's arguments, recording errors in `cx`.
+pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> Args {
+    let mut args = Args { wrt: None, krate: syn::parse_quote!(::tapeless), require_grad: false };
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("wrt") {
+            let value = meta.value()?;
+            let names = if value.peek(syn::token::Paren) {
+                let content;
+                syn::parenthesized!(content in value);
+                content
+                    .parse_terminated(parse_name, syn::Token![,])?
+                    .into_iter()
+                    .collect::<Vec<_>>()
+            } else {
+                vec![parse_name(value)?]
+            };
+            if names.is_empty() {
+                return Err(meta.error("`wrt` needs at least one parameter: `wrt = x` or `wrt = (x, y)`"));
+            }
+            if args.wrt.replace(names).is_some() {
+                return Err(meta.error("`wrt` given twice"));
+            }
+            Ok(())
+        } else if meta.path.is_ident("crate") {
+            args.krate = meta.value()?.parse()?;
+            Ok(())
+        } else if meta.path.is_ident("grad") {
+            args.require_grad = true;
+            Ok(())
+        } else {
+            Err(meta.error(
+                "unknown argument; expected `wrt = x`, `wrt = (x, y)`, `crate = path` or `grad`",
+            ))
+        }
+    });
+    if let Err(error) = parser.parse2(attr) {
+        cx.syn_error(error);
+    }
+    args
+}
+
+fn parse_name(input: syn::parse::ParseStream<'_>) -> syn::Result<Ident> {
+    if input.peek(syn::Token![self]) {
+        let token: syn::Token![self] = input.parse()?;
+        return Ok(Ident::new("self", token.span));
+    }
+    input.parse()
+}

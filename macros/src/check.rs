@@ -1,0 +1,211 @@
+//! Checks of the user's function that do not need the IR: its signature and
+//! the constructs the differentiator cannot handle anywhere in the body.
+
+use crate::build::Param;
+use crate::ctxt::Ctxt;
+use proc_macro2::Ident;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+
+/// Reports every construct of `body` that cannot be differentiated, wherever
+/// it stands.
+pub(crate) fn body(cx: &Ctxt, body: &syn::Block) {
+    let mut checker = BodyChecker { cx };
+    for (index, stmt) in body.stmts.iter().enumerate() {
+        // A `return` that ends the function is its tail expression.
+        if index + 1 == body.stmts.len() {
+            if let syn::Stmt::Expr(syn::Expr::Return(ret), _) = stmt {
+                if let Some(expr) = &ret.expr {
+                    checker.visit_expr(expr);
+                }
+                continue;
+            }
+        }
+        checker.visit_stmt(stmt);
+    }
+}
+
+struct BodyChecker<'a> {
+    cx: &'a Ctxt,
+}
+
+impl<'ast> Visit<'ast> for BodyChecker<'_> {
+    fn visit_expr(&mut self, expr: &'ast syn::Expr) {
+        let message = match expr {
+            syn::Expr::While(_) => Some(
+                "`while` loops are not supported: the reverse sweep needs the trip count; compute the iterations in a function with a hand-written `_vjp`",
+            ),
+            syn::Expr::Loop(_) => Some(
+                "`loop` is not supported: the reverse sweep needs the trip count; compute the iterations in a function with a hand-written `_vjp`",
+            ),
+            syn::Expr::ForLoop(_) => Some(
+                "`for` loops are not supported yet; unroll the loop, or move it into a function with a hand-written `_vjp`",
+            ),
+            syn::Expr::Break(_) => Some("`break` is not supported in a differentiable function"),
+            syn::Expr::Continue(_) => Some("`continue` is not supported in a differentiable function"),
+            syn::Expr::Return(_) => Some(
+                "early `return` is not supported; write the function as one expression with `if`/`else` so it ends with the value it returns",
+            ),
+            syn::Expr::Try(_) => Some(
+                "the `?` operator is not supported in a differentiable function; handle errors before calling it",
+            ),
+            syn::Expr::Closure(_) => Some(
+                "closures are not supported in a differentiable function; write a named function (`#[differentiable]` if values it computes are differentiated)",
+            ),
+            syn::Expr::Unsafe(_) => Some("`unsafe` blocks are not supported in a differentiable function"),
+            syn::Expr::Async(_) | syn::Expr::Await(_) => {
+                Some("`async` and `.await` are not supported in a differentiable function")
+            }
+            syn::Expr::TryBlock(_) | syn::Expr::Yield(_) => {
+                Some("this expression is not supported in a differentiable function")
+            }
+            syn::Expr::Block(block) if block.label.is_some() => {
+                Some("labeled blocks are not supported in a differentiable function")
+            }
+            _ => None,
+        };
+        match message {
+            Some(message) => self.cx.error_spanned_by(expr_head(expr), message),
+            None => syn::visit::visit_expr(self, expr),
+        }
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {
+        // Nested items are separate functions.
+    }
+}
+
+/// The tokens an error about `expr` should underline: the keyword or
+/// operator, not a whole loop body.
+fn expr_head(expr: &syn::Expr) -> proc_macro2::TokenStream {
+    use quote::ToTokens;
+    match expr {
+        syn::Expr::While(e) => e.while_token.into_token_stream(),
+        syn::Expr::Loop(e) => e.loop_token.into_token_stream(),
+        syn::Expr::ForLoop(e) => {
+            let mut tokens = e.for_token.into_token_stream();
+            e.pat.to_tokens(&mut tokens);
+            e.in_token.to_tokens(&mut tokens);
+            e.expr.to_tokens(&mut tokens);
+            tokens
+        }
+        syn::Expr::Closure(e) => {
+            let mut tokens = e.or1_token.into_token_stream();
+            e.inputs.to_tokens(&mut tokens);
+            e.or2_token.to_tokens(&mut tokens);
+            tokens
+        }
+        syn::Expr::Unsafe(e) => e.unsafe_token.into_token_stream(),
+        syn::Expr::Async(e) => e.async_token.into_token_stream(),
+        syn::Expr::Try(e) => e.question_token.into_token_stream(),
+        other => other.into_token_stream(),
+    }
+}
+
+/// Checks the signature and returns its parameters.
+pub(crate) fn signature(cx: &Ctxt, sig: &syn::Signature) -> Vec<Param> {
+    if let Some(token) = &sig.asyncness {
+        cx.error_spanned_by(token, "`async fn` cannot be differentiated");
+    }
+    if let Some(token) = &sig.unsafety {
+        cx.error_spanned_by(token, "`unsafe fn` cannot be differentiated");
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(variadic, "variadic functions cannot be differentiated");
+    }
+    if let syn::ReturnType::Default = sig.output {
+        cx.error_spanned_by(
+            &sig.ident,
+            "a differentiable function needs a return type: the value it returns is differentiated (`-> f64`)",
+        );
+    }
+    let mut params = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            syn::FnArg::Receiver(receiver) => {
+                if receiver.mutability.is_some() && receiver.reference.is_some() {
+                    cx.error_spanned_by(receiver, "`&mut self` is not supported: a differentiable method reads its receiver; take `&self`");
+                }
+                params.push(Param {
+                    ident: Ident::new("self", receiver.self_token.span),
+                    ty: if receiver.reference.is_some() { syn::parse_quote!(&Self) } else { syn::parse_quote!(Self) },
+                    is_ref: receiver.reference.is_some(),
+                });
+            }
+            syn::FnArg::Typed(typed) => {
+                let ident = match &*typed.pat {
+                    syn::Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
+                    other => {
+                        cx.error_spanned_by(other, "parameters must be plain names (`x: f64`); destructure inside the body");
+                        Ident::new("_", other.span())
+                    }
+                };
+                if let syn::Type::Reference(reference) = &*typed.ty {
+                    if reference.mutability.is_some() {
+                        cx.error_spanned_by(
+                            &typed.ty,
+                            "`&mut` arguments are not supported: a differentiable function must not modify its inputs; take `&T` or `T` and return the new value",
+                        );
+                    }
+                }
+                if let syn::Type::ImplTrait(_) = &*typed.ty {
+                    cx.error_spanned_by(&typed.ty, "`impl Trait` arguments are not supported; use a named type parameter");
+                }
+                params.push(Param {
+                    ident,
+                    ty: (*typed.ty).clone(),
+                    is_ref: matches!(&*typed.ty, syn::Type::Reference(_)),
+                });
+            }
+        }
+    }
+    params
+}
+
+/// Resolves `wrt` to parameter indices (default: the first parameter).
+pub(crate) fn wrt(cx: &Ctxt, sig: &syn::Signature, params: &[Param], wrt: Option<&[Ident]>) -> Vec<usize> {
+    let Some(names) = wrt else {
+        if params.is_empty() {
+            cx.error_spanned_by(&sig.ident, "a differentiable function needs a parameter to differentiate with respect to");
+            return Vec::new();
+        }
+        check_differentiable_type(cx, &params[0], &params[0].ident);
+        return vec![0];
+    };
+    let mut indices = Vec::new();
+    for name in names {
+        match params.iter().position(|param| param.ident == *name) {
+            Some(index) if indices.contains(&index) => cx.error_spanned_by(name, format!("`{name}` is listed twice in `wrt`")),
+            Some(index) => {
+                check_differentiable_type(cx, &params[index], name);
+                indices.push(index);
+            }
+            None => {
+                let known = params.iter().map(|p| format!("`{}`", p.ident)).collect::<Vec<_>>().join(", ");
+                cx.error_spanned_by(
+                    name,
+                    format!("`wrt` names `{name}`, which is not a parameter of `{}` (its parameters: {known})", sig.ident),
+                );
+            }
+        }
+    }
+    indices
+}
+
+fn check_differentiable_type(cx: &Ctxt, param: &Param, at: &Ident) {
+    let ty = param.value_type();
+    let non_differentiable = crate::build::is_integer_type(&ty)
+        || matches!(&ty, syn::Type::Path(path) if path.path.get_ident().is_some_and(|i| i == "bool" || i == "char" || i == "str" || i == "String"))
+        || matches!(&ty, syn::Type::Slice(_));
+    if non_differentiable {
+        use quote::ToTokens;
+        let ty_text = ty.to_token_stream().to_string().replace(' ', "");
+        cx.error_spanned_by(
+            at,
+            format!(
+                "cannot differentiate with respect to `{}`: `{ty_text}` is not a differentiable type (use `f32`, `f64`, nalgebra vectors and matrices, arrays, tuples or a `#[derive(Params)]` struct)",
+                param.ident
+            ),
+        );
+    }
+}

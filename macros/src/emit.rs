@@ -1,0 +1,468 @@
+//! Rendering the IR as Rust: the forward sweep (the primal computation with
+//! SSA names, keeping pullbacks of active calls) and the reverse sweep's
+//! [`Rev`] tree. Every local is named after the user's variable where there
+//! is one (`y`, `y_1` after reassignment, `adj_of_y`) and carries
+//! `Span::mixed_site()` hygiene, so it can neither capture nor shadow the
+//! user's names.
+
+use crate::activity::Activity;
+use crate::build::Param;
+use crate::ir::{Access, Block, Function, IfRegion, Op, Operand, Stmt, ValueId};
+use crate::reverse::{Contribution, How, Rev};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use syn::visit_mut::VisitMut;
+
+/// Names and rendering of one function's values.
+pub(crate) struct Emitter<'a> {
+    pub(crate) function: &'a Function,
+    pub(crate) activity: &'a Activity,
+    pub(crate) params: &'a [Param],
+    /// The path generated code names the runtime by (`::tapeless`).
+    pub(crate) krate: TokenStream,
+    /// The local holding each value.
+    pub(crate) local: Vec<Ident>,
+    /// The local holding each value's adjoint.
+    pub(crate) adjoint: Vec<Ident>,
+    /// The local holding each active call's pullback.
+    pub(crate) pullback: Vec<Ident>,
+    /// Names of the cotangents each call's pullback returns, per argument.
+    cotangents: HashMap<(ValueId, usize), Ident>,
+    /// Values written in place at each use (literals, paths) instead of
+    /// being bound to a local.
+    inline: Vec<bool>,
+}
+
+struct Names(HashSet<String>);
+
+impl Names {
+    fn fresh(&mut self, wanted: &str) -> Ident {
+        let mut name = wanted.to_owned();
+        let mut suffix = 1;
+        while !self.0.insert(name.clone()) {
+            name = format!("{wanted}_{suffix}");
+            suffix += 1;
+        }
+        Ident::new(&name, Span::mixed_site())
+    }
+}
+
+impl<'a> Emitter<'a> {
+    pub(crate) fn new(function: &'a Function, activity: &'a Activity, params: &'a [Param], krate: TokenStream) -> Self {
+        let mut names = Names(params.iter().map(|p| p.ident.to_string()).collect());
+        let count = function.values.len();
+        let mut local = Vec::with_capacity(count);
+        let mut inline = Vec::with_capacity(count);
+        for (index, value) in function.values.iter().enumerate() {
+            let is_inline = matches!(&value.op, Op::Const { expr } if value.name.is_none() && is_simple(expr));
+            inline.push(is_inline);
+            local.push(match (&value.op, &value.name) {
+                (Op::Param { index }, _) => params[*index].ident.clone(),
+                (_, Some(name)) => names.fresh(name),
+                (_, None) => names.fresh(&format!("v{index}")),
+            });
+        }
+        let adjoint = local.iter().map(|name| names.fresh(&format!("adj_of_{}", unraw(name)))).collect();
+        let mut pullback = Vec::with_capacity(count);
+        let mut cotangents = HashMap::new();
+        for (index, value) in function.values.iter().enumerate() {
+            let id = ValueId(u32::try_from(index).expect("fewer than 2^32 values"));
+            let arguments: Vec<Operand> = match &value.op {
+                Op::Call { args, .. } => args.clone(),
+                Op::MethodCall { receiver, args, .. } => std::iter::once(*receiver).chain(args.iter().copied()).collect(),
+                _ => {
+                    pullback.push(format_ident!("unused_pullback"));
+                    continue;
+                }
+            };
+            pullback.push(names.fresh(&format!("{}_pullback", unraw(&local[index]))));
+            for (position, argument) in arguments.iter().enumerate() {
+                let argument_name = unraw(&local[argument.value.index()]);
+                cotangents.insert((id, position), names.fresh(&format!("cotangent_of_{argument_name}")));
+            }
+        }
+        Self { function, activity, params, krate, local, adjoint, pullback, cotangents, inline }
+    }
+
+    pub(crate) fn cotangent_name(&self, call: ValueId, position: usize) -> Ident {
+        self.cotangents[&(call, position)].clone()
+    }
+
+    fn is_ref(&self, value: ValueId) -> bool {
+        matches!(self.function.value(value).op, Op::Param { index } if self.params[index].is_ref)
+    }
+
+    /// A reference to the value, as derivative rules take it: `&x`, or `x`
+    /// for a parameter that is a reference already.
+    pub(crate) fn reference(&self, value: ValueId) -> TokenStream {
+        if self.inline[value.index()] {
+            let expr = self.const_expr(value);
+            return if matches!(expr, syn::Expr::Lit(_) | syn::Expr::Path(_)) { quote!(&#expr) } else { quote!(&(#expr)) };
+        }
+        let local = &self.local[value.index()];
+        if self.is_ref(value) { quote!(#local) } else { quote!(&#local) }
+    }
+
+    fn const_expr(&self, value: ValueId) -> &syn::Expr {
+        match &self.function.value(value).op {
+            Op::Const { expr } => expr,
+            _ => unreachable!("only constants are inline"),
+        }
+    }
+
+    /// The operand as the user wrote it: `x`, `&x`, `*x`, or a literal.
+    fn operand(&self, operand: Operand) -> TokenStream {
+        let base = if self.inline[operand.value.index()] {
+            let expr = self.const_expr(operand.value);
+            if matches!(expr, syn::Expr::Lit(_) | syn::Expr::Path(_)) { quote!(#expr) } else { quote!((#expr)) }
+        } else {
+            self.local[operand.value.index()].to_token_stream()
+        };
+        match operand.access {
+            Access::Plain => base,
+            Access::Ref => quote!(&#base),
+            Access::Deref => quote!(*#base),
+        }
+    }
+
+    /// The operand as a method receiver (parenthesised when borrowed).
+    fn receiver(&self, operand: Operand) -> TokenStream {
+        let rendered = self.operand(operand);
+        if operand.access == Access::Plain { rendered } else { quote!((#rendered)) }
+    }
+
+    /// The primal expression computing `id` (or its `_vjp` call).
+    fn expression(&self, id: ValueId, with_pullback: bool) -> TokenStream {
+        let value = self.function.value(id);
+        let span = value.span;
+        match &value.op {
+            Op::Const { expr } => quote_spanned!(span=> #expr),
+            Op::Opaque { expr, uses, .. } => self.opaque(expr, uses),
+            Op::Arith { op, lhs, rhs } => {
+                let (lhs, rhs) = (self.operand(*lhs), self.operand(*rhs));
+                let op: TokenStream = op.symbol().parse().expect("an operator");
+                quote_spanned!(span=> #lhs #op #rhs)
+            }
+            Op::Neg { arg } => {
+                let arg = self.operand(*arg);
+                quote_spanned!(span=> -#arg)
+            }
+            Op::Builtin { method, receiver, args, .. } => {
+                let receiver = self.receiver(*receiver);
+                let args = args.iter().map(|arg| self.operand(*arg));
+                quote_spanned!(span=> #receiver.#method(#(#args),*))
+            }
+            Op::Call { func, args } => {
+                let args = args.iter().map(|arg| self.operand(*arg));
+                let func = if with_pullback { vjp_path(func) } else { func.clone() };
+                quote_spanned!(span=> #func(#(#args),*))
+            }
+            Op::MethodCall { receiver, method, turbofish, args } => {
+                let receiver = self.receiver(*receiver);
+                let args = args.iter().map(|arg| self.operand(*arg));
+                let method = if with_pullback { format_ident!("{}_vjp", method) } else { method.clone() };
+                quote_spanned!(span=> #receiver.#method #turbofish(#(#args),*))
+            }
+            Op::Param { .. } | Op::Phi => unreachable!("not defined by an expression"),
+        }
+    }
+
+    /// An opaque expression with the locals it mentions renamed, or, if it
+    /// contains a macro, evaluated where they are rebound to their names.
+    fn opaque(&self, expr: &syn::Expr, uses: &[(Ident, ValueId)]) -> TokenStream {
+        if contains_macro(expr) {
+            let rebind = self.rebind(uses);
+            return quote!({ #rebind #expr });
+        }
+        let mut renamed = expr.clone();
+        let map: HashMap<String, Ident> =
+            uses.iter().map(|(ident, value)| (ident.to_string(), self.local[value.index()].clone())).collect();
+        Renamer(&map).visit_expr_mut(&mut renamed);
+        renamed.into_token_stream()
+    }
+
+    /// `let x = x_1;` for each use whose local differs from the user's
+    /// name, so that tokens the differentiator cannot look into (macro
+    /// arguments) see the current values.
+    fn rebind(&self, uses: &[(Ident, ValueId)]) -> TokenStream {
+        let lets = uses.iter().filter_map(|(ident, value)| {
+            let local = &self.local[value.index()];
+            if self.inline[value.index()] {
+                let expr = self.const_expr(*value);
+                return Some(quote!(#[allow(unused_variables)] let #ident = #expr;));
+            }
+            (local.to_string() != ident.to_string() || !matches!(self.function.value(*value).op, Op::Param { .. }))
+                .then(|| quote!(#[allow(unused_variables)] let #ident = #local;))
+        });
+        quote!(#(#lets)*)
+    }
+
+    // ---- forward sweep -------------------------------------------------------
+
+    /// The forward sweep of the function body: active calls at the top level
+    /// keep their pullbacks; regions run as written (their reverse sweep
+    /// recomputes what it needs).
+    pub(crate) fn forward(&self) -> TokenStream {
+        self.forward_block(&self.function.body, true, None)
+    }
+
+    /// A definition: `let y = x * w;`, or `let (y, y_pullback) = f_vjp(x);`.
+    fn def(&self, id: ValueId, with_pullback: bool) -> TokenStream {
+        if self.inline[id.index()] {
+            return TokenStream::new();
+        }
+        let value = self.function.value(id);
+        let local = &self.local[id.index()];
+        let is_call = matches!(value.op, Op::Call { .. } | Op::MethodCall { .. });
+        if with_pullback && is_call {
+            let expression = self.expression(id, true);
+            let pullback = &self.pullback[id.index()];
+            return quote!(let (#local, #pullback) = #expression;);
+        }
+        let expression = self.expression(id, false);
+        match &value.ty {
+            Some(ty) => quote!(let #local: #ty = #expression;),
+            None => quote!(let #local = #expression;),
+        }
+    }
+
+    /// Renders `block`. With `demand`, only the definitions it lists (and
+    /// the regions defining phis it lists) are rendered, for recomputation.
+    fn forward_block(&self, block: &Block, top_level: bool, demand: Option<&Demand>) -> TokenStream {
+        let mut tokens = TokenStream::new();
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Def(id) => {
+                    let with_pullback = match demand {
+                        None => top_level && self.activity.is_active(*id),
+                        Some(demand) => {
+                            if !demand.values.contains(id) {
+                                continue;
+                            }
+                            demand.pullbacks.contains(id)
+                        }
+                    };
+                    tokens.extend(self.def(*id, with_pullback));
+                }
+                Stmt::If(region) => {
+                    if let Some(demand) = demand {
+                        if !region.phis.iter().any(|phi| demand.values.contains(&phi.out)) {
+                            continue;
+                        }
+                    }
+                    tokens.extend(self.forward_region(region, demand));
+                }
+                Stmt::Effect(effect) => {
+                    if demand.is_none() {
+                        let rebind = self.rebind(&effect.uses);
+                        let stmt = &effect.stmt;
+                        if rebind.is_empty() {
+                            tokens.extend(quote!(#stmt));
+                        } else {
+                            tokens.extend(quote!({ #rebind #stmt }));
+                        }
+                    }
+                }
+            }
+        }
+        tokens
+    }
+
+    /// `let (y, z) = if c { ...; (y_then, z_then) } else { ...; (y, z_else) };`
+    fn forward_region(&self, region: &IfRegion, demand: Option<&Demand>) -> TokenStream {
+        let condition = self.operand(Operand::plain(region.condition));
+        let phis: Vec<_> = region.phis.iter().filter(|phi| demand.is_none_or(|d| d.values.contains(&phi.out))).collect();
+        let then_block = self.forward_block(&region.then_block, false, demand);
+        let else_block = self.forward_block(&region.else_block, false, demand);
+        let then_values: Vec<_> = phis.iter().map(|phi| self.operand(Operand::plain(phi.then_value))).collect();
+        let else_values: Vec<_> = phis.iter().map(|phi| self.operand(Operand::plain(phi.else_value))).collect();
+        let outs: Vec<_> = phis.iter().map(|phi| &self.local[phi.out.index()]).collect();
+        match phis.len() {
+            0 if else_block.is_empty() => quote!(if #condition { #then_block }),
+            0 => quote!(if #condition { #then_block } else { #else_block }),
+            1 => quote!(let #(#outs)* = if #condition { #then_block #(#then_values)* } else { #else_block #(#else_values)* };),
+            _ => quote! {
+                let (#(#outs),*) = if #condition { #then_block (#(#then_values),*) } else { #else_block (#(#else_values),*) };
+            },
+        }
+    }
+
+    /// The code recomputing, at the start of a replayed branch, the values of
+    /// `block` that its reverse sweep `reads` (and the pullbacks it calls),
+    /// with the values they need from outside the block.
+    pub(crate) fn recompute(
+        &self,
+        block: &Block,
+        reads: &BTreeSet<ValueId>,
+        pullbacks: &BTreeSet<ValueId>,
+    ) -> (TokenStream, BTreeSet<ValueId>) {
+        let mut demand = Demand { values: BTreeSet::new(), pullbacks: pullbacks.clone() };
+        let mut outer = reads.clone();
+        outer.extend(pullbacks.iter().copied());
+        self.demand(block, &mut outer, &mut demand.values);
+        (self.forward_block(block, false, Some(&demand)), outer)
+    }
+
+    /// Moves from `wanted` to `found` every value `block` defines, adding
+    /// what computing it needs to `wanted`.
+    fn demand(&self, block: &Block, wanted: &mut BTreeSet<ValueId>, found: &mut BTreeSet<ValueId>) {
+        for stmt in block.stmts.iter().rev() {
+            match stmt {
+                Stmt::Def(id) => {
+                    if wanted.remove(id) {
+                        found.insert(*id);
+                        wanted.extend(self.function.value(*id).operands());
+                    }
+                }
+                Stmt::If(region) => {
+                    let mut any = false;
+                    for phi in &region.phis {
+                        if wanted.remove(&phi.out) {
+                            any = true;
+                            found.insert(phi.out);
+                            wanted.insert(phi.then_value);
+                            wanted.insert(phi.else_value);
+                        }
+                    }
+                    if any {
+                        wanted.insert(region.condition);
+                        self.demand(&region.then_block, wanted, found);
+                        self.demand(&region.else_block, wanted, found);
+                    }
+                }
+                Stmt::Effect(_) => {}
+            }
+        }
+    }
+
+    // ---- reverse sweep -------------------------------------------------------
+
+    /// Renders reverse-sweep statements; `mutable` lists the adjoints that
+    /// are accumulated into.
+    pub(crate) fn reverse(&self, code: &[Rev], mutable: &BTreeSet<ValueId>) -> TokenStream {
+        let krate = &self.krate;
+        let mut tokens = TokenStream::new();
+        for rev in code {
+            match rev {
+                Rev::Code(code) => tokens.extend(code.clone()),
+                Rev::Declare(id) => {
+                    let adjoint = &self.adjoint[id.index()];
+                    let mutability = mutable.contains(id).then(|| quote!(mut));
+                    tokens.extend(quote!(let #mutability #adjoint;));
+                }
+                Rev::Contribute { target, how, contribution } => {
+                    let adjoint = &self.adjoint[target.index()];
+                    let value = match contribution {
+                        Contribution::Plain(c) => c.clone(),
+                        Contribution::Negated(c) => quote!(-#c),
+                        Contribution::Cotangent(c) => quote!(#krate::__private::cotangent(#c)),
+                        Contribution::Zero => {
+                            let reference = self.reference(*target);
+                            quote!(#krate::__private::Params::zero_like(#reference))
+                        }
+                    };
+                    tokens.extend(match (how, contribution) {
+                        (How::Let, _) => {
+                            let mutability = mutable.contains(target).then(|| quote!(mut));
+                            quote!(let #mutability #adjoint = #value;)
+                        }
+                        (How::Assign, _) => quote!(#adjoint = #value;),
+                        (How::Accumulate, Contribution::Plain(c)) => quote!(#adjoint += #c;),
+                        (How::Accumulate, Contribution::Negated(c)) => quote!(#adjoint -= #c;),
+                        (How::Accumulate, Contribution::Cotangent(c)) => {
+                            quote!(#krate::__private::accumulate(&mut #adjoint, #c);)
+                        }
+                        (How::Accumulate, Contribution::Zero) => TokenStream::new(),
+                    });
+                }
+                Rev::If { condition, then_branch, else_branch } => {
+                    let condition = self.operand(Operand::plain(*condition));
+                    let then_branch = self.reverse(then_branch, mutable);
+                    let else_branch = self.reverse(else_branch, mutable);
+                    tokens.extend(if else_branch.is_empty() {
+                        quote!(if #condition { #then_branch })
+                    } else {
+                        quote!(if #condition { #then_branch } else { #else_branch })
+                    });
+                }
+            }
+        }
+        tokens
+    }
+
+    /// The result expression, as the user wrote it.
+    pub(crate) fn result(&self) -> TokenStream {
+        self.operand(self.function.result)
+    }
+}
+
+/// What a recomputation must produce.
+struct Demand {
+    values: BTreeSet<ValueId>,
+    pullbacks: BTreeSet<ValueId>,
+}
+
+/// `f` → `f_vjp`, `m::f::<T>` → `m::f_vjp::<T>`.
+pub(crate) fn vjp_path(func: &syn::ExprPath) -> syn::ExprPath {
+    let mut path = func.clone();
+    let last = path.path.segments.last_mut().expect("a path has a segment");
+    last.ident = format_ident!("{}_vjp", unraw(&last.ident), span = last.ident.span());
+    path
+}
+
+fn unraw(ident: &Ident) -> String {
+    let text = ident.to_string();
+    text.strip_prefix("r#").map_or(text.clone(), ToOwned::to_owned)
+}
+
+/// Literals, paths and negated literals are written at each use.
+fn is_simple(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Lit(_) | syn::Expr::Path(_) => true,
+        syn::Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Neg(_)) && matches!(&*unary.expr, syn::Expr::Lit(_)),
+        _ => false,
+    }
+}
+
+fn contains_macro(expr: &syn::Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.0
+}
+
+/// Renames local variables in an expression copied verbatim.
+struct Renamer<'m>(&'m HashMap<String, Ident>);
+
+impl VisitMut for Renamer<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let syn::Expr::Path(path) = expr {
+            if let Some(ident) = crate::build::single_ident(path) {
+                if let Some(local) = self.0.get(&ident.to_string()) {
+                    *expr = syn::Expr::Path(syn::ExprPath { attrs: Vec::new(), qself: None, path: local.clone().into() });
+                    return;
+                }
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+
+    fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+        if field.colon_token.is_none() {
+            if let syn::Member::Named(ident) = &field.member {
+                if let Some(local) = self.0.get(&ident.to_string()) {
+                    field.colon_token = Some(syn::Token![:](ident.span()));
+                    field.expr = syn::Expr::Path(syn::ExprPath { attrs: Vec::new(), qself: None, path: local.clone().into() });
+                    return;
+                }
+            }
+        }
+        syn::visit_mut::visit_field_value_mut(self, field);
+    }
+}

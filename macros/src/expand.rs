@@ -1,0 +1,452 @@
+//! `#[differentiable]`: the pipeline from the user's function to the primal
+//! and its `_grad` and `_vjp` siblings.
+
+use crate::activity::Activity;
+use crate::build::{Builder, Param};
+use crate::ctxt::Ctxt;
+use crate::emit::Emitter;
+use crate::reverse::{AdjointState, Contribution, ReverseSweep, accumulated};
+use crate::{attr, check};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+use std::collections::BTreeSet;
+use syn::visit_mut::VisitMut;
+
+/// Expands `#[differentiable(attr)] item`.
+pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let args = attr::parse(&cx, attr);
+    let function: syn::ItemFn = match syn::parse2(item.clone()) {
+        Ok(function) => function,
+        Err(_) => {
+            let target = syn::parse2::<syn::Item>(item.clone()).map_or_else(|_| item.clone(), |item| item_head(&item));
+            cx.error_spanned_by(
+                target,
+                "`#[differentiable]` applies to a function with a body (`fn f(x: f64) -> f64 { ... }`), free or in an `impl` block",
+            );
+            let errors = cx.check().expect_err("an error was recorded").into_compile_error();
+            return quote!(#item #errors);
+        }
+    };
+
+    let params = check::signature(&cx, &function.sig);
+    let wrt = check::wrt(&cx, &function.sig, &params, args.wrt.as_deref());
+    check::body(&cx, &function.block);
+    let return_type = match &function.sig.output {
+        syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
+        syn::ReturnType::Default => None,
+    };
+    let scalar_result = return_type.as_ref().is_some_and(|ty| is_scalar_type(ty, &function.sig.generics));
+    if let (true, false, Some(ty)) = (args.require_grad, scalar_result, &return_type) {
+        cx.error_spanned_by(
+            ty,
+            format!(
+                "`{}_grad` needs a scalar result (`f32`, `f64` or a scalar type parameter); for this result use `{}_vjp` with a cotangent",
+                function.sig.ident, function.sig.ident
+            ),
+        );
+    }
+
+    let ir = Builder::build(&cx, &params, &function.block);
+    if let Err(message) = ir.verify() {
+        cx.error_spanned_by(&function.sig.ident, format!("internal error in `#[differentiable]` (please report): {message}"));
+    }
+    let activity = Activity::analyse(&cx, &ir, &wrt);
+
+    let krate = args.krate.to_token_stream();
+    if let Err(error) = cx.check() {
+        let errors = error.into_compile_error();
+        let stubs = return_type.map(|ret| stubs(&function, &params, &wrt, &ret, scalar_result, &krate));
+        return quote!(#function #errors #stubs);
+    }
+    let ret = return_type.expect("checked: there is a return type");
+    let emitter = Emitter::new(&ir, &activity, &params, krate);
+    let generated = Generated { function: &function, params: &params, wrt: &wrt, ret: &ret, emitter: &emitter };
+    let grad = scalar_result.then(|| generated.grad());
+    let vjp = generated.vjp();
+    quote! {
+        #function
+        #grad
+        #vjp
+    }
+}
+
+/// The tokens of an item to underline in an error: its keyword and name.
+fn item_head(item: &syn::Item) -> TokenStream {
+    match item {
+        syn::Item::Struct(item) => {
+            let (keyword, name) = (&item.struct_token, &item.ident);
+            quote!(#keyword #name)
+        }
+        _ => item.to_token_stream().into_iter().take(2).collect(),
+    }
+}
+
+struct Generated<'g, 'a> {
+    function: &'g syn::ItemFn,
+    params: &'g [Param],
+    wrt: &'g [usize],
+    ret: &'g syn::Type,
+    emitter: &'g Emitter<'a>,
+}
+
+impl Generated<'_, '_> {
+    /// `NAME_grad`: the value and the gradient, with the adjoint of the result
+    /// seeded with 1.
+    fn grad(&self) -> TokenStream {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let ret = self.ret;
+        let result = emitter.function.result.value;
+        let mut sweep = ReverseSweep::new(emitter);
+        let mut state = AdjointState::new(emitter.function.values.len());
+        let mut code = Vec::new();
+        sweep.contribute(result, Contribution::Plain(quote!(<#ret as #krate::__private::Real>::ONE)), &mut state, &mut code);
+        sweep.block(&emitter.function.body, &mut state, &mut code);
+        let mut mutable = BTreeSet::new();
+        accumulated(&code, &mut mutable);
+        let reverse = emitter.reverse(&code, &mutable);
+        let forward = emitter.forward();
+        let value = emitter.result();
+        let gradients: Vec<_> = self.wrt.iter().map(|index| self.gradient(*index, &state)).collect();
+        let gradient_types: Vec<_> = self.wrt.iter().map(|index| self.params[*index].value_type()).collect();
+        let (gradient, gradient_type) = if gradients.len() == 1 {
+            (gradients[0].clone(), gradient_types[0].to_token_stream())
+        } else {
+            (quote!((#(#gradients),*)), quote!((#(#gradient_types),*)))
+        };
+        let name = format_ident!("{}_grad", self.function.sig.ident);
+        let wrt = self.wrt_names();
+        let doc = format!(
+            "The value of `{}` and its gradient with respect to {wrt}. Generated by `#[differentiable]`.",
+            self.function.sig.ident
+        );
+        let signature = self.signature(name, false, quote!((#ret, #gradient_type)));
+        let attrs = self.passed_attributes();
+        let vis = &self.function.vis;
+        let items = &emitter.function.items;
+        quote! {
+            #[doc = #doc]
+            #(#attrs)*
+            #[inline]
+            #vis #signature {
+                #(#items)*
+                #forward
+                #reverse
+                (#value, #gradient)
+            }
+        }
+    }
+
+    /// `NAME_vjp`: the value and a pullback from the result's cotangent to
+    /// every argument's.
+    fn vjp(&self) -> TokenStream {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let ret = self.ret;
+        let result = emitter.function.result.value;
+        let mut sweep = ReverseSweep::new(emitter);
+        let mut state = AdjointState::new(emitter.function.values.len());
+        let mut code = Vec::new();
+        let result_active = emitter.activity.is_varied(result);
+        if result_active {
+            state.initialized[result.index()] = true;
+        }
+        sweep.block(&emitter.function.body, &mut state, &mut code);
+        let mut mutable = BTreeSet::new();
+        accumulated(&code, &mut mutable);
+        let reverse = emitter.reverse(&code, &mutable);
+        let forward = emitter.forward();
+        let value = emitter.result();
+        let adjoint_parameter = if result_active {
+            let adjoint = &emitter.adjoint[result.index()];
+            let mutability = mutable.contains(&result).then(|| quote!(mut));
+            quote!(#mutability #adjoint)
+        } else {
+            quote!(_)
+        };
+        let cotangents: Vec<_> = (0..self.params.len())
+            .map(|index| {
+                if self.wrt.contains(&index) {
+                    self.gradient(index, &state)
+                } else {
+                    quote!(#krate::__private::NoTangent)
+                }
+            })
+            .collect();
+        let cotangent_types: Vec<_> = (0..self.params.len())
+            .map(|index| {
+                if self.wrt.contains(&index) {
+                    self.params[index].value_type().to_token_stream()
+                } else {
+                    quote!(#krate::__private::NoTangent)
+                }
+            })
+            .collect();
+        let (cotangents, cotangent_types) = (tuple(&cotangents), tuple(&cotangent_types));
+        let name = format_ident!("{}_vjp", self.function.sig.ident);
+        let captures = self.captures();
+        let output = quote!((#ret, impl ::core::ops::FnOnce(#ret) -> #cotangent_types + use<#(#captures),*>));
+        let signature = self.signature(name, true, output);
+        let doc = format!(
+            "The value of `{}` and its pullback: a function from the cotangent of the result to the cotangents of the arguments (differentiated: {}; the others get `NoTangent`). Generated by `#[differentiable]`.",
+            self.function.sig.ident,
+            self.wrt_names()
+        );
+        let attrs = self.passed_attributes();
+        let vis = &self.function.vis;
+        let items = &emitter.function.items;
+        quote! {
+            #[doc = #doc]
+            #(#attrs)*
+            #[inline]
+            #vis #signature {
+                #(#items)*
+                #forward
+                (#value, move |#adjoint_parameter: #ret| {
+                    #reverse
+                    #cotangents
+                })
+            }
+        }
+    }
+
+    fn gradient(&self, index: usize, state: &AdjointState) -> TokenStream {
+        let emitter = self.emitter;
+        if state.initialized[index] {
+            emitter.adjoint[index].to_token_stream()
+        } else {
+            let krate = &emitter.krate;
+            let reference = emitter.reference(crate::ir::ValueId(u32::try_from(index).expect("few parameters")));
+            quote!(#krate::__private::Params::zero_like(#reference))
+        }
+    }
+
+    fn wrt_names(&self) -> String {
+        self.wrt.iter().map(|index| format!("`{}`", self.params[*index].ident)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `cfg` and lint attributes of the primal apply to the siblings too.
+    fn passed_attributes(&self) -> Vec<&syn::Attribute> {
+        passed_attributes(&self.function.attrs)
+    }
+
+    /// The sibling's signature: the primal's parameters (without `mut`),
+    /// generics with `T: Real` for scalar type parameters and, for the
+    /// `_vjp`, one named lifetime `'vjp` for elided references.
+    fn signature(&self, name: syn::Ident, name_lifetimes: bool, output: TokenStream) -> TokenStream {
+        let mut sig = self.function.sig.clone();
+        sig.ident = name;
+        sig.constness = None;
+        for input in &mut sig.inputs {
+            if let syn::FnArg::Typed(typed) = input {
+                if let syn::Pat::Ident(pat) = &mut *typed.pat {
+                    pat.mutability = None;
+                }
+            }
+        }
+        if name_lifetimes {
+            let mut namer = LifetimeNamer { lifetime: vjp_lifetime(), used: false };
+            for input in &mut sig.inputs {
+                namer.visit_fn_arg_mut(input);
+            }
+            if namer.used {
+                sig.generics.params.insert(0, syn::GenericParam::Lifetime(syn::LifetimeParam::new(vjp_lifetime())));
+            }
+        }
+        add_real_bounds(&mut sig.generics, &self.emitter.krate);
+        let (generics, where_clause) = (&sig.generics, &sig.generics.where_clause);
+        let (ident, inputs) = (&sig.ident, &sig.inputs);
+        let (generic_params, _, _) = generics.split_for_impl();
+        quote!(fn #ident #generic_params (#inputs) -> #output #where_clause)
+    }
+
+    /// What the `_vjp`'s pullback captures: every generic parameter.
+    fn captures(&self) -> Vec<TokenStream> {
+        let mut captures = Vec::new();
+        let uses_vjp_lifetime = {
+            let mut namer = LifetimeNamer { lifetime: vjp_lifetime(), used: false };
+            for input in &mut self.function.sig.inputs.clone() {
+                namer.visit_fn_arg_mut(input);
+            }
+            namer.used
+        };
+        if uses_vjp_lifetime {
+            captures.push(vjp_lifetime().to_token_stream());
+        }
+        for param in &self.function.sig.generics.params {
+            captures.push(match param {
+                syn::GenericParam::Lifetime(lifetime) => lifetime.lifetime.to_token_stream(),
+                syn::GenericParam::Type(ty) => ty.ident.to_token_stream(),
+                syn::GenericParam::Const(constant) => constant.ident.to_token_stream(),
+            });
+        }
+        captures
+    }
+}
+
+fn tuple(elements: &[TokenStream]) -> TokenStream {
+    if elements.len() == 1 {
+        let element = &elements[0];
+        quote!((#element,))
+    } else {
+        quote!((#(#elements),*))
+    }
+}
+
+fn vjp_lifetime() -> syn::Lifetime {
+    syn::Lifetime::new("'vjp", Span::call_site())
+}
+
+fn passed_attributes(attrs: &[syn::Attribute]) -> Vec<&syn::Attribute> {
+    const PASSED: &[&str] = &["cfg", "cfg_attr", "allow", "warn", "deny", "expect", "forbid"];
+    attrs.iter().filter(|attr| PASSED.iter().any(|name| attr.path().is_ident(name))).collect()
+}
+
+/// Gives elided reference lifetimes (`&T`, `&self`, `'_`) the name `'vjp`, so
+/// that the pullback can capture the references in any edition.
+struct LifetimeNamer {
+    lifetime: syn::Lifetime,
+    used: bool,
+}
+
+impl VisitMut for LifetimeNamer {
+    fn visit_type_reference_mut(&mut self, reference: &mut syn::TypeReference) {
+        if reference.lifetime.is_none() {
+            reference.lifetime = Some(self.lifetime.clone());
+            self.used = true;
+        }
+        syn::visit_mut::visit_type_reference_mut(self, reference);
+    }
+
+    fn visit_receiver_mut(&mut self, receiver: &mut syn::Receiver) {
+        if let Some((_, lifetime @ None)) = &mut receiver.reference {
+            *lifetime = Some(self.lifetime.clone());
+            self.used = true;
+            if let syn::Type::Reference(reference) = &mut *receiver.ty {
+                reference.lifetime = Some(self.lifetime.clone());
+            }
+        }
+    }
+
+    fn visit_lifetime_mut(&mut self, lifetime: &mut syn::Lifetime) {
+        if lifetime.ident == "_" {
+            *lifetime = self.lifetime.clone();
+            self.used = true;
+        }
+    }
+}
+
+/// Names of the traits that mark a type parameter as a scalar.
+const SCALAR_BOUNDS: &[&str] = &["Float", "RealField", "ComplexField", "FloatCore", "Real"];
+
+fn is_scalar_bound(bound: &syn::TypeParamBound) -> bool {
+    matches!(bound, syn::TypeParamBound::Trait(trait_bound)
+        if trait_bound.path.segments.last().is_some_and(|s| SCALAR_BOUNDS.contains(&s.ident.to_string().as_str())))
+}
+
+/// The type parameters bounded by a scalar trait.
+fn scalar_type_params(generics: &syn::Generics) -> Vec<syn::Ident> {
+    let mut scalars = Vec::new();
+    for param in generics.type_params() {
+        let mut bounded = param.bounds.iter().any(is_scalar_bound);
+        if let Some(where_clause) = &generics.where_clause {
+            for predicate in &where_clause.predicates {
+                if let syn::WherePredicate::Type(predicate) = predicate {
+                    let is_param = matches!(&predicate.bounded_ty, syn::Type::Path(path) if path.path.is_ident(&param.ident));
+                    bounded |= is_param && predicate.bounds.iter().any(is_scalar_bound);
+                }
+            }
+        }
+        if bounded {
+            scalars.push(param.ident.clone());
+        }
+    }
+    scalars
+}
+
+/// Adds `T: Real` for every scalar type parameter.
+fn add_real_bounds(generics: &mut syn::Generics, krate: &TokenStream) {
+    let scalars = scalar_type_params(generics);
+    if scalars.is_empty() {
+        return;
+    }
+    let where_clause = generics.make_where_clause();
+    for scalar in scalars {
+        where_clause.predicates.push(syn::parse_quote!(#scalar: #krate::__private::Real));
+    }
+}
+
+/// Whether a return type is a scalar, as far as its syntax tells.
+fn is_scalar_type(ty: &syn::Type, generics: &syn::Generics) -> bool {
+    match ty {
+        syn::Type::Paren(paren) => is_scalar_type(&paren.elem, generics),
+        syn::Type::Group(group) => is_scalar_type(&group.elem, generics),
+        syn::Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last().expect("a path has a segment");
+            if !matches!(last.arguments, syn::PathArguments::None) {
+                return false;
+            }
+            let name = last.ident.to_string();
+            if name == "f32" || name == "f64" || generics.type_params().any(|param| param.ident == last.ident) {
+                return true;
+            }
+            const CONTAINERS: &[&str] =
+                &["Vector", "Matrix", "RowVector", "Point", "SVector", "SMatrix", "DVector", "DMatrix", "Quaternion"];
+            !CONTAINERS.iter().any(|prefix| name.starts_with(prefix))
+        }
+        syn::Type::Path(_) => true,
+        _ => false,
+    }
+}
+
+/// Stand-ins for the siblings when the function has errors, so that callers
+/// do not add "cannot find function" errors to the real ones.
+fn stubs(
+    function: &syn::ItemFn,
+    params: &[Param],
+    wrt: &[usize],
+    ret: &syn::Type,
+    scalar_result: bool,
+    krate: &TokenStream,
+) -> TokenStream {
+    let vis = &function.vis;
+    let mut sig = function.sig.clone();
+    for input in &mut sig.inputs {
+        if let syn::FnArg::Typed(typed) = input {
+            if let syn::Pat::Ident(pat) = &mut *typed.pat {
+                pat.mutability = None;
+            }
+        }
+    }
+    let (generic_params, _, where_clause) = sig.generics.split_for_impl();
+    let inputs = &sig.inputs;
+    let value_types: Vec<_> = params.iter().map(Param::value_type).collect();
+    let wrt_types: Vec<_> = wrt.iter().map(|index| value_types[*index].to_token_stream()).collect();
+    let gradient_type = if wrt_types.len() == 1 { wrt_types[0].clone() } else { quote!((#(#wrt_types),*)) };
+    let cotangent_types: Vec<_> = (0..params.len())
+        .map(|index| {
+            if wrt.contains(&index) { value_types[index].to_token_stream() } else { quote!(#krate::__private::NoTangent) }
+        })
+        .collect();
+    let cotangent_types = tuple(&cotangent_types);
+    let grad_name = format_ident!("{}_grad", sig.ident);
+    let vjp_name = format_ident!("{}_vjp", sig.ident);
+    let grad = scalar_result.then(|| {
+        quote! {
+            #[allow(unused_variables, clippy::all)]
+            #[doc(hidden)]
+            #vis fn #grad_name #generic_params (#inputs) -> (#ret, #gradient_type) #where_clause {
+                ::core::unimplemented!("`#[differentiable]` reported an error")
+            }
+        }
+    });
+    quote! {
+        #grad
+        #[allow(unused_variables, unreachable_code, clippy::all)]
+        #[doc(hidden)]
+        #vis fn #vjp_name #generic_params (#inputs) -> (#ret, impl ::core::ops::FnOnce(#ret) -> #cotangent_types) #where_clause {
+            (::core::unimplemented!("`#[differentiable]` reported an error"), move |_: #ret| ::core::unimplemented!())
+        }
+    }
+}

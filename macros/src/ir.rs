@@ -1,0 +1,354 @@
+//! The intermediate representation: a function body as a static graph in SSA
+//! form, with structured regions for control flow.
+//!
+//! Every expression the differentiator looks into becomes a [`Value`] in one
+//! arena, identified by a [`ValueId`]. `let`, shadowing, `x = ...` and
+//! `x += ...` are renamings: each produces a new value, and the builder's
+//! environment points the variable at it. Control flow is a tree of
+//! [`Block`]s; an `if` is a [`Stmt::If`] region whose [`Phi`]s merge the
+//! variables its branches assign.
+//!
+//! # Invariants (checked by [`Function::verify`])
+//!
+//! 1. *Operands precede users*: every operand of value `vN` has an id `< N`,
+//!    so walking ids downwards is a valid reverse sweep.
+//! 2. *Single definition*: every value except parameters and phis is defined
+//!    by exactly one [`Stmt::Def`]; every phi by exactly one `If` region;
+//!    every parameter by no statement.
+//! 3. *Phi inputs*: a phi's incoming values are defined before the region
+//!    or inside the branch they come from.
+//! 4. *Conditions* of regions are values defined before the region.
+
+use proc_macro2::{Ident, Span};
+use std::fmt;
+
+/// The id of a value in [`Function::values`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct ValueId(pub(crate) u32);
+
+impl ValueId {
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for ValueId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "v{}", self.0)
+    }
+}
+
+/// How the user's expression reached an operand: `x`, `&x` or `*x`. The
+/// forward sweep writes it back as written; adjoints flow through it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Access {
+    Plain,
+    Ref,
+    Deref,
+}
+
+/// A use of a value as an operand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Operand {
+    pub(crate) value: ValueId,
+    pub(crate) access: Access,
+}
+
+impl Operand {
+    pub(crate) fn plain(value: ValueId) -> Self {
+        Self { value, access: Access::Plain }
+    }
+}
+
+/// The four arithmetic operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl ArithOp {
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+        }
+    }
+}
+
+/// Why an opaque expression has no derivative rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Opacity {
+    /// Piecewise constant or boolean (comparisons, `signum`, casts to
+    /// integers): its derivative is zero, so it is never active.
+    ZeroDerivative,
+    /// Not differentiable by tapeless: an error if it turns out active. The
+    /// message says what is unsupported and what to write instead.
+    Unsupported(String),
+}
+
+/// What a value is.
+#[derive(Clone, Debug)]
+pub(crate) enum Op {
+    /// The function's `index`-th parameter (`self` included).
+    Param { index: usize },
+    /// An expression that mentions no local variable (a literal, a constant,
+    /// a path). Copied verbatim.
+    Const { expr: syn::Expr },
+    /// An expression the differentiator does not look into, copied verbatim
+    /// with the local variables it mentions renamed.
+    Opaque { expr: syn::Expr, uses: Vec<(Ident, ValueId)>, opacity: Opacity },
+    /// `lhs op rhs`.
+    Arith { op: ArithOp, lhs: Operand, rhs: Operand },
+    /// `-arg`.
+    Neg { arg: Operand },
+    /// A scalar method with a built-in rule: `receiver.method(args)`.
+    Builtin { method: Ident, rule: &'static crate::rules::MethodRule, receiver: Operand, args: Vec<Operand> },
+    /// A call linked by name: `func(args)`, differentiated through
+    /// `func_vjp(args)`.
+    Call { func: syn::ExprPath, args: Vec<Operand> },
+    /// A method call linked by name: `receiver.method(args)`, differentiated
+    /// through `receiver.method_vjp(args)`.
+    MethodCall {
+        receiver: Operand,
+        method: Ident,
+        turbofish: Option<syn::AngleBracketedGenericArguments>,
+        args: Vec<Operand>,
+    },
+    /// The merge of a variable (or of the `if` expression's value) at the
+    /// end of an `if` region.
+    Phi,
+}
+
+/// A value of the graph.
+#[derive(Clone, Debug)]
+pub(crate) struct Value {
+    pub(crate) op: Op,
+    /// The user's variable name, for readable generated locals.
+    pub(crate) name: Option<String>,
+    /// The type written in `let x: T = ...`, kept in the generated `let`.
+    pub(crate) ty: Option<syn::Type>,
+    /// Where the user wrote it.
+    pub(crate) span: Span,
+}
+
+impl Value {
+    /// The values this one reads, in operand order.
+    pub(crate) fn operands(&self) -> Vec<ValueId> {
+        match &self.op {
+            Op::Param { .. } | Op::Const { .. } | Op::Phi => Vec::new(),
+            Op::Opaque { uses, .. } => uses.iter().map(|(_, v)| *v).collect(),
+            Op::Arith { lhs, rhs, .. } => vec![lhs.value, rhs.value],
+            Op::Neg { arg } => vec![arg.value],
+            Op::Builtin { receiver, args, .. } | Op::MethodCall { receiver, args, .. } => {
+                std::iter::once(receiver.value).chain(args.iter().map(|a| a.value)).collect()
+            }
+            Op::Call { args, .. } => args.iter().map(|a| a.value).collect(),
+        }
+    }
+}
+
+/// A merge at the end of an `if` region: `out` is `then_value` when the
+/// condition held and `else_value` otherwise.
+#[derive(Clone, Debug)]
+pub(crate) struct Phi {
+    pub(crate) out: ValueId,
+    pub(crate) then_value: ValueId,
+    pub(crate) else_value: ValueId,
+}
+
+/// An `if`/`else` region.
+#[derive(Clone, Debug)]
+pub(crate) struct IfRegion {
+    pub(crate) condition: ValueId,
+    pub(crate) then_block: Block,
+    pub(crate) else_block: Block,
+    pub(crate) phis: Vec<Phi>,
+}
+
+/// A statement with an effect the forward sweep must keep (a macro
+/// statement such as `println!`, an expression statement). The variables it
+/// mentions are rebound under their own names around it.
+#[derive(Clone, Debug)]
+pub(crate) struct Effect {
+    pub(crate) stmt: syn::Stmt,
+    pub(crate) uses: Vec<(Ident, ValueId)>,
+}
+
+/// A statement of a block.
+#[derive(Clone, Debug)]
+pub(crate) enum Stmt {
+    /// Defines a value.
+    Def(ValueId),
+    /// A structured `if` region.
+    If(IfRegion),
+    /// A statement kept for its effect only.
+    Effect(Effect),
+}
+
+/// A sequence of statements.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Block {
+    pub(crate) stmts: Vec<Stmt>,
+}
+
+/// A function body in SSA form.
+#[derive(Clone, Debug)]
+pub(crate) struct Function {
+    pub(crate) values: Vec<Value>,
+    pub(crate) body: Block,
+    /// The value the function returns, as written (`x`, `*x`).
+    pub(crate) result: Operand,
+    /// Items declared inside the body (`const`, `use`, nested `fn`), copied
+    /// into every generated function.
+    pub(crate) items: Vec<syn::Item>,
+}
+
+impl Function {
+    pub(crate) fn value(&self, id: ValueId) -> &Value {
+        &self.values[id.index()]
+    }
+
+    /// Checks the invariants listed in the module documentation.
+    pub(crate) fn verify(&self) -> Result<(), String> {
+        let mut defined = vec![false; self.values.len()];
+        for (index, value) in self.values.iter().enumerate() {
+            if let Op::Param { .. } = value.op {
+                defined[index] = true;
+            }
+            for operand in value.operands() {
+                if operand.index() >= index {
+                    return Err(format!("v{index} reads {operand}, which does not precede it"));
+                }
+            }
+        }
+        self.verify_block(&self.body, &mut defined)?;
+        if let Some(index) = defined.iter().position(|d| !d) {
+            return Err(format!("v{index} is never defined"));
+        }
+        if !defined[self.result.value.index()] {
+            return Err(format!("the result {} is not defined", self.result.value));
+        }
+        Ok(())
+    }
+
+    fn verify_block(&self, block: &Block, defined: &mut Vec<bool>) -> Result<(), String> {
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Def(id) => {
+                    if matches!(self.value(*id).op, Op::Param { .. } | Op::Phi) {
+                        return Err(format!("{id} is a parameter or phi defined by a statement"));
+                    }
+                    for operand in self.value(*id).operands() {
+                        if !defined[operand.index()] {
+                            return Err(format!("{id} reads {operand} before its definition"));
+                        }
+                    }
+                    define(defined, *id)?;
+                }
+                Stmt::If(region) => {
+                    if !defined[region.condition.index()] {
+                        return Err(format!("condition {} is not defined before its region", region.condition));
+                    }
+                    let mut then_defined = defined.clone();
+                    self.verify_block(&region.then_block, &mut then_defined)?;
+                    let mut else_defined = defined.clone();
+                    self.verify_block(&region.else_block, &mut else_defined)?;
+                    for phi in &region.phis {
+                        if !matches!(self.value(phi.out).op, Op::Phi) {
+                            return Err(format!("{} merges a region but is not a phi", phi.out));
+                        }
+                        if !then_defined[phi.then_value.index()] || !else_defined[phi.else_value.index()] {
+                            return Err(format!("an input of phi {} is not defined in its branch", phi.out));
+                        }
+                    }
+                    // Values of both branches stay "defined" for the uniqueness
+                    // check; scoping keeps them out of reach of later code.
+                    for index in 0..defined.len() {
+                        defined[index] |= then_defined[index] | else_defined[index];
+                    }
+                    for phi in &region.phis {
+                        define(defined, phi.out)?;
+                    }
+                }
+                Stmt::Effect(effect) => {
+                    for (_, id) in &effect.uses {
+                        if !defined[id.index()] {
+                            return Err(format!("an effect reads {id} before its definition"));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn define(defined: &mut [bool], id: ValueId) -> Result<(), String> {
+    if std::mem::replace(&mut defined[id.index()], true) {
+        return Err(format!("{id} is defined twice"));
+    }
+    Ok(())
+}
+
+/// The IR as text, one value per line (`v3 = mul v1, v2`), for test failures
+/// and debugging.
+impl fmt::Display for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, value) in self.values.iter().enumerate() {
+            if let Op::Param { index: param } = value.op {
+                writeln!(f, "v{index} = param {param}")?;
+            }
+        }
+        self.fmt_block(f, &self.body, 0)?;
+        writeln!(f, "return {}", self.result.value)
+    }
+}
+
+impl Function {
+    fn fmt_block(&self, f: &mut fmt::Formatter<'_>, block: &Block, depth: usize) -> fmt::Result {
+        let indent = "    ".repeat(depth);
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Def(id) => {
+                    let value = self.value(*id);
+                    let operands =
+                        value.operands().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                    let op = match &value.op {
+                        Op::Param { .. } | Op::Phi => unreachable!("not defined by a statement"),
+                        Op::Const { .. } => "const".to_owned(),
+                        Op::Opaque { opacity: Opacity::ZeroDerivative, .. } => "opaque.zero".to_owned(),
+                        Op::Opaque { .. } => "opaque".to_owned(),
+                        Op::Arith { op, .. } => format!("{op:?}").to_lowercase(),
+                        Op::Neg { .. } => "neg".to_owned(),
+                        Op::Builtin { method, .. } => format!("builtin.{method}"),
+                        Op::Call { func, .. } => {
+                            format!("call {}", quote::ToTokens::to_token_stream(func).to_string().replace(' ', ""))
+                        }
+                        Op::MethodCall { method, .. } => format!("method.{method}"),
+                    };
+                    writeln!(f, "{indent}{id} = {op} {operands}")?;
+                }
+                Stmt::If(region) => {
+                    writeln!(f, "{indent}if {} {{", region.condition)?;
+                    self.fmt_block(f, &region.then_block, depth + 1)?;
+                    writeln!(f, "{indent}}} else {{")?;
+                    self.fmt_block(f, &region.else_block, depth + 1)?;
+                    writeln!(f, "{indent}}}")?;
+                    for phi in &region.phis {
+                        writeln!(f, "{indent}{} = phi {}, {}", phi.out, phi.then_value, phi.else_value)?;
+                    }
+                }
+                Stmt::Effect(effect) => {
+                    let uses = effect.uses.iter().map(|(_, v)| v.to_string()).collect::<Vec<_>>().join(", ");
+                    writeln!(f, "{indent}effect {uses}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,336 @@
+//! The reverse sweep: adjoint statements for the active values, in reverse
+//! order, as a small tree ([`Rev`]) that [`crate::emit`] renders.
+//!
+//! The first contribution to an adjoint initialises it (`let adj_of_x = ...`)
+//! and later ones add (`adj_of_x += ...`), so there is no zero-fill. An `if`
+//! region is replayed: its recorded condition selects the branch, the branch
+//! recomputes the values its reverse sweep reads, and adjoints of values from
+//! before the region that only one branch touches are declared before the
+//! `if` and set in each branch (to zero in a branch that does not touch
+//! them).
+//!
+//! Before (`y = x * w; if c { z = y.sin() } else { z = y }; z`), after:
+//! ```text
+//! if c {
+//!     let adj_of_y = scalar_rules::sin(&adj_of_z, &y, &z_then);   // recomputed z_then = y.sin()
+//! } else {
+//!     let adj_of_y = adj_of_z;
+//! }
+//! let adj_of_x = MulRule::mul_lhs(&adj_of_y, &x, &w);
+//! ```
+
+use crate::emit::Emitter;
+use crate::ir::{ArithOp, Block, IfRegion, Op, Stmt, ValueId};
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::collections::BTreeSet;
+
+/// How a contribution enters an adjoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum How {
+    /// `let adj = c;` (first contribution in this scope)
+    Let,
+    /// `adj = c;` (first contribution to an adjoint declared before a region)
+    Assign,
+    /// `adj += c;`
+    Accumulate,
+}
+
+/// What is contributed.
+#[derive(Clone, Debug)]
+pub(crate) enum Contribution {
+    /// An expression of the adjoint's type.
+    Plain(TokenStream),
+    /// Its negation (`-c`, or `adj -= c`).
+    Negated(TokenStream),
+    /// A cotangent returned by a pullback (checked to be one).
+    Cotangent(TokenStream),
+    /// Zero, in a branch that does not touch an adjoint declared before it.
+    Zero,
+}
+
+/// A statement of the reverse sweep.
+#[derive(Clone, Debug)]
+pub(crate) enum Rev {
+    /// Code that reads values (recomputation, pullback calls).
+    Code(TokenStream),
+    /// `let adj;`, for an adjoint set inside a region.
+    Declare(ValueId),
+    /// A contribution to the adjoint of a value.
+    Contribute { target: ValueId, how: How, contribution: Contribution },
+    /// A replayed `if` region.
+    If { condition: ValueId, then_branch: Vec<Rev>, else_branch: Vec<Rev> },
+}
+
+/// Which adjoints exist at a point of the reverse sweep.
+#[derive(Clone)]
+pub(crate) struct AdjointState {
+    pub(crate) initialized: Vec<bool>,
+    deferred: Vec<bool>,
+}
+
+impl AdjointState {
+    pub(crate) fn new(count: usize) -> Self {
+        Self { initialized: vec![false; count], deferred: vec![false; count] }
+    }
+}
+
+/// Generates the reverse sweep of a function.
+pub(crate) struct ReverseSweep<'e, 'a> {
+    pub(crate) emitter: &'e Emitter<'a>,
+    /// Primal values the reverse code generated so far reads.
+    pub(crate) reads: BTreeSet<ValueId>,
+    /// Active calls whose pullbacks the reverse code calls.
+    pub(crate) pullbacks: BTreeSet<ValueId>,
+}
+
+impl<'e, 'a> ReverseSweep<'e, 'a> {
+    pub(crate) fn new(emitter: &'e Emitter<'a>) -> Self {
+        Self { emitter, reads: BTreeSet::new(), pullbacks: BTreeSet::new() }
+    }
+
+    /// Adds a contribution to the adjoint of `target`, if `target` is varied.
+    pub(crate) fn contribute(&mut self, target: ValueId, contribution: Contribution, state: &mut AdjointState, out: &mut Vec<Rev>) {
+        if !self.emitter.activity.is_varied(target) {
+            return;
+        }
+        let index = target.index();
+        let how = if state.initialized[index] {
+            How::Accumulate
+        } else if state.deferred[index] {
+            state.deferred[index] = false;
+            state.initialized[index] = true;
+            How::Assign
+        } else {
+            state.initialized[index] = true;
+            How::Let
+        };
+        out.push(Rev::Contribute { target, how, contribution });
+    }
+
+    /// The reverse sweep of `block`, appended to `out`.
+    pub(crate) fn block(&mut self, block: &Block, state: &mut AdjointState, out: &mut Vec<Rev>) {
+        for stmt in block.stmts.iter().rev() {
+            match stmt {
+                Stmt::Def(id) => {
+                    if self.emitter.activity.is_active(*id) && state.initialized[id.index()] {
+                        self.def(*id, state, out);
+                    }
+                }
+                Stmt::If(region) => self.region(region, state, out),
+                Stmt::Effect(_) => {}
+            }
+        }
+    }
+
+    fn read(&mut self, value: ValueId) -> TokenStream {
+        self.reads.insert(value);
+        self.emitter.reference(value)
+    }
+
+    fn def(&mut self, id: ValueId, state: &mut AdjointState, out: &mut Vec<Rev>) {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let value = emitter.function.value(id);
+        let adjoint = &emitter.adjoint[id.index()];
+        match &value.op {
+            Op::Arith { op, lhs, rhs } => {
+                let (lhs, rhs) = (lhs.value, rhs.value);
+                match op {
+                    ArithOp::Add | ArithOp::Sub => {
+                        self.contribute(lhs, Contribution::Plain(quote!(#adjoint)), state, out);
+                        let rhs_contribution = if *op == ArithOp::Add {
+                            Contribution::Plain(quote!(#adjoint))
+                        } else {
+                            Contribution::Negated(quote!(#adjoint))
+                        };
+                        self.contribute(rhs, rhs_contribution, state, out);
+                    }
+                    ArithOp::Mul => {
+                        for (target, rule) in [(lhs, quote!(mul_lhs)), (rhs, quote!(mul_rhs))] {
+                            if emitter.activity.is_varied(target) {
+                                let (l, r) = (self.read(lhs), self.read(rhs));
+                                let call = quote!(#krate::__private::MulRule::#rule(&#adjoint, #l, #r));
+                                self.contribute(target, Contribution::Plain(call), state, out);
+                            }
+                        }
+                    }
+                    ArithOp::Div => {
+                        for (target, rule) in [(lhs, quote!(div_lhs)), (rhs, quote!(div_rhs))] {
+                            if emitter.activity.is_varied(target) {
+                                let (l, r, y) = (self.read(lhs), self.read(rhs), self.read(id));
+                                let call = quote!(#krate::__private::DivRule::#rule(&#adjoint, #l, #r, #y));
+                                self.contribute(target, Contribution::Plain(call), state, out);
+                            }
+                        }
+                    }
+                }
+            }
+            Op::Neg { arg } => self.contribute(arg.value, Contribution::Negated(quote!(#adjoint)), state, out),
+            Op::Builtin { rule, receiver, args, .. } => {
+                let operands: Vec<ValueId> = std::iter::once(receiver.value).chain(args.iter().map(|a| a.value)).collect();
+                for (position, rule_name) in rule.operands.iter().enumerate() {
+                    let Some(rule_name) = rule_name else { continue };
+                    let target = operands[position];
+                    if !emitter.activity.is_varied(target) {
+                        continue;
+                    }
+                    let references: Vec<TokenStream> = operands.iter().map(|operand| self.read(*operand)).collect();
+                    let output = self.read(id);
+                    let rule_ident = proc_macro2::Ident::new(rule_name, value.span);
+                    let call = quote!(#krate::__private::scalar_rules::#rule_ident(&#adjoint, #(#references,)* #output));
+                    self.contribute(target, Contribution::Plain(call), state, out);
+                }
+            }
+            Op::Call { args, .. } => {
+                let arguments: Vec<ValueId> = args.iter().map(|a| a.value).collect();
+                self.pullback(id, &arguments, state, out);
+            }
+            Op::MethodCall { receiver, args, .. } => {
+                let arguments: Vec<ValueId> = std::iter::once(receiver.value).chain(args.iter().map(|a| a.value)).collect();
+                self.pullback(id, &arguments, state, out);
+            }
+            // Parameters and constants have no operands; phis are handled by
+            // their region; unsupported opaque values were reported.
+            Op::Param { .. } | Op::Const { .. } | Op::Opaque { .. } | Op::Phi => {}
+        }
+    }
+
+    /// `let (cotangent_of_a, _) = y_pullback(adj_of_y);` and the
+    /// contributions of the cotangents.
+    fn pullback(&mut self, id: ValueId, arguments: &[ValueId], state: &mut AdjointState, out: &mut Vec<Rev>) {
+        let emitter = self.emitter;
+        self.pullbacks.insert(id);
+        let pullback = &emitter.pullback[id.index()];
+        let adjoint = &emitter.adjoint[id.index()];
+        let mut patterns = Vec::new();
+        let mut contributions = Vec::new();
+        for (position, argument) in arguments.iter().enumerate() {
+            if emitter.activity.is_varied(*argument) {
+                let name = emitter.cotangent_name(id, position);
+                patterns.push(quote!(#name));
+                contributions.push((*argument, name));
+            } else {
+                patterns.push(quote!(_));
+            }
+        }
+        out.push(Rev::Code(quote!(let (#(#patterns,)*) = #pullback(#adjoint);)));
+        for (argument, name) in contributions {
+            self.contribute(argument, Contribution::Cotangent(quote!(#name)), state, out);
+        }
+    }
+
+    /// The replay of an `if` region.
+    fn region(&mut self, region: &IfRegion, state: &mut AdjointState, out: &mut Vec<Rev>) {
+        if !region.phis.iter().any(|phi| state.initialized[phi.out.index()]) {
+            // Nothing flows into the region: its adjoints are all zero.
+            return;
+        }
+        let then_defined = defined_in(&region.then_block);
+        let else_defined = defined_in(&region.else_block);
+
+        // A dry run finds the adjoints of outer values the branches start.
+        let mut pending = BTreeSet::new();
+        for (then_side, defined) in [(true, &then_defined), (false, &else_defined)] {
+            let mut trial = ReverseSweep::new(self.emitter);
+            let mut trial_state = state.clone();
+            trial.branch(region, then_side, &mut trial_state, &mut Vec::new());
+            for (index, started) in trial_state.initialized.iter().enumerate() {
+                let id = ValueId(u32::try_from(index).expect("fewer than 2^32 values"));
+                if *started && !state.initialized[index] && !defined.contains(&id) {
+                    pending.insert(id);
+                }
+            }
+        }
+        for id in &pending {
+            out.push(Rev::Declare(*id));
+        }
+
+        let mut branches = Vec::new();
+        for then_side in [true, false] {
+            let mut inner = ReverseSweep::new(self.emitter);
+            let mut branch_state = state.clone();
+            for id in &pending {
+                branch_state.deferred[id.index()] = true;
+            }
+            let mut code = Vec::new();
+            inner.branch(region, then_side, &mut branch_state, &mut code);
+            for id in &pending {
+                if branch_state.deferred[id.index()] {
+                    inner.reads.insert(*id);
+                    code.push(Rev::Contribute { target: *id, how: How::Assign, contribution: Contribution::Zero });
+                }
+            }
+            let block = if then_side { &region.then_block } else { &region.else_block };
+            let (recompute, outer_reads) = self.emitter.recompute(block, &inner.reads, &inner.pullbacks);
+            self.reads.extend(outer_reads);
+            let mut rendered = Vec::with_capacity(code.len() + 1);
+            if !recompute.is_empty() {
+                rendered.push(Rev::Code(recompute));
+            }
+            rendered.extend(code);
+            branches.push(rendered);
+        }
+        for id in &pending {
+            state.initialized[id.index()] = true;
+        }
+        self.reads.insert(region.condition);
+        let else_branch = branches.pop().expect("two branches");
+        let then_branch = branches.pop().expect("two branches");
+        out.push(Rev::If { condition: region.condition, then_branch, else_branch });
+    }
+
+    /// The reverse sweep of one branch: the phi adjoints flow to the
+    /// branch's incoming values, then the branch's statements.
+    fn branch(&mut self, region: &IfRegion, then_side: bool, state: &mut AdjointState, out: &mut Vec<Rev>) {
+        for phi in &region.phis {
+            if state.initialized[phi.out.index()] {
+                let adjoint = &self.emitter.adjoint[phi.out.index()];
+                let incoming = if then_side { phi.then_value } else { phi.else_value };
+                self.contribute(incoming, Contribution::Plain(quote!(#adjoint)), state, out);
+            }
+        }
+        let block = if then_side { &region.then_block } else { &region.else_block };
+        self.block(block, state, out);
+    }
+}
+
+/// Every value defined inside `block`, nested regions included.
+pub(crate) fn defined_in(block: &Block) -> BTreeSet<ValueId> {
+    let mut defined = BTreeSet::new();
+    collect_defined(block, &mut defined);
+    defined
+}
+
+fn collect_defined(block: &Block, defined: &mut BTreeSet<ValueId>) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Def(id) => {
+                defined.insert(*id);
+            }
+            Stmt::If(region) => {
+                collect_defined(&region.then_block, defined);
+                collect_defined(&region.else_block, defined);
+                defined.extend(region.phis.iter().map(|phi| phi.out));
+            }
+            Stmt::Effect(_) => {}
+        }
+    }
+}
+
+/// The adjoints that are added to after their first contribution, which
+/// must be declared `mut`.
+pub(crate) fn accumulated(code: &[Rev], found: &mut BTreeSet<ValueId>) {
+    for rev in code {
+        match rev {
+            Rev::Contribute { target, how: How::Accumulate, .. } => {
+                found.insert(*target);
+            }
+            Rev::If { then_branch, else_branch, .. } => {
+                accumulated(then_branch, found);
+                accumulated(else_branch, found);
+            }
+            _ => {}
+        }
+    }
+}
