@@ -1,0 +1,122 @@
+//! AdamW, `torch.optim.AdamW`.
+
+use super::{Adam, Optimizer, constant};
+use crate::Params;
+
+/// Adam with decoupled weight decay: `torch.optim.AdamW`.
+///
+/// The same update as [`Adam`] with `decoupled_weight_decay = true`.
+/// Defaults (`AdamW::new(lr)`; torch's default `lr` is `1e-3`):
+/// `betas = (0.9, 0.999)`, `eps = 1e-8`, `weight_decay = 0.01`,
+/// `amsgrad = false`, `maximize = false`.
+///
+/// # Reference
+///
+/// ```text
+/// p ← p·(1 − lr·wd)          first, at the current parameters
+/// then the Adam update with the undecayed gradient g
+/// ```
+///
+/// ```
+/// use tapeless_runtime::optim::{AdamW, Optimizer};
+/// let mut x = 1.0_f64;
+/// let mut adamw = AdamW::new(0.1).weight_decay(0.5);
+/// adamw.step(&mut x, &0.0);
+/// // Zero gradient: only the decay acts, x·(1 − 0.1·0.5).
+/// assert!((x - 0.95).abs() < 1e-15);
+/// ```
+#[derive(Clone, Debug)]
+pub struct AdamW<P: Params>(Adam<P>);
+
+impl<P: Params> AdamW<P> {
+    /// AdamW with learning rate `lr` and torch's defaults otherwise.
+    ///
+    /// # Panics
+    /// If `lr < 0` (or NaN), as torch.
+    #[track_caller]
+    pub fn new(lr: P::Scalar) -> Self {
+        Self(
+            Adam::new(lr)
+                .decoupled_weight_decay(true)
+                .weight_decay(constant(0.01)),
+        )
+    }
+
+    /// Decay rates `(β₁, β₂)` (torch's `betas`, default `(0.9, 0.999)`).
+    ///
+    /// # Panics
+    /// If either is outside `[0, 1)`.
+    #[must_use]
+    #[track_caller]
+    pub fn betas(self, betas: (P::Scalar, P::Scalar)) -> Self {
+        Self(self.0.betas(betas))
+    }
+
+    /// Term added to the denominator (torch's `eps`, default `1e-8`).
+    ///
+    /// # Panics
+    /// If `eps < 0`.
+    #[must_use]
+    #[track_caller]
+    pub fn eps(self, eps: P::Scalar) -> Self {
+        Self(self.0.eps(eps))
+    }
+
+    /// Decoupled weight decay coefficient (torch's `weight_decay`, default
+    /// 0.01).
+    ///
+    /// # Panics
+    /// If `weight_decay < 0`.
+    #[must_use]
+    #[track_caller]
+    pub fn weight_decay(self, weight_decay: P::Scalar) -> Self {
+        Self(self.0.weight_decay(weight_decay))
+    }
+
+    /// The AMSGrad variant (torch's `amsgrad`, default false).
+    #[must_use]
+    pub fn amsgrad(self, amsgrad: bool) -> Self {
+        Self(self.0.amsgrad(amsgrad))
+    }
+
+    /// Maximise the objective instead of minimising it (torch's `maximize`).
+    #[must_use]
+    pub fn maximize(self, maximize: bool) -> Self {
+        Self(self.0.maximize(maximize))
+    }
+}
+
+impl<P: Params> Optimizer<P> for AdamW<P> {
+    #[inline]
+    fn step(&mut self, params: &mut P, grad: &P) {
+        self.0.step(params, grad);
+    }
+    #[inline]
+    fn lr(&self) -> P::Scalar {
+        self.0.lr()
+    }
+    #[inline]
+    fn set_lr(&mut self, lr: P::Scalar) {
+        self.0.set_lr(lr);
+    }
+    #[inline]
+    fn initial_lr(&self) -> Option<P::Scalar> {
+        self.0.initial_lr()
+    }
+    #[inline]
+    fn set_initial_lr(&mut self, lr: P::Scalar) {
+        self.0.set_initial_lr(lr);
+    }
+    #[inline]
+    fn momentum_or_beta1(&self) -> Option<P::Scalar> {
+        self.0.momentum_or_beta1()
+    }
+    #[inline]
+    fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
+        self.0.set_momentum_or_beta1(momentum);
+    }
+    #[inline]
+    fn step_count(&self) -> usize {
+        self.0.step_count()
+    }
+}

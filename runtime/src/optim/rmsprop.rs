@@ -1,0 +1,196 @@
+//! RMSprop, `torch.optim.RMSprop`.
+
+use super::{Optimizer, check_non_negative, constant, effective_grad, lerp, lr_accessors};
+use crate::{Params, Real};
+
+/// RMSprop: `torch.optim.RMSprop`.
+///
+/// Defaults (`RmsProp::new(lr)`; torch's default `lr` is `1e-2`):
+/// `alpha = 0.99`, `eps = 1e-8`, `weight_decay = 0`, `momentum = 0`,
+/// `centered = false`, `maximize = false`.
+///
+/// # Reference
+///
+/// ```text
+/// g ← −g                               if maximize
+/// g ← g + wd·p                         if wd ≠ 0
+/// v ← α·v + (1 − α)·g²
+/// centered: ḡ ← lerp(ḡ, g, 1 − α);  avg ← √(v − ḡ²) + eps
+/// else:                             avg ← √v + eps          (eps outside the root)
+/// momentum μ > 0: buf ← μ·buf + g/avg  (buf starts at 0);  p ← p − lr·buf
+/// else:           p ← p − lr·g/avg
+/// ```
+///
+/// ```
+/// use tapeless_runtime::optim::{Optimizer, RmsProp};
+/// let mut x = 1.0_f64;
+/// let mut rmsprop = RmsProp::new(0.01);
+/// rmsprop.step(&mut x, &1.0);
+/// // v = 0.01, so the step is lr·1/(0.1 + 1e-8).
+/// assert!((x - (1.0 - 0.01 / (0.1 + 1e-8))).abs() < 1e-15);
+/// ```
+#[derive(Clone, Debug)]
+pub struct RmsProp<P: Params> {
+    lr: P::Scalar,
+    initial_lr: Option<P::Scalar>,
+    alpha: P::Scalar,
+    eps: P::Scalar,
+    weight_decay: P::Scalar,
+    momentum: P::Scalar,
+    centered: bool,
+    maximize: bool,
+    square_avg: Option<P>,
+    grad_avg: Option<P>,
+    momentum_buffer: Option<P>,
+    step_count: usize,
+}
+
+impl<P: Params> RmsProp<P> {
+    /// RMSprop with learning rate `lr` and torch's defaults otherwise.
+    ///
+    /// # Panics
+    /// If `lr < 0` (or NaN), as torch.
+    #[track_caller]
+    pub fn new(lr: P::Scalar) -> Self {
+        check_non_negative("learning rate", lr);
+        Self {
+            lr,
+            initial_lr: None,
+            alpha: constant(0.99),
+            eps: constant(1e-8),
+            weight_decay: P::Scalar::ZERO,
+            momentum: P::Scalar::ZERO,
+            centered: false,
+            maximize: false,
+            square_avg: None,
+            grad_avg: None,
+            momentum_buffer: None,
+            step_count: 0,
+        }
+    }
+
+    /// Smoothing constant α (torch's `alpha`, default 0.99).
+    ///
+    /// # Panics
+    /// If `alpha < 0`.
+    #[must_use]
+    #[track_caller]
+    pub fn alpha(mut self, alpha: P::Scalar) -> Self {
+        check_non_negative("alpha value", alpha);
+        self.alpha = alpha;
+        self
+    }
+
+    /// Term added to the denominator (torch's `eps`, default `1e-8`).
+    ///
+    /// # Panics
+    /// If `eps < 0`.
+    #[must_use]
+    #[track_caller]
+    pub fn eps(mut self, eps: P::Scalar) -> Self {
+        check_non_negative("epsilon value", eps);
+        self.eps = eps;
+        self
+    }
+
+    /// L2 penalty (torch's `weight_decay`, default 0).
+    ///
+    /// # Panics
+    /// If `weight_decay < 0`.
+    #[must_use]
+    #[track_caller]
+    pub fn weight_decay(mut self, weight_decay: P::Scalar) -> Self {
+        check_non_negative("weight_decay value", weight_decay);
+        self.weight_decay = weight_decay;
+        self
+    }
+
+    /// Momentum factor (torch's `momentum`, default 0).
+    ///
+    /// # Panics
+    /// If `momentum < 0`.
+    #[must_use]
+    #[track_caller]
+    pub fn momentum(mut self, momentum: P::Scalar) -> Self {
+        check_non_negative("momentum value", momentum);
+        self.momentum = momentum;
+        self
+    }
+
+    /// Normalise by an estimate of the gradient's variance instead of its
+    /// second moment (torch's `centered`, default false).
+    #[must_use]
+    pub fn centered(mut self, centered: bool) -> Self {
+        self.centered = centered;
+        self
+    }
+
+    /// Maximise the objective instead of minimising it (torch's `maximize`).
+    #[must_use]
+    pub fn maximize(mut self, maximize: bool) -> Self {
+        self.maximize = maximize;
+        self
+    }
+}
+
+impl<P: Params> Optimizer<P> for RmsProp<P> {
+    fn step(&mut self, params: &mut P, grad: &P) {
+        let zero = P::Scalar::ZERO;
+        let (lr, alpha, eps, momentum) = (self.lr, self.alpha, self.eps, self.momentum);
+        let (wd, maximize) = (self.weight_decay, self.maximize);
+        let one_minus_alpha = P::Scalar::ONE - alpha;
+        self.step_count += 1;
+        let square_avg = self.square_avg.get_or_insert_with(P::zeros);
+        let mut grad_avg = if self.centered {
+            Some(self.grad_avg.get_or_insert_with(P::zeros))
+        } else {
+            None
+        };
+        let mut buffer = if momentum > zero {
+            Some(self.momentum_buffer.get_or_insert_with(P::zeros))
+        } else {
+            None
+        };
+        for k in 0..P::SLICES {
+            let p = params.slice_mut(k);
+            let g = grad.slice(k);
+            let v = square_avg.slice_mut(k);
+            let mut g_avg = grad_avg.as_deref_mut().map(|x| x.slice_mut(k));
+            let mut buf = buffer.as_deref_mut().map(|x| x.slice_mut(k));
+            let n = p.len();
+            let (g, v) = (&g[..n], &mut v[..n]);
+            for i in 0..n {
+                let g = effective_grad(g[i], p[i], maximize, wd);
+                v[i] = v[i] * alpha + one_minus_alpha * g * g;
+                let avg = match g_avg.as_deref_mut() {
+                    Some(g_avg) => {
+                        g_avg[i] = lerp(g_avg[i], g, one_minus_alpha);
+                        P::Scalar::sqrt(v[i] - g_avg[i] * g_avg[i]) + eps
+                    }
+                    None => P::Scalar::sqrt(v[i]) + eps,
+                };
+                match buf.as_deref_mut() {
+                    Some(buf) => {
+                        buf[i] = buf[i] * momentum + g / avg;
+                        p[i] += -lr * buf[i];
+                    }
+                    None => p[i] += -lr * g / avg,
+                }
+            }
+        }
+    }
+
+    lr_accessors!();
+
+    fn momentum_or_beta1(&self) -> Option<P::Scalar> {
+        Some(self.momentum)
+    }
+
+    fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
+        self.momentum = momentum;
+    }
+
+    fn step_count(&self) -> usize {
+        self.step_count
+    }
+}

@@ -1,0 +1,52 @@
+//! `ExponentialLR`.
+
+use super::{LrScheduler, base_lr};
+use crate::optim::Optimizer;
+use crate::{Params, Real};
+
+/// Decays the learning rate by `gamma` every epoch:
+/// `torch.optim.lr_scheduler.ExponentialLR`.
+///
+/// # Reference
+///
+/// Recursive form `lr ← lr·γ` (closed form `base_lr·γ^epoch`).
+///
+/// ```
+/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::sched::{ExponentialLr, LrScheduler};
+/// let mut opt = Sgd::<f64>::new(1.0);
+/// let mut sched = ExponentialLr::new(&mut opt, 0.5);
+/// sched.step(&mut opt);
+/// sched.step(&mut opt);
+/// assert_eq!(opt.lr(), 0.25);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ExponentialLr<T> {
+    base_lr: T,
+    gamma: T,
+    last_epoch: usize,
+}
+
+impl<T: Real> ExponentialLr<T> {
+    /// Decay by `gamma` every epoch.
+    pub fn new<P: Params<Scalar = T>>(opt: &mut impl Optimizer<P>, gamma: T) -> Self {
+        let base_lr = base_lr(opt);
+        Self { base_lr, gamma, last_epoch: 0 }
+    }
+}
+
+impl<T: Real> LrScheduler<T> for ExponentialLr<T> {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+        self.last_epoch += 1;
+        opt.set_lr(opt.lr() * self.gamma);
+    }
+
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+        self.last_epoch = 0;
+        opt.set_lr(self.base_lr);
+    }
+
+    fn last_epoch(&self) -> usize {
+        self.last_epoch
+    }
+}
