@@ -11,6 +11,8 @@
 extern crate std;
 
 mod check;
+pub mod loss;
+pub mod nn;
 pub mod optim;
 mod params;
 mod real;

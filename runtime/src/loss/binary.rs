@@ -1,0 +1,153 @@
+//! Binary classification losses: BCE on probabilities and on logits.
+
+use super::{Elementwise, Reduction, elementwise_loss};
+use crate::nn::{log_sigmoid_scalar, sigmoid_scalar};
+use crate::{NoTangent, Real};
+use nalgebra::{SMatrix, SVector};
+
+/// PyTorch's `EPSILON` in the BCE backward: the `float` `1e-12`.
+const BCE_EPSILON: f32 = 1e-12;
+
+elementwise_loss! {
+    /// Binary cross entropy on probabilities `x ∈ [0, 1]` (`nn.BCELoss`):
+    /// `−(t·max(ln x, −100) + (1 − t)·max(ln(1 − x), −100))`, each log
+    /// clamped at −100 as PyTorch. The derivative is PyTorch's, not that of
+    /// the clamped loss: `(x − t)/max(x(1 − x), 1e-12)` (`1e-12` as an
+    /// `f32`), so it is finite at `x ∈ {0, 1}`.
+    ///
+    /// ```
+    /// use tapeless_runtime::loss::{bce, bce_vjp, Reduction};
+    /// assert_eq!(bce(&0.0_f64, &1.0, Reduction::Mean), 100.0);
+    /// let (_, pullback) = bce_vjp(&0.0_f64, &1.0, Reduction::Mean);
+    /// assert!((pullback(1.0).0 + 1.000000004e12).abs() < 1e3);
+    /// ```
+    bce, bce_vjp, bce_elementwise, bce_elementwise_vjp;
+    ();
+    |x, t| value = {
+            let hundred = X::Element::from_f64_lossy(100.0);
+            (t - X::Element::ONE) * X::Element::max(X::Element::ln_1p(-x), -hundred)
+                - t * X::Element::max(X::Element::ln(x), -hundred)
+        },
+        derivative = (x - t)
+            / X::Element::max((X::Element::ONE - x) * x, X::Element::from_f64_lossy(f64::from(BCE_EPSILON)));
+}
+
+elementwise_loss! {
+    /// Binary cross entropy on logits (`nn.BCEWithLogitsLoss`):
+    /// `(1 − t)·x − ln σ(x)`, stable for any logit. Derivative `σ(x) − t`.
+    ///
+    /// ```
+    /// use tapeless_runtime::loss::{bce_with_logits, Reduction};
+    /// assert_eq!(bce_with_logits(&-1000.0_f64, &0.0, Reduction::Sum), 0.0);
+    /// assert_eq!(bce_with_logits(&-1000.0_f64, &1.0, Reduction::Sum), 1000.0);
+    /// ```
+    bce_with_logits, bce_with_logits_vjp, bce_with_logits_elementwise, bce_with_logits_elementwise_vjp;
+    ();
+    |x, t| value = (X::Element::ONE - t) * x - log_sigmoid_scalar(x),
+        derivative = sigmoid_scalar(x) - t;
+}
+
+/// One element of BCE with logits and a positive-class weight `p`:
+/// `(1 − t)·x − (1 + (p − 1)t)·ln σ(x)`.
+#[inline]
+fn bce_with_logits_pos_weight_value<T: Real>(x: T, t: T, pos_weight: T) -> T {
+    let log_weight = (pos_weight - T::ONE) * t + T::ONE;
+    (T::ONE - t) * x - log_weight * log_sigmoid_scalar(x)
+}
+
+/// Its derivative, as PyTorch: `(p·t + 1 − t)·σ(x) − p·t`.
+#[inline]
+fn bce_with_logits_pos_weight_derivative<T: Real>(x: T, t: T, pos_weight: T) -> T {
+    let weighted_target = pos_weight * t;
+    (weighted_target + T::ONE - t) * sigmoid_scalar(x) - weighted_target
+}
+
+/// Applies `f(x, t, pos_weight[row])` to each element of a batch.
+#[inline]
+fn map_with_pos_weight<T: Real, const R: usize, const C: usize>(
+    input: &SMatrix<T, R, C>,
+    target: &SMatrix<T, R, C>,
+    pos_weight: &SVector<T, R>,
+    mut f: impl FnMut(T, T, T) -> T,
+) -> SMatrix<T, R, C> {
+    SMatrix::from_fn(|r, c| f(input[(r, c)], target[(r, c)], pos_weight[r]))
+}
+
+/// The per-element losses of [`bce_with_logits_pos_weight`]
+/// (`reduction='none'`).
+#[inline]
+#[must_use]
+pub fn bce_with_logits_pos_weight_elementwise<T: Real, const R: usize, const C: usize>(
+    input: &SMatrix<T, R, C>,
+    target: &SMatrix<T, R, C>,
+    pos_weight: &SVector<T, R>,
+) -> SMatrix<T, R, C> {
+    map_with_pos_weight(input, target, pos_weight, bce_with_logits_pos_weight_value)
+}
+
+/// The `_vjp` rule of [`bce_with_logits_pos_weight_elementwise`].
+#[inline]
+pub fn bce_with_logits_pos_weight_elementwise_vjp<'a, T: Real, const R: usize, const C: usize>(
+    input: &'a SMatrix<T, R, C>,
+    target: &'a SMatrix<T, R, C>,
+    pos_weight: &'a SVector<T, R>,
+) -> (SMatrix<T, R, C>, impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>, NoTangent, NoTangent) + 'a) {
+    let value = bce_with_logits_pos_weight_elementwise(input, target, pos_weight);
+    (value, move |adjoint: SMatrix<T, R, C>| {
+        let derivative = map_with_pos_weight(input, target, pos_weight, bce_with_logits_pos_weight_derivative);
+        (adjoint.component_mul_elements(&derivative), NoTangent, NoTangent)
+    })
+}
+
+/// Binary cross entropy on logits with a weight `pos_weight[c]` on the
+/// positive term of class (row) `c`: `nn.BCEWithLogitsLoss(pos_weight=...)`,
+/// whose weight of shape `[C]` broadcasts over the last dimension. Samples
+/// are columns, so `pos_weight` scales the rows.
+///
+/// ```
+/// use tapeless_runtime::loss::{bce_with_logits, bce_with_logits_pos_weight, Reduction};
+/// use nalgebra::{Vector2, Matrix2x1};
+/// let (x, t) = (Matrix2x1::new(0.3, -1.2), Matrix2x1::new(1.0, 0.0));
+/// let plain = bce_with_logits(&x, &t, Reduction::Mean);
+/// let weighted = bce_with_logits_pos_weight(&x, &t, &Vector2::new(1.0, 1.0), Reduction::Mean);
+/// assert!((plain - weighted).abs() < 1e-15);
+/// ```
+#[inline]
+#[must_use]
+pub fn bce_with_logits_pos_weight<T: Real, const R: usize, const C: usize>(
+    input: &SMatrix<T, R, C>,
+    target: &SMatrix<T, R, C>,
+    pos_weight: &SVector<T, R>,
+    reduction: Reduction,
+) -> T {
+    let losses = bce_with_logits_pos_weight_elementwise(input, target, pos_weight);
+    reduction.apply(losses.sum_elements(), T::from_f64_lossy((R * C) as f64))
+}
+
+/// The `_vjp` rule of [`bce_with_logits_pos_weight`].
+#[inline]
+pub fn bce_with_logits_pos_weight_vjp<'a, T: Real, const R: usize, const C: usize>(
+    input: &'a SMatrix<T, R, C>,
+    target: &'a SMatrix<T, R, C>,
+    pos_weight: &'a SVector<T, R>,
+    reduction: Reduction,
+) -> (T, impl FnOnce(T) -> (SMatrix<T, R, C>, NoTangent, NoTangent, NoTangent) + 'a) {
+    let value = bce_with_logits_pos_weight(input, target, pos_weight, reduction);
+    (value, move |adjoint: T| {
+        let adjoint = reduction.adjoint(adjoint, T::from_f64_lossy((R * C) as f64));
+        let grad = map_with_pos_weight(input, target, pos_weight, |x, t, p| {
+            adjoint * bce_with_logits_pos_weight_derivative(x, t, p)
+        });
+        (grad, NoTangent, NoTangent, NoTangent)
+    })
+}
+
+/// Elementwise product through [`Elementwise`] (no nalgebra arithmetic
+/// bounds needed).
+trait ComponentMulElements: Elementwise {
+    fn component_mul_elements(self, other: &Self) -> Self {
+        self.zip_map_elements(other, |a, b| a * b)
+    }
+}
+
+impl<X: Elementwise> ComponentMulElements for X {}
