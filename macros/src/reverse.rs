@@ -243,7 +243,10 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             }
         }
         for id in &pending {
-            out.push(Rev::Declare(*id));
+            // An adjoint an enclosing region declared is declared already.
+            if !state.deferred[id.index()] {
+                out.push(Rev::Declare(*id));
+            }
         }
 
         let mut branches = Vec::new();
@@ -273,6 +276,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         }
         for id in &pending {
             state.initialized[id.index()] = true;
+            state.deferred[id.index()] = false;
         }
         self.reads.insert(region.condition);
         let else_branch = branches.pop().expect("two branches");

@@ -1,0 +1,63 @@
+//! Helpers shared by the integration tests: reference data and tolerances.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use serde_json::Value;
+
+/// Loads `tests/data/NAME` (PyTorch's golden data, see `tests/data/REFERENCE.md`).
+pub(crate) fn reference(name: &str) -> Value {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("cannot parse {path}: {e}"))
+}
+
+/// The case named `name` of `file`'s `cases`.
+pub(crate) fn case<'v>(file: &'v Value, name: &str) -> &'v Value {
+    file["cases"]
+        .as_array()
+        .expect("a `cases` array")
+        .iter()
+        .find(|case| case["name"] == name)
+        .unwrap_or_else(|| panic!("no case {name}"))
+}
+
+/// A JSON array of numbers.
+pub(crate) fn numbers(value: &Value) -> Vec<f64> {
+    value.as_array().expect("an array").iter().map(|v| v.as_f64().expect("a number")).collect()
+}
+
+/// The single-operation tolerance of the reference README:
+/// `|a - b| <= 1e-10 |b| + 1e-13 max(1, max |b|)`.
+pub(crate) fn assert_close_op(actual: &[f64], expected: &[f64], what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: lengths differ");
+    let scale = expected.iter().fold(1.0_f64, |m, b| m.max(b.abs()));
+    for (i, (a, b)) in actual.iter().zip(expected).enumerate() {
+        let bound = 1e-10 * b.abs() + 1e-13 * scale;
+        assert!((a - b).abs() <= bound, "{what}[{i}]: {a} vs {b} (bound {bound:e})");
+    }
+}
+
+/// The trajectory tolerance of the reference README:
+/// `|a - b| <= 1e-8 max(|b|, S)` with `S = max(1, max |b|)`.
+pub(crate) fn assert_close_trajectory(actual: &[f64], expected: &[f64], what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: lengths differ");
+    let scale = expected.iter().fold(1.0_f64, |m, b| m.max(b.abs()));
+    for (i, (a, b)) in actual.iter().zip(expected).enumerate() {
+        let bound = 1e-8 * b.abs().max(scale);
+        assert!((a - b).abs() <= bound, "{what}[{i}]: {a} vs {b} (bound {bound:e})");
+    }
+}
+
+/// Relative closeness for hand derivations: `|a - b| <= tol max(1, |b|)`.
+pub(crate) fn assert_rel(actual: f64, expected: f64, tol: f64, what: &str) {
+    let bound = tol * expected.abs().max(1.0);
+    assert!(
+        (actual - expected).abs() <= bound || (actual.is_nan() && expected.is_nan()),
+        "{what}: {actual} vs {expected}"
+    );
+}
+
+/// Central difference of a scalar function of one variable.
+pub(crate) fn central_difference(f: impl Fn(f64) -> f64, x: f64) -> f64 {
+    let h = 1e-6 * x.abs().max(1.0);
+    (f(x + h) - f(x - h)) / (2.0 * h)
+}
