@@ -38,7 +38,7 @@ impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> SequentialLr<T, A, B> {
     /// `first` for epochs `0..milestone`, `second` from `milestone` on. Both
     /// must have been created on `opt`.
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut impl Optimizer<P>,
+        opt: &mut (impl Optimizer<P> + ?Sized),
         first: A,
         second: B,
         milestone: usize,
@@ -51,7 +51,7 @@ impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> SequentialLr<T, A, B> {
 }
 
 impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> LrScheduler<T> for SequentialLr<T, A, B> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         if self.last_epoch < self.milestone {
             self.first.step(opt);
@@ -62,7 +62,7 @@ impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> LrScheduler<T> for Sequentia
         }
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         opt.set_lr(self.base_lr);
         self.first.restart(opt);
@@ -109,14 +109,14 @@ impl<A, B> ChainedScheduler<A, B> {
 }
 
 impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> LrScheduler<T> for ChainedScheduler<A, B> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         self.first.step(opt);
         self.second.step(opt);
     }
 
     /// Restarts both schedulers, in order.
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         self.first.restart(opt);
         self.second.restart(opt);

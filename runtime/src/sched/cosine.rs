@@ -46,7 +46,7 @@ impl<T: Real> CosineAnnealingLr<T> {
     /// # Panics
     /// If `t_max == 0`.
     #[track_caller]
-    pub fn new<P: Params<Scalar = T>>(opt: &mut impl Optimizer<P>, t_max: usize, eta_min: T) -> Self {
+    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), t_max: usize, eta_min: T) -> Self {
         assert!(t_max > 0, "invalid T_max: 0 (must be >= 1)");
         let base_lr = base_lr(opt);
         Self { base_lr, t_max, eta_min, last_epoch: 0 }
@@ -54,7 +54,7 @@ impl<T: Real> CosineAnnealingLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for CosineAnnealingLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         let (e, t_max, eta_min) = (self.last_epoch, self.t_max, self.eta_min);
         let lr = opt.lr();
@@ -73,7 +73,7 @@ impl<T: Real> LrScheduler<T> for CosineAnnealingLr<T> {
         opt.set_lr(new_lr);
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         // The closed form at epoch 0: η + (base − η)(1 + cos 0)/2.
         let eta_min = self.eta_min;
@@ -124,7 +124,7 @@ impl<T: Real> CosineAnnealingWarmRestarts<T> {
     /// If `t_0 == 0` or `t_mult == 0`, as torch.
     #[track_caller]
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut impl Optimizer<P>,
+        opt: &mut (impl Optimizer<P> + ?Sized),
         t_0: usize,
         t_mult: usize,
         eta_min: T,
@@ -138,7 +138,7 @@ impl<T: Real> CosineAnnealingWarmRestarts<T> {
         scheduler
     }
 
-    fn apply<P: Params<Scalar = T>>(&self, opt: &mut impl Optimizer<P>) {
+    fn apply<P: Params<Scalar = T>>(&self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         let eta_min = self.eta_min;
         let angle = pi::<T>() * epoch(self.t_cur) / epoch(self.t_i);
         opt.set_lr(eta_min + (self.base_lr - eta_min) * (T::ONE + T::cos(angle)) / T::TWO);
@@ -146,7 +146,7 @@ impl<T: Real> CosineAnnealingWarmRestarts<T> {
 }
 
 impl<T: Real> LrScheduler<T> for CosineAnnealingWarmRestarts<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         self.t_cur += 1;
         if self.t_cur >= self.t_i {
@@ -156,7 +156,7 @@ impl<T: Real> LrScheduler<T> for CosineAnnealingWarmRestarts<T> {
         self.apply(opt);
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         self.t_i = self.t_0;
         self.t_cur = 0;

@@ -148,7 +148,7 @@ impl<T: Real> CyclicLr<T> {
     /// `cycle_momentum` is set and the optimizer has no momentum
     /// ([`Optimizer::momentum_or_beta1`] is `None`).
     #[track_caller]
-    pub fn new<P: Params<Scalar = T>>(opt: &mut impl Optimizer<P>, config: CyclicLrConfig<T>) -> Self {
+    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), config: CyclicLrConfig<T>) -> Self {
         let up: T = epoch(config.step_size_up);
         let down: T = config.step_size_down.map_or(up, epoch);
         let total_size = up + down;
@@ -167,7 +167,7 @@ impl<T: Real> CyclicLr<T> {
         scheduler
     }
 
-    fn apply<P: Params<Scalar = T>>(&self, opt: &mut impl Optimizer<P>) {
+    fn apply<P: Params<Scalar = T>>(&self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         let e: T = epoch(self.last_epoch);
         let cycle = T::floor(T::ONE + e / self.total_size);
         let x = T::ONE + e / self.total_size - cycle;
@@ -192,12 +192,12 @@ impl<T: Real> CyclicLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for CyclicLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         self.apply(opt);
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         self.apply(opt);
     }

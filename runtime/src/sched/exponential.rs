@@ -29,19 +29,19 @@ pub struct ExponentialLr<T> {
 
 impl<T: Real> ExponentialLr<T> {
     /// Decay by `gamma` every epoch.
-    pub fn new<P: Params<Scalar = T>>(opt: &mut impl Optimizer<P>, gamma: T) -> Self {
+    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), gamma: T) -> Self {
         let base_lr = base_lr(opt);
         Self { base_lr, gamma, last_epoch: 0 }
     }
 }
 
 impl<T: Real> LrScheduler<T> for ExponentialLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         opt.set_lr(opt.lr() * self.gamma);
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         opt.set_lr(self.base_lr);
     }

@@ -35,7 +35,7 @@ pub struct LambdaLr<T, F> {
 impl<T: Real, F: Fn(usize) -> T> LambdaLr<T, F> {
     /// Scales the base learning rate by `lr_lambda(epoch)`; sets the
     /// learning rate of epoch 0.
-    pub fn new<P: Params<Scalar = T>>(opt: &mut impl Optimizer<P>, lr_lambda: F) -> Self {
+    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), lr_lambda: F) -> Self {
         let base_lr = base_lr(opt);
         opt.set_lr(base_lr * lr_lambda(0));
         Self { base_lr, lr_lambda, last_epoch: 0 }
@@ -43,12 +43,12 @@ impl<T: Real, F: Fn(usize) -> T> LambdaLr<T, F> {
 }
 
 impl<T: Real, F: Fn(usize) -> T> LrScheduler<T> for LambdaLr<T, F> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         opt.set_lr(self.base_lr * (self.lr_lambda)(self.last_epoch));
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         opt.set_lr(self.base_lr * (self.lr_lambda)(0));
     }

@@ -43,7 +43,7 @@ impl<T: Real> LinearLr<T> {
     /// as torch.
     #[track_caller]
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut impl Optimizer<P>,
+        opt: &mut (impl Optimizer<P> + ?Sized),
         start_factor: T,
         end_factor: T,
         total_iters: usize,
@@ -64,7 +64,7 @@ impl<T: Real> LinearLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for LinearLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         let e = self.last_epoch;
         if e <= self.total_iters {
@@ -75,7 +75,7 @@ impl<T: Real> LrScheduler<T> for LinearLr<T> {
         }
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         opt.set_lr(self.base_lr * self.start_factor);
     }
@@ -119,7 +119,7 @@ impl<T: Real> ConstantLr<T> {
     /// # Panics
     /// If `factor` is not in `[0, 1]`, as torch.
     #[track_caller]
-    pub fn new<P: Params<Scalar = T>>(opt: &mut impl Optimizer<P>, factor: T, total_iters: usize) -> Self {
+    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), factor: T, total_iters: usize) -> Self {
         assert!(
             factor >= T::ZERO && factor <= T::ONE,
             "constant factor expected to be between 0 and 1"
@@ -132,14 +132,14 @@ impl<T: Real> ConstantLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for ConstantLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         if self.last_epoch == self.total_iters {
             opt.set_lr(opt.lr() * (T::ONE / self.factor));
         }
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         let factor = if self.total_iters == 0 { T::ONE } else { self.factor };
         opt.set_lr(self.base_lr * factor);
@@ -183,7 +183,7 @@ impl<T: Real> PolynomialLr<T> {
     /// # Panics
     /// If `total_iters == 0`.
     #[track_caller]
-    pub fn new<P: Params<Scalar = T>>(opt: &mut impl Optimizer<P>, total_iters: usize, power: T) -> Self {
+    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), total_iters: usize, power: T) -> Self {
         assert!(total_iters > 0, "invalid total_iters: 0 (must be >= 1)");
         let base_lr = base_lr(opt);
         Self { base_lr, total_iters, power, last_epoch: 0 }
@@ -191,7 +191,7 @@ impl<T: Real> PolynomialLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for PolynomialLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         let e = self.last_epoch;
         if e <= self.total_iters {
@@ -201,7 +201,7 @@ impl<T: Real> LrScheduler<T> for PolynomialLr<T> {
         }
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         opt.set_lr(self.base_lr);
     }

@@ -81,11 +81,11 @@ pub use step::{MultiStepLr, StepLr};
 pub trait LrScheduler<T: Real> {
     /// Advances one epoch and sets the optimizer's learning rate (and, for
     /// the cyclic schedulers, its momentum) for the next optimizer steps.
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>);
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized));
 
     /// Restarts at epoch 0 with the closed form of the schedule (torch's
     /// `scheduler.step(0)`, which [`SequentialLr`] calls at its milestones).
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>);
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized));
 
     /// The number of [`step`](LrScheduler::step)s since construction or the
     /// last [`restart`](LrScheduler::restart) (torch's `last_epoch`).
@@ -95,7 +95,7 @@ pub trait LrScheduler<T: Real> {
 /// The learning rate schedules start from: the optimizer's `initial_lr`,
 /// recorded from its current learning rate if no scheduler did so before
 /// (torch's `group.setdefault('initial_lr', group['lr'])`).
-pub(crate) fn base_lr<P: Params>(opt: &mut impl Optimizer<P>) -> P::Scalar {
+pub(crate) fn base_lr<P: Params>(opt: &mut (impl Optimizer<P> + ?Sized)) -> P::Scalar {
     if let Some(lr) = opt.initial_lr() {
         lr
     } else {

@@ -177,7 +177,7 @@ impl<T: Real> OneCycleLr<T> {
     /// or if `cycle_momentum` is set and the optimizer has no momentum
     /// ([`Optimizer::momentum_or_beta1`] is `None`).
     #[track_caller]
-    pub fn new<P: Params<Scalar = T>>(opt: &mut impl Optimizer<P>, config: OneCycleLrConfig<T>) -> Self {
+    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), config: OneCycleLrConfig<T>) -> Self {
         let OneCycleLrConfig { max_lr, total_steps, pct_start, .. } = config;
         assert!(total_steps > 0, "expected positive integer total_steps, but got 0");
         assert!(
@@ -238,7 +238,7 @@ impl<T: Real> OneCycleLr<T> {
         scheduler
     }
 
-    fn apply<P: Params<Scalar = T>>(&self, opt: &mut impl Optimizer<P>) {
+    fn apply<P: Params<Scalar = T>>(&self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         let step: T = epoch(self.last_epoch);
         let mut start_step = T::ZERO;
         for (i, phase) in self.phases[..self.phase_count].iter().enumerate() {
@@ -261,7 +261,7 @@ impl<T: Real> LrScheduler<T> for OneCycleLr<T> {
     /// When stepped more than `total_steps` times, as torch ("Tried to step
     /// N times. The specified number of total steps is M").
     #[track_caller]
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         assert!(
             self.last_epoch <= self.total_steps,
@@ -272,7 +272,7 @@ impl<T: Real> LrScheduler<T> for OneCycleLr<T> {
         self.apply(opt);
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         self.apply(opt);
     }

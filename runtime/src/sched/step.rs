@@ -34,7 +34,7 @@ impl<T: Real> StepLr<T> {
     /// # Panics
     /// If `step_size == 0`.
     #[track_caller]
-    pub fn new<P: Params<Scalar = T>>(opt: &mut impl Optimizer<P>, step_size: usize, gamma: T) -> Self {
+    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), step_size: usize, gamma: T) -> Self {
         assert!(step_size > 0, "invalid step_size: 0 (must be >= 1)");
         let base_lr = base_lr(opt);
         Self { base_lr, step_size, gamma, last_epoch: 0 }
@@ -42,14 +42,14 @@ impl<T: Real> StepLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for StepLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         if self.last_epoch % self.step_size == 0 {
             opt.set_lr(opt.lr() * self.gamma);
         }
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         opt.set_lr(self.base_lr);
     }
@@ -87,7 +87,7 @@ pub struct MultiStepLr<T, const N: usize> {
 impl<T: Real, const N: usize> MultiStepLr<T, N> {
     /// Decay by `gamma` (torch's default 0.1) at each of the `milestones`.
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut impl Optimizer<P>,
+        opt: &mut (impl Optimizer<P> + ?Sized),
         milestones: [usize; N],
         gamma: T,
     ) -> Self {
@@ -97,7 +97,7 @@ impl<T: Real, const N: usize> MultiStepLr<T, N> {
 }
 
 impl<T: Real, const N: usize> LrScheduler<T> for MultiStepLr<T, N> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
         let count = self.milestones.iter().filter(|&&m| m == self.last_epoch).count();
         if count > 0 {
@@ -105,7 +105,7 @@ impl<T: Real, const N: usize> LrScheduler<T> for MultiStepLr<T, N> {
         }
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
         let passed = self.milestones.iter().filter(|&&m| m == 0).count();
         opt.set_lr(self.base_lr * T::powf(self.gamma, epoch(passed)));
