@@ -109,10 +109,10 @@ macro_rules! delegate {
 }
 
 impl LrScheduler<f64> for Simple {
-    fn step<P: tapeless::Params<Scalar = f64>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn step<P: tapeless::Params<Scalar = f64>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         delegate!(self, s => s.step(opt));
     }
-    fn restart<P: tapeless::Params<Scalar = f64>>(&mut self, opt: &mut impl Optimizer<P>) {
+    fn restart<P: tapeless::Params<Scalar = f64>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         delegate!(self, s => s.restart(opt));
     }
     fn last_epoch(&self) -> usize {
