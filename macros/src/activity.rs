@@ -74,9 +74,9 @@ impl Activity {
 
         let activity = Self { varied, useful };
         for (index, value) in function.values.iter().enumerate() {
-            if let Op::Opaque { opacity: Opacity::Unsupported(message), .. } = &value.op {
+            if let Op::Opaque { expr, opacity: Opacity::Unsupported(message), .. } = &value.op {
                 if activity.is_active(ValueId(u32::try_from(index).expect("fewer than 2^32 values"))) {
-                    cx.error_at(value.span, message);
+                    cx.error_spanned_by(expr, message);
                 }
             }
         }

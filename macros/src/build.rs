@@ -446,14 +446,21 @@ impl<'a> Builder<'a> {
                 expr,
                 Opacity::Unsupported("`match` is not supported in a differentiable function; use `if`/`else`".to_owned()),
             ),
-            _ => {
-                // Loops, closures, `?`, `return`, ... are reported by the
-                // checks before building; anything else is opaque.
-                self.opaque(
-                    expr,
-                    Opacity::Unsupported("this expression cannot be differentiated".to_owned()),
-                )
-            }
+            syn::Expr::While(_)
+            | syn::Expr::Loop(_)
+            | syn::Expr::ForLoop(_)
+            | syn::Expr::Break(_)
+            | syn::Expr::Continue(_)
+            | syn::Expr::Return(_)
+            | syn::Expr::Try(_)
+            | syn::Expr::Closure(_)
+            | syn::Expr::Unsafe(_)
+            | syn::Expr::Async(_)
+            | syn::Expr::Await(_)
+            | syn::Expr::TryBlock(_)
+            | syn::Expr::Yield(_)
+            | syn::Expr::Block(_) => self.opaque(expr, Opacity::Reported),
+            _ => self.opaque(expr, Opacity::Unsupported("this expression cannot be differentiated".to_owned())),
         }
     }
 
@@ -493,8 +500,9 @@ impl<'a> Builder<'a> {
                 return self.define(Op::Builtin { method: call.method.clone(), rule, receiver, args }, span);
             }
         }
+        let spans = std::iter::once(call.receiver.span()).chain(call.args.iter().map(Spanned::span)).collect();
         self.define(
-            Op::MethodCall { receiver, method: call.method.clone(), turbofish: call.turbofish.clone(), args },
+            Op::MethodCall { spans, receiver, method: call.method.clone(), turbofish: call.turbofish.clone(), args },
             span,
         )
     }
@@ -527,7 +535,8 @@ impl<'a> Builder<'a> {
             }
         }
         let args = call.args.iter().map(|arg| self.lower(arg)).collect();
-        self.define(Op::Call { func: func.clone(), args }, span)
+        let spans = call.args.iter().map(Spanned::span).collect();
+        self.define(Op::Call { func: func.clone(), args, spans }, span)
     }
 
     /// Lowers an `if` region; returns its value if both branches have one.

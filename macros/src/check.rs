@@ -169,16 +169,16 @@ pub(crate) fn wrt(cx: &Ctxt, sig: &syn::Signature, params: &[Param], wrt: Option
             cx.error_spanned_by(&sig.ident, "a differentiable function needs a parameter to differentiate with respect to");
             return Vec::new();
         }
-        check_differentiable_type(cx, &params[0], &params[0].ident);
-        return vec![0];
+        return if check_differentiable_type(cx, &params[0], &params[0].ident) { vec![0] } else { Vec::new() };
     };
     let mut indices = Vec::new();
     for name in names {
         match params.iter().position(|param| param.ident == *name) {
             Some(index) if indices.contains(&index) => cx.error_spanned_by(name, format!("`{name}` is listed twice in `wrt`")),
             Some(index) => {
-                check_differentiable_type(cx, &params[index], name);
-                indices.push(index);
+                if check_differentiable_type(cx, &params[index], name) {
+                    indices.push(index);
+                }
             }
             None => {
                 let known = params.iter().map(|p| format!("`{}`", p.ident)).collect::<Vec<_>>().join(", ");
@@ -192,7 +192,9 @@ pub(crate) fn wrt(cx: &Ctxt, sig: &syn::Signature, params: &[Param], wrt: Option
     indices
 }
 
-fn check_differentiable_type(cx: &Ctxt, param: &Param, at: &Ident) {
+/// Reports a parameter whose type is plainly not differentiable; returns
+/// whether it may be differentiated.
+fn check_differentiable_type(cx: &Ctxt, param: &Param, at: &Ident) -> bool {
     let ty = param.value_type();
     let non_differentiable = crate::build::is_integer_type(&ty)
         || matches!(&ty, syn::Type::Path(path) if path.path.get_ident().is_some_and(|i| i == "bool" || i == "char" || i == "str" || i == "String"))
@@ -208,4 +210,5 @@ fn check_differentiable_type(cx: &Ctxt, param: &Param, at: &Ident) {
             ),
         );
     }
+    !non_differentiable
 }

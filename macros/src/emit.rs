@@ -153,12 +153,12 @@ impl<'a> Emitter<'a> {
                 let args = args.iter().map(|arg| self.operand(*arg));
                 quote_spanned!(span=> #receiver.#method(#(#args),*))
             }
-            Op::Call { func, args } => {
+            Op::Call { func, args, .. } => {
                 let args = args.iter().map(|arg| self.operand(*arg));
                 let func = if with_pullback { vjp_path(func) } else { func.clone() };
                 quote_spanned!(span=> #func(#(#args),*))
             }
-            Op::MethodCall { receiver, method, turbofish, args } => {
+            Op::MethodCall { receiver, method, turbofish, args, .. } => {
                 let receiver = self.receiver(*receiver);
                 let args = args.iter().map(|arg| self.operand(*arg));
                 let method = if with_pullback { format_ident!("{}_vjp", method) } else { method.clone() };
@@ -356,7 +356,10 @@ impl<'a> Emitter<'a> {
                     let value = match contribution {
                         Contribution::Plain(c) => c.clone(),
                         Contribution::Negated(c) => quote!(-#c),
-                        Contribution::Cotangent(c) => quote!(#krate::__private::cotangent(#c)),
+                        Contribution::Cotangent(c, span) => {
+                            let like = self.reference(*target);
+                            quote_spanned!(*span=> #krate::__private::cotangent(#like, #c))
+                        }
                         Contribution::Zero => {
                             let reference = self.reference(*target);
                             quote!(#krate::__private::Params::zero_like(#reference))
@@ -370,8 +373,8 @@ impl<'a> Emitter<'a> {
                         (How::Assign, _) => quote!(#adjoint = #value;),
                         (How::Accumulate, Contribution::Plain(c)) => quote!(#adjoint += #c;),
                         (How::Accumulate, Contribution::Negated(c)) => quote!(#adjoint -= #c;),
-                        (How::Accumulate, Contribution::Cotangent(c)) => {
-                            quote!(#krate::__private::accumulate(&mut #adjoint, #c);)
+                        (How::Accumulate, Contribution::Cotangent(c, span)) => {
+                            quote_spanned!(*span=> #krate::__private::accumulate(&mut #adjoint, #c);)
                         }
                         (How::Accumulate, Contribution::Zero) => TokenStream::new(),
                     });

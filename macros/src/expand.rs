@@ -47,6 +47,12 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         );
     }
 
+    let Some(ret) = return_type else {
+        // Without a result there is nothing to differentiate, and nothing
+        // to stand in for.
+        let errors = cx.check().expect_err("a missing return type was reported").into_compile_error();
+        return quote!(#function #errors);
+    };
     let ir = Builder::build(&cx, &params, &function.block);
     if let Err(message) = ir.verify() {
         cx.error_spanned_by(&function.sig.ident, format!("internal error in `#[differentiable]` (please report): {message}"));
@@ -56,10 +62,9 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
     let krate = args.krate.to_token_stream();
     if let Err(error) = cx.check() {
         let errors = error.into_compile_error();
-        let stubs = return_type.map(|ret| stubs(&function, &params, &wrt, &ret, scalar_result, &krate));
+        let stubs = stubs(&function, &params, &wrt, &ret, scalar_result, &krate);
         return quote!(#function #errors #stubs);
     }
-    let ret = return_type.expect("checked: there is a return type");
     let emitter = Emitter::new(&ir, &activity, &params, krate);
     let generated = Generated { function: &function, params: &params, wrt: &wrt, ret: &ret, emitter: &emitter };
     let grad = scalar_result.then(|| generated.grad());

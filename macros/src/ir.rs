@@ -89,6 +89,9 @@ pub(crate) enum Opacity {
     /// Not differentiable by tapeless: an error if it turns out active. The
     /// message says what is unsupported and what to write instead.
     Unsupported(String),
+    /// A construct the checks before building reported already (a loop, a
+    /// closure, ...): treated as unsupported, without a second error.
+    Reported,
 }
 
 /// What a value is.
@@ -109,11 +112,13 @@ pub(crate) enum Op {
     /// A scalar method with a built-in rule: `receiver.method(args)`.
     Builtin { method: Ident, rule: &'static crate::rules::MethodRule, receiver: Operand, args: Vec<Operand> },
     /// A call linked by name: `func(args)`, differentiated through
-    /// `func_vjp(args)`.
-    Call { func: syn::ExprPath, args: Vec<Operand> },
+    /// `func_vjp(args)`. `spans` locate the arguments.
+    Call { func: syn::ExprPath, args: Vec<Operand>, spans: Vec<Span> },
     /// A method call linked by name: `receiver.method(args)`, differentiated
     /// through `receiver.method_vjp(args)`.
     MethodCall {
+        /// Where the receiver and then each argument stand.
+        spans: Vec<Span>,
         receiver: Operand,
         method: Ident,
         turbofish: Option<syn::AngleBracketedGenericArguments>,

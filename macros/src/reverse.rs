@@ -43,8 +43,9 @@ pub(crate) enum Contribution {
     Plain(TokenStream),
     /// Its negation (`-c`, or `adj -= c`).
     Negated(TokenStream),
-    /// A cotangent returned by a pullback (checked to be one).
-    Cotangent(TokenStream),
+    /// A cotangent returned by a pullback (checked to be one), with the
+    /// span of the argument it belongs to.
+    Cotangent(TokenStream, proc_macro2::Span),
     /// Zero, in a branch that does not touch an adjoint declared before it.
     Zero,
 }
@@ -182,13 +183,13 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                     self.contribute(target, Contribution::Plain(call), state, out);
                 }
             }
-            Op::Call { args, .. } => {
+            Op::Call { args, spans, .. } => {
                 let arguments: Vec<ValueId> = args.iter().map(|a| a.value).collect();
-                self.pullback(id, &arguments, state, out);
+                self.pullback(id, &arguments, spans, state, out);
             }
-            Op::MethodCall { receiver, args, .. } => {
+            Op::MethodCall { receiver, args, spans, .. } => {
                 let arguments: Vec<ValueId> = std::iter::once(receiver.value).chain(args.iter().map(|a| a.value)).collect();
-                self.pullback(id, &arguments, state, out);
+                self.pullback(id, &arguments, spans, state, out);
             }
             // Parameters and constants have no operands; phis are handled by
             // their region; unsupported opaque values were reported.
@@ -198,7 +199,14 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
 
     /// `let (cotangent_of_a, _) = y_pullback(adj_of_y);` and the
     /// contributions of the cotangents.
-    fn pullback(&mut self, id: ValueId, arguments: &[ValueId], state: &mut AdjointState, out: &mut Vec<Rev>) {
+    fn pullback(
+        &mut self,
+        id: ValueId,
+        arguments: &[ValueId],
+        spans: &[proc_macro2::Span],
+        state: &mut AdjointState,
+        out: &mut Vec<Rev>,
+    ) {
         let emitter = self.emitter;
         self.pullbacks.insert(id);
         let pullback = &emitter.pullback[id.index()];
@@ -209,14 +217,17 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             if emitter.activity.is_varied(*argument) {
                 let name = emitter.cotangent_name(id, position);
                 patterns.push(quote!(#name));
-                contributions.push((*argument, name));
+                contributions.push((*argument, name, spans[position]));
             } else {
                 patterns.push(quote!(_));
             }
         }
         out.push(Rev::Code(quote!(let (#(#patterns,)*) = #pullback(#adjoint);)));
-        for (argument, name) in contributions {
-            self.contribute(argument, Contribution::Cotangent(quote!(#name)), state, out);
+        for (argument, mut name, span) in contributions {
+            // A type error in the cotangent points at the user's argument.
+            name.set_span(name.span().located_at(span));
+            self.reads.insert(argument);
+            self.contribute(argument, Contribution::Cotangent(quote!(#name), span), state, out);
         }
     }
 

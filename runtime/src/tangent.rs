@@ -21,38 +21,41 @@ use crate::Params;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct NoTangent;
 
-/// A value that can be the cotangent of a differentiated argument: every
-/// [`Params`] type.
+/// A cotangent that can flow into a differentiated value of type `V`: `V`
+/// itself, for every [`Params`] type.
 ///
 /// Generated code requires it of each cotangent it takes from a pullback, so
-/// that a [`NoTangent`] reaching a differentiated value is a compile error
-/// that says what to do.
+/// that a [`NoTangent`] (or a cotangent of the wrong type from a hand-written
+/// rule) reaching a differentiated value is a compile error that says what to
+/// do.
 #[diagnostic::on_unimplemented(
-    message = "the called function does not differentiate this argument (its pullback returns `{Self}`)",
-    label = "this argument is differentiated here",
-    note = "list the parameter in the callee's `#[differentiable(wrt = (...))]`, or give its hand-written `_vjp` a cotangent for it"
+    message = "the called function's pullback returns `{Self}` for an argument of type `{V}` that is differentiated here",
+    label = "this argument is differentiated",
+    note = "`NoTangent` means the callee does not differentiate this argument: list it in the callee's `#[differentiable(wrt = (...))]`, or give its hand-written `_vjp` a cotangent for it"
 )]
-pub trait Cotangent {
-    /// `self ← self + other`.
-    fn accumulate_cotangent(&mut self, other: Self);
+pub trait CotangentOf<V> {
+    /// The cotangent as an adjoint value.
+    fn into_adjoint(self) -> V;
 }
 
-impl<P: Params> Cotangent for P {
+impl<P: Params> CotangentOf<P> for P {
     #[inline]
-    fn accumulate_cotangent(&mut self, other: Self) {
-        self.accumulate(&other);
+    fn into_adjoint(self) -> P {
+        self
     }
 }
 
-/// Checks that `cotangent` can flow into a differentiated value, and passes
-/// it through.
+/// Checks that `cotangent` can flow into a differentiated value like
+/// `value`, and returns it as that value's adjoint. (`value` comes first so
+/// that it fixes `V` before the bound is checked.)
 #[inline]
-pub fn cotangent<C: Cotangent>(cotangent: C) -> C {
-    cotangent
+pub fn cotangent<V: Params, C: CotangentOf<V>>(value: &V, cotangent: C) -> V {
+    let _ = value;
+    cotangent.into_adjoint()
 }
 
 /// `adjoint ← adjoint + cotangent`, for a cotangent returned by a pullback.
 #[inline]
-pub fn accumulate<C: Cotangent>(adjoint: &mut C, cotangent: C) {
-    adjoint.accumulate_cotangent(cotangent);
+pub fn accumulate<V: Params, C: CotangentOf<V>>(adjoint: &mut V, cotangent: C) {
+    adjoint.accumulate(&cotangent.into_adjoint());
 }

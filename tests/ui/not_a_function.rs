@@ -1,0 +1,8 @@
+use tapeless::differentiable;
+
+#[differentiable]
+struct Model {
+    weight: f64,
+}
+
+fn main() {}
