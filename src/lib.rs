@@ -1,6 +1,245 @@
-//! tapeless: compile-time reverse-mode automatic differentiation.
+//! # tapeless
+//!
+//! Compile-time reverse-mode automatic differentiation for Rust, with
+//! PyTorch-compatible losses, layers, optimizers and learning-rate
+//! schedulers, in `no_std` and without an allocator.
+//!
+//! `#[differentiable]` turns an ordinary Rust function into straight-line
+//! gradient code while the crate compiles: there is no tape, no graph at run
+//! time and no heap allocation in a training step. Gradients are plain
+//! values, so there is no `zero_grad()` and no accumulation bug.
+//!
+//! ```
+//! use tapeless::prelude::*;
+//!
+//! /// |x³|, the tutorial's way of finding the zero of x³.
+//! #[differentiable]
+//! fn loss(x: f64) -> f64 {
+//!     (x * x * x).abs()
+//! }
+//!
+//! let mut x = 8.0;
+//! for _ in 0..10 {
+//!     let (value, gradient) = loss_grad(x); // no tape, no zero_grad()
+//!     assert_eq!(value, loss(x));
+//!     x -= 0.01 * gradient;
+//! }
+//! assert!(x < 8.0);
+//! ```
+//!
+//! The same in PyTorch:
+//!
+//! ```python
+//! x = torch.tensor([8.0], requires_grad=True)
+//! for _ in range(10):
+//!     loss = (x ** 3).abs().sum()
+//!     loss.backward()
+//!     with torch.no_grad():
+//!         x -= 0.01 * x.grad
+//!     x.grad.zero_()
+//! ```
+//!
+//! See [`differentiable`] for what the attribute generates and accepts,
+//! [`check_grad`] to verify a gradient against finite differences, and the
+//! runtime's modules for parameter sets ([`Params`]), layers and
+//! activations ([`nn`]), losses ([`loss`]), optimizers ([`optim`]) and
+//! schedulers ([`sched`]).
 #![no_std]
 
+/// Turns a function into its gradient code at compile time.
+///
+/// For a function `NAME` with a scalar result, `#[differentiable]` keeps the
+/// function unchanged and generates two siblings in the same scope, with the
+/// same visibility, generics and parameters:
+///
+/// * `NAME_grad(args) -> (value, gradient)`: the value and the gradient with
+///   respect to the differentiated parameters (the first parameter unless
+///   `wrt` says otherwise, like `jax.grad`). The gradient has the type of the
+///   parameter without its reference; several parameters give a tuple.
+/// * `NAME_vjp(args) -> (value, pullback)`: the value and a closure from the
+///   cotangent of the result to a tuple with one cotangent per parameter
+///   (`NoTangent` for those not differentiated), like `jax.vjp`. Callers that
+///   differentiate through `NAME` use it, and so can you.
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// #[differentiable]
+/// fn f(x: f64, k: f64) -> f64 {
+///     (x * k).sin()
+/// }
+///
+/// let (value, gradient) = f_grad(0.5, 2.0);
+/// assert_eq!(value, f(0.5, 2.0));
+/// assert!((gradient - 2.0 * 1.0_f64.cos()).abs() < 1e-15);
+///
+/// let (value, pullback) = f_vjp(0.5, 2.0);
+/// let (dx, dk) = pullback(3.0);
+/// assert_eq!(value, f(0.5, 2.0));
+/// assert!((dx - 3.0 * 2.0 * 1.0_f64.cos()).abs() < 1e-15);
+/// assert_eq!(dk, NoTangent); // `k` is not differentiated
+/// ```
+///
+/// # Arguments of the attribute
+///
+/// * `wrt = x` or `wrt = (x, y)`: the parameters to differentiate with
+///   respect to (default: the first). Their types must be differentiable:
+///   `f32`, `f64`, nalgebra vectors and matrices, arrays, tuples or a
+///   `#[derive(Params)]` struct; integers, `bool`, `char` and strings are
+///   rejected.
+/// * `grad`: require `NAME_grad` (an error if the result is not a scalar).
+///   Without it, `NAME_grad` is generated when the return type is `f32`,
+///   `f64` or a scalar type parameter, and only `NAME_vjp` otherwise.
+/// * `crate = path`: how the generated code names this crate (default
+///   `::tapeless`), for code inside the runtime or a re-exporting crate.
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// #[differentiable(wrt = (r, h))]
+/// fn cylinder_volume(r: f64, h: f64, density: f64) -> f64 {
+///     core::f64::consts::PI * r * r * h * density
+/// }
+///
+/// let (_, (dr, dh)) = cylinder_volume_grad(2.0, 3.0, 1.0);
+/// let pi = core::f64::consts::PI;
+/// assert!((dr - 12.0 * pi).abs() < 1e-12 && (dh - 4.0 * pi).abs() < 1e-12);
+/// ```
+///
+/// # Parameters by value or by reference, and generic scalars
+///
+/// Parameters may be taken by value or by shared reference. A function may
+/// be generic over its scalar, bounded by `num_traits::Float` or
+/// `nalgebra::RealField` (the siblings add the bound `T: tapeless::Real`,
+/// which `f32` and `f64` satisfy).
+///
+/// ```
+/// use tapeless::prelude::*;
+/// use num_traits::Float;
+///
+/// #[differentiable]
+/// fn softplus<T: Float>(x: &T) -> T {
+///     (T::one() + x.exp()).ln()
+/// }
+///
+/// let (_, gradient) = softplus_grad(&0.0_f32);
+/// assert_eq!(gradient, 0.5);
+/// let (_, gradient) = softplus_grad(&0.0_f64);
+/// assert_eq!(gradient, 0.5);
+/// ```
+///
+/// # What the body may contain
+///
+/// * Arithmetic `+ - * /`, unary `-`, literals, constants, parentheses,
+///   blocks with tail expressions, `let`, shadowing, reassignment and
+///   `+= -= *= /=`; `&x` and `*x`.
+/// * The scalar methods `exp`, `exp2`, `exp_m1`, `ln`, `ln_1p`, `log`,
+///   `log2`, `log10`, `sqrt`, `cbrt`, `recip`, `powi`, `powf`, `sin`, `cos`,
+///   `tan`, `asin`, `acos`, `atan`, `atan2`, `sinh`, `cosh`, `tanh`, `asinh`,
+///   `acosh`, `atanh`, `abs`, `hypot`, `max`, `min`, `clamp`, `mul_add`,
+///   `to_degrees`, `to_radians`, `fract`, also called as `f64::exp(x)`.
+///   `signum`, `floor`, `ceil`, `round`, `trunc` and the predicates have a
+///   zero derivative. Where a derivative is undefined, tapeless follows
+///   PyTorch: `abs'(0) = 0`; ties of `max`/`min` split the gradient evenly
+///   (as `torch.maximum`); `clamp` passes the gradient where
+///   `min ≤ x ≤ max`; `powf` has a zero base-derivative for exponent 0 and a
+///   zero exponent-derivative at base 0; `hypot` and `atan2` give 0 at the
+///   origin; `sqrt'(0)` is `+∞`.
+/// * `if` / `else if` / `else` on conditions that are not differentiated
+///   (comparisons of any values are not), assigning different variables in
+///   each branch, as statements or as expressions. The branch taken is
+///   replayed in the reverse sweep.
+/// * Integer and boolean computations, casts to integers, and statements kept
+///   for their effect (`assert!`, `println!`) anywhere; a trailing `return`.
+/// * Calls to other differentiable functions and methods, linked by name
+///   (below).
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// #[differentiable]
+/// fn huber(x: f64, delta: f64) -> f64 {
+///     let magnitude = x.abs();
+///     if magnitude < delta {
+///         0.5 * x * x
+///     } else {
+///         delta * (magnitude - 0.5 * delta)
+///     }
+/// }
+///
+/// assert_eq!(huber_grad(0.3, 1.0).1, 0.3);
+/// assert_eq!(huber_grad(-4.0, 1.0).1, -1.0);
+/// ```
+///
+/// # Calls and custom derivatives
+///
+/// A call `g(a, b)` whose arguments are differentiated is differentiated
+/// through `g_vjp(a, b)`, and a method call `x.m(a)` through `x.m_vjp(a)`.
+/// A `#[differentiable]` function provides its `_vjp`; so can you: a
+/// hand-written `NAME_vjp` beside a plain function is a custom derivative
+/// rule (JAX's `custom_vjp`), used wherever `NAME` is called. Its signature:
+/// the arguments of `NAME`, returning the value and a pullback from the
+/// result's cotangent to a tuple of one cotangent per argument.
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// /// Rounds to a tenth; its custom rule is the straight-through estimator.
+/// fn quantise(x: f64) -> f64 {
+///     (x * 10.0).round() / 10.0
+/// }
+///
+/// fn quantise_vjp(x: f64) -> (f64, impl FnOnce(f64) -> (f64,)) {
+///     (quantise(x), |adjoint| (adjoint,))
+/// }
+///
+/// #[differentiable]
+/// fn loss(x: f64) -> f64 {
+///     let q = quantise(x);
+///     q * q
+/// }
+///
+/// assert_eq!(loss_grad(0.33), (0.3 * 0.3, 2.0 * 0.3));
+/// ```
+///
+/// # Errors
+///
+/// Code the macro cannot differentiate is a compile error at that code,
+/// saying what to write instead, with every error of the function reported
+/// at once: `while`, `loop`, `for` (not yet supported), `break`, `continue`,
+/// early `return`, `?`, closures, `unsafe`, `async`, macro calls and `as`
+/// casts to floats on differentiated values, `&mut` parameters, assignment
+/// through references or fields, `wrt` naming a missing or non-differentiable
+/// parameter, a missing return type, and a callee whose `_vjp` does not
+/// differentiate an argument that is differentiated at the call.
+///
+/// ```compile_fail
+/// use tapeless::prelude::*;
+///
+/// #[differentiable]
+/// fn newton(x: f64) -> f64 {
+///     let mut y = x;
+///     while y > 1.0 { y = y.sqrt(); } // error: `while` loops are not supported
+///     y
+/// }
+/// ```
+#[doc(inline)]
 pub use tapeless_macros::differentiable;
+
+#[doc(inline)]
 pub use tapeless_macros::Params;
+
 pub use tapeless_runtime::*;
+
+/// nalgebra, whose fixed-size vectors and matrices tapeless differentiates.
+pub use nalgebra;
+
+/// What most programs need: `use tapeless::prelude::*;`.
+pub mod prelude {
+    pub use crate::{GradCheck, NoTangent, Params, Real, check_grad, differentiable};
+    pub use crate::{loss, nn, optim, sched};
+    pub use nalgebra::{
+        Matrix1, Matrix2, Matrix2x3, Matrix3, Matrix3x2, Matrix4, RowVector2, RowVector3, RowVector4, SMatrix,
+        SVector, Vector1, Vector2, Vector3, Vector4, Vector5, Vector6,
+    };
+}

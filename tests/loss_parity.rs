@@ -33,17 +33,31 @@ fn assert_close(what: &str, got: &[f64], want: &[f64]) {
     let scale = want.iter().fold(1.0_f64, |m, b| m.max(b.abs()));
     for (i, (a, b)) in got.iter().zip(want).enumerate() {
         let tolerance = 1e-10 * b.abs() + 1e-13 * scale;
-        assert!((a - b).abs() <= tolerance, "{what}[{i}]: got {a:e}, want {b:e} (error {:e}, tolerance {tolerance:e})", (a - b).abs());
+        assert!(
+            (a - b).abs() <= tolerance,
+            "{what}[{i}]: got {a:e}, want {b:e} (error {:e}, tolerance {tolerance:e})",
+            (a - b).abs()
+        );
     }
 }
 
 fn shape(value: &Value) -> Vec<u64> {
-    value.as_array().expect("shape").iter().map(|d| d.as_u64().expect("dim")).collect()
+    value
+        .as_array()
+        .expect("shape")
+        .iter()
+        .map(|d| d.as_u64().expect("dim"))
+        .collect()
 }
 
 /// Class indices of a case.
 fn classes<const B: usize>(value: &Value) -> [usize; B] {
-    let list: Vec<usize> = value.as_array().expect("targets").iter().map(|v| v.as_u64().expect("index") as usize).collect();
+    let list: Vec<usize> = value
+        .as_array()
+        .expect("targets")
+        .iter()
+        .map(|v| v.as_u64().expect("index") as usize)
+        .collect();
     list.try_into().expect("batch size")
 }
 
@@ -69,25 +83,46 @@ fn check_reduced<X: Params<Scalar = f64>>(name: &str, case: &Value, value: f64, 
     assert_close(&format!("{name} value"), &[value], &flat(&case["output"]));
     let mut flat_grad = vec![0.0; grad.num_params()];
     grad.copy_to_flat(&mut flat_grad);
-    assert_close(&format!("{name} grad_input"), &flat_grad, &flat(&case["grad_input"]));
+    assert_close(
+        &format!("{name} grad_input"),
+        &flat_grad,
+        &flat(&case["grad_input"]),
+    );
 }
 
 /// Compares unreduced losses and the VJP with the recorded `grad_output`.
-fn check_unreduced<Y: Params<Scalar = f64>, X: Params<Scalar = f64>>(name: &str, case: &Value, values: &Y, grad: &X) {
+fn check_unreduced<Y: Params<Scalar = f64>, X: Params<Scalar = f64>>(
+    name: &str,
+    case: &Value,
+    values: &Y,
+    grad: &X,
+) {
     let mut flat_values = vec![0.0; values.num_params()];
     values.copy_to_flat(&mut flat_values);
-    assert_close(&format!("{name} output"), &flat_values, &flat(&case["output"]));
+    assert_close(
+        &format!("{name} output"),
+        &flat_values,
+        &flat(&case["output"]),
+    );
     let mut flat_grad = vec![0.0; grad.num_params()];
     grad.copy_to_flat(&mut flat_grad);
-    assert_close(&format!("{name} grad_input"), &flat_grad, &flat(&case["grad_input"]));
+    assert_close(
+        &format!("{name} grad_input"),
+        &flat_grad,
+        &flat(&case["grad_input"]),
+    );
 }
 
 fn number(case: &Value, key: &str) -> f64 {
-    case["args"][key].as_f64().unwrap_or_else(|| panic!("argument {key}"))
+    case["args"][key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("argument {key}"))
 }
 
 fn flag(case: &Value, key: &str) -> bool {
-    case["args"][key].as_bool().unwrap_or_else(|| panic!("argument {key}"))
+    case["args"][key]
+        .as_bool()
+        .unwrap_or_else(|| panic!("argument {key}"))
 }
 
 // ------------------------------------------------------- elementwise losses
@@ -117,23 +152,59 @@ fn run_elementwise<X: Elementwise<Element = f64>>(name: &str, case: &Value) {
         };
     }
     match case["loss"].as_str().expect("loss") {
-        "L1Loss" => dispatch!(loss::l1, loss::l1_vjp, loss::l1_elementwise, loss::l1_elementwise_vjp),
-        "MSELoss" => dispatch!(loss::mse, loss::mse_vjp, loss::mse_elementwise, loss::mse_elementwise_vjp),
+        "L1Loss" => dispatch!(
+            loss::l1,
+            loss::l1_vjp,
+            loss::l1_elementwise,
+            loss::l1_elementwise_vjp
+        ),
+        "MSELoss" => dispatch!(
+            loss::mse,
+            loss::mse_vjp,
+            loss::mse_elementwise,
+            loss::mse_elementwise_vjp
+        ),
         "HuberLoss" => {
             let delta = number(case, "delta");
-            dispatch!(loss::huber, loss::huber_vjp, loss::huber_elementwise, loss::huber_elementwise_vjp, delta)
+            dispatch!(
+                loss::huber,
+                loss::huber_vjp,
+                loss::huber_elementwise,
+                loss::huber_elementwise_vjp,
+                delta
+            )
         }
         "SmoothL1Loss" => {
             let beta = number(case, "beta");
-            dispatch!(loss::smooth_l1, loss::smooth_l1_vjp, loss::smooth_l1_elementwise, loss::smooth_l1_elementwise_vjp, beta)
+            dispatch!(
+                loss::smooth_l1,
+                loss::smooth_l1_vjp,
+                loss::smooth_l1_elementwise,
+                loss::smooth_l1_elementwise_vjp,
+                beta
+            )
         }
         "BCELoss" => {
-            assert!(case["args"]["weight"].is_null(), "{name}: BCELoss weight is not supported");
-            dispatch!(loss::bce, loss::bce_vjp, loss::bce_elementwise, loss::bce_elementwise_vjp)
+            assert!(
+                case["args"]["weight"].is_null(),
+                "{name}: BCELoss weight is not supported"
+            );
+            dispatch!(
+                loss::bce,
+                loss::bce_vjp,
+                loss::bce_elementwise,
+                loss::bce_elementwise_vjp
+            )
         }
         "BCEWithLogitsLoss" => {
-            assert!(case["args"]["weight"].is_null(), "{name}: weight is not supported");
-            assert!(case["args"]["pos_weight"].is_null(), "{name}: pos_weight cases go through run_pos_weight");
+            assert!(
+                case["args"]["weight"].is_null(),
+                "{name}: weight is not supported"
+            );
+            assert!(
+                case["args"]["pos_weight"].is_null(),
+                "{name}: pos_weight cases go through run_pos_weight"
+            );
             dispatch!(
                 loss::bce_with_logits,
                 loss::bce_with_logits_vjp,
@@ -163,12 +234,17 @@ fn run_pos_weight<const R: usize, const C: usize>(name: &str, case: &Value) {
     let pos_weight = SVector::<f64, R>::from_flat(&flat(&case["args"]["pos_weight"]));
     match reduce_of(case) {
         Reduce::Reduced(reduction) => {
-            let (value, pullback) = loss::bce_with_logits_pos_weight_vjp(&x, &t, &pos_weight, reduction);
-            assert_eq!(value, loss::bce_with_logits_pos_weight(&x, &t, &pos_weight, reduction));
+            let (value, pullback) =
+                loss::bce_with_logits_pos_weight_vjp(&x, &t, &pos_weight, reduction);
+            assert_eq!(
+                value,
+                loss::bce_with_logits_pos_weight(&x, &t, &pos_weight, reduction)
+            );
             check_reduced(name, case, value, &pullback(1.0).0);
         }
         Reduce::None => {
-            let (values, pullback) = loss::bce_with_logits_pos_weight_elementwise_vjp(&x, &t, &pos_weight);
+            let (values, pullback) =
+                loss::bce_with_logits_pos_weight_elementwise_vjp(&x, &t, &pos_weight);
             let adjoint = SMatrix::<f64, R, C>::from_flat(&flat(&case["grad_output"]));
             check_unreduced(name, case, &values, &pullback(adjoint).0);
         }
@@ -180,30 +256,59 @@ fn run_pos_weight<const R: usize, const C: usize>(name: &str, case: &Value) {
 
 fn class_weight<const C: usize>(case: &Value) -> Option<SVector<f64, C>> {
     let weight = &case["args"]["weight"];
-    if weight.is_null() { None } else { Some(SVector::from_flat(&flat(weight))) }
+    if weight.is_null() {
+        None
+    } else {
+        Some(SVector::from_flat(&flat(weight)))
+    }
 }
 
 fn run_cross_entropy<const C: usize, const B: usize>(name: &str, case: &Value) {
     let x = SMatrix::<f64, C, B>::from_flat(&flat(&case["input"]));
     let weight = class_weight::<C>(case);
     let smoothing = number(case, "label_smoothing");
-    assert_eq!(case["args"]["ignore_index"].as_i64(), Some(-100), "{name}: ignore_index");
+    assert_eq!(
+        case["args"]["ignore_index"].as_i64(),
+        Some(-100),
+        "{name}: ignore_index"
+    );
     match case["target_dtype"].as_str().expect("target_dtype") {
         "int64" => {
             let target = classes::<B>(&case["target"]);
             match reduce_of(case) {
                 Reduce::Reduced(reduction) => {
-                    let (value, pullback) = loss::cross_entropy_with_vjp(&x, &target, weight.as_ref(), smoothing, reduction);
-                    assert_eq!(value, loss::cross_entropy_with(&x, &target, weight.as_ref(), smoothing, reduction));
+                    let (value, pullback) = loss::cross_entropy_with_vjp(
+                        &x,
+                        &target,
+                        weight.as_ref(),
+                        smoothing,
+                        reduction,
+                    );
+                    assert_eq!(
+                        value,
+                        loss::cross_entropy_with(
+                            &x,
+                            &target,
+                            weight.as_ref(),
+                            smoothing,
+                            reduction
+                        )
+                    );
                     check_reduced(name, case, value, &pullback(1.0).0);
                     if weight.is_none() && smoothing == 0.0 {
-                        let (plain, plain_pullback) = loss::cross_entropy_vjp(&x, &target, reduction);
+                        let (plain, plain_pullback) =
+                            loss::cross_entropy_vjp(&x, &target, reduction);
                         assert_eq!(plain, loss::cross_entropy(&x, &target, reduction));
                         check_reduced(name, case, plain, &plain_pullback(1.0).0);
                     }
                 }
                 Reduce::None => {
-                    let (values, pullback) = loss::cross_entropy_elementwise_vjp(&x, &target, weight.as_ref(), smoothing);
+                    let (values, pullback) = loss::cross_entropy_elementwise_vjp(
+                        &x,
+                        &target,
+                        weight.as_ref(),
+                        smoothing,
+                    );
                     let adjoint = SVector::<f64, B>::from_flat(&flat(&case["grad_output"]));
                     check_unreduced(name, case, &values, &pullback(adjoint).0);
                 }
@@ -212,9 +317,15 @@ fn run_cross_entropy<const C: usize, const B: usize>(name: &str, case: &Value) {
         }
         "float64" => {
             let target = SMatrix::<f64, C, B>::from_flat(&flat(&case["target"]));
-            let Reduce::Reduced(reduction) = reduce_of(case) else { panic!("{name}: probability targets are tested reduced only") };
-            let (value, pullback) = loss::cross_entropy_probs_vjp(&x, &target, weight.as_ref(), smoothing, reduction);
-            assert_eq!(value, loss::cross_entropy_probs(&x, &target, weight.as_ref(), smoothing, reduction));
+            let Reduce::Reduced(reduction) = reduce_of(case) else {
+                panic!("{name}: probability targets are tested reduced only")
+            };
+            let (value, pullback) =
+                loss::cross_entropy_probs_vjp(&x, &target, weight.as_ref(), smoothing, reduction);
+            assert_eq!(
+                value,
+                loss::cross_entropy_probs(&x, &target, weight.as_ref(), smoothing, reduction)
+            );
             check_reduced(name, case, value, &pullback(1.0).0);
         }
         other => panic!("{name}: target dtype {other}"),
@@ -228,7 +339,10 @@ fn run_nll<const C: usize, const B: usize>(name: &str, case: &Value) {
     match reduce_of(case) {
         Reduce::Reduced(reduction) => {
             let (value, pullback) = loss::nll_with_vjp(&x, &target, weight.as_ref(), reduction);
-            assert_eq!(value, loss::nll_with(&x, &target, weight.as_ref(), reduction));
+            assert_eq!(
+                value,
+                loss::nll_with(&x, &target, weight.as_ref(), reduction)
+            );
             check_reduced(name, case, value, &pullback(1.0).0);
             if weight.is_none() {
                 let (plain, plain_pullback) = loss::nll_vjp(&x, &target, reduction);
@@ -276,7 +390,9 @@ fn losses_match_pytorch() {
         let name = case["name"].as_str().expect("name");
         let input_shape = shape(&case["input_shape"]);
         match (case["loss"].as_str().expect("loss"), input_shape.as_slice()) {
-            ("BCEWithLogitsLoss", [4, 3]) if !case["args"]["pos_weight"].is_null() => run_pos_weight::<3, 4>(name, case),
+            ("BCEWithLogitsLoss", [4, 3]) if !case["args"]["pos_weight"].is_null() => {
+                run_pos_weight::<3, 4>(name, case)
+            }
             ("CrossEntropyLoss", [5, 4]) => run_cross_entropy::<4, 5>(name, case),
             ("CrossEntropyLoss", [4, 3]) => run_cross_entropy::<3, 4>(name, case),
             ("NLLLoss", [5, 4]) => run_nll::<4, 5>(name, case),
@@ -295,7 +411,10 @@ fn elementwise_losses_work_on_scalars() {
     // The same rule on one scalar as on a vector of one element.
     let (x, t) = (0.3_f64, 0.8_f64);
     let vector = |v: f64| SVector::<f64, 1>::new(v);
-    assert_eq!(loss::bce(&x, &t, Reduction::Mean), loss::bce(&vector(x), &vector(t), Reduction::Mean));
+    assert_eq!(
+        loss::bce(&x, &t, Reduction::Mean),
+        loss::bce(&vector(x), &vector(t), Reduction::Mean)
+    );
     assert_eq!(loss::huber_vjp(&x, &t, 0.2, Reduction::Sum).1(2.0).0, -0.4);
     assert_eq!(loss::l1_vjp(&t, &t, Reduction::Mean).1(1.0).0, 0.0);
 }
@@ -307,7 +426,10 @@ struct Normal(u64);
 
 impl Normal {
     fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 11) as f64 + 0.5) / (1_u64 << 53) as f64
     }
     fn next(&mut self) -> f64 {
@@ -322,9 +444,20 @@ impl Normal {
     }
 }
 
-fn check(what: &str, f: impl Fn(&SMatrix<f64, 4, 3>) -> f64, at: &SMatrix<f64, 4, 3>, grad: &SMatrix<f64, 4, 3>) {
-    let check = GradCheck::<f64> { rtol: 1e-6, atol: 1e-8, ..GradCheck::default() };
-    check.run(f, at, grad).unwrap_or_else(|error| panic!("{what}: {error}"));
+fn check(
+    what: &str,
+    f: impl Fn(&SMatrix<f64, 4, 3>) -> f64,
+    at: &SMatrix<f64, 4, 3>,
+    grad: &SMatrix<f64, 4, 3>,
+) {
+    let check = GradCheck::<f64> {
+        rtol: 1e-6,
+        atol: 1e-8,
+        ..GradCheck::default()
+    };
+    check
+        .run(f, at, grad)
+        .unwrap_or_else(|error| panic!("{what}: {error}"));
 }
 
 #[test]
@@ -336,14 +469,44 @@ fn loss_vjps_match_central_differences() {
         let t: SMatrix<f64, 4, 3> = normal.matrix(2.0);
         let adjoint: SMatrix<f64, 4, 3> = normal.matrix(1.0);
         for reduction in [Reduction::Mean, Reduction::Sum] {
-            check(&what("l1"), |x| loss::l1(x, &t, reduction), &x, &loss::l1_vjp(&x, &t, reduction).1(1.0).0);
-            check(&what("mse"), |x| loss::mse(x, &t, reduction), &x, &loss::mse_vjp(&x, &t, reduction).1(1.0).0);
-            check(&what("huber"), |x| loss::huber(x, &t, 0.7, reduction), &x, &loss::huber_vjp(&x, &t, 0.7, reduction).1(1.0).0);
-            check(&what("smooth_l1"), |x| loss::smooth_l1(x, &t, 0.7, reduction), &x, &loss::smooth_l1_vjp(&x, &t, 0.7, reduction).1(1.0).0);
+            check(
+                &what("l1"),
+                |x| loss::l1(x, &t, reduction),
+                &x,
+                &loss::l1_vjp(&x, &t, reduction).1(1.0).0,
+            );
+            check(
+                &what("mse"),
+                |x| loss::mse(x, &t, reduction),
+                &x,
+                &loss::mse_vjp(&x, &t, reduction).1(1.0).0,
+            );
+            check(
+                &what("huber"),
+                |x| loss::huber(x, &t, 0.7, reduction),
+                &x,
+                &loss::huber_vjp(&x, &t, 0.7, reduction).1(1.0).0,
+            );
+            check(
+                &what("smooth_l1"),
+                |x| loss::smooth_l1(x, &t, 0.7, reduction),
+                &x,
+                &loss::smooth_l1_vjp(&x, &t, 0.7, reduction).1(1.0).0,
+            );
             let p: SMatrix<f64, 4, 3> = normal.probabilities();
             let soft: SMatrix<f64, 4, 3> = normal.probabilities();
-            check(&what("bce"), |p| loss::bce(p, &soft, reduction), &p, &loss::bce_vjp(&p, &soft, reduction).1(1.0).0);
-            check(&what("bce_with_logits"), |x| loss::bce_with_logits(x, &soft, reduction), &x, &loss::bce_with_logits_vjp(&x, &soft, reduction).1(1.0).0);
+            check(
+                &what("bce"),
+                |p| loss::bce(p, &soft, reduction),
+                &p,
+                &loss::bce_vjp(&p, &soft, reduction).1(1.0).0,
+            );
+            check(
+                &what("bce_with_logits"),
+                |x| loss::bce_with_logits(x, &soft, reduction),
+                &x,
+                &loss::bce_with_logits_vjp(&x, &soft, reduction).1(1.0).0,
+            );
             let pos_weight = SVector::<f64, 4>::new(0.5, 2.0, 3.0, 1.0);
             check(
                 &what("bce_with_logits_pos_weight"),
@@ -368,36 +531,90 @@ fn loss_vjps_match_central_differences() {
                     &what("cross_entropy_with"),
                     |x| loss::cross_entropy_with(x, &target, Some(&weight), smoothing, reduction),
                     &x,
-                    &loss::cross_entropy_with_vjp(&x, &target, Some(&weight), smoothing, reduction).1(1.0).0,
+                    &loss::cross_entropy_with_vjp(&x, &target, Some(&weight), smoothing, reduction)
+                        .1(1.0)
+                    .0,
                 );
-                let probs = nalgebra::Matrix4x3::from_fn(|r, c| soft[(r, c)] / soft.column(c).sum());
+                let probs =
+                    nalgebra::Matrix4x3::from_fn(|r, c| soft[(r, c)] / soft.column(c).sum());
                 check(
                     &what("cross_entropy_probs"),
                     |x| loss::cross_entropy_probs(x, &probs, Some(&weight), smoothing, reduction),
                     &x,
-                    &loss::cross_entropy_probs_vjp(&x, &probs, Some(&weight), smoothing, reduction).1(1.0).0,
+                    &loss::cross_entropy_probs_vjp(&x, &probs, Some(&weight), smoothing, reduction)
+                        .1(1.0)
+                    .0,
                 );
             }
-            check(&what("nll_with"), |x| loss::nll_with(x, &target, Some(&weight), reduction), &x, &loss::nll_with_vjp(&x, &target, Some(&weight), reduction).1(1.0).0);
+            check(
+                &what("nll_with"),
+                |x| loss::nll_with(x, &target, Some(&weight), reduction),
+                &x,
+                &loss::nll_with_vjp(&x, &target, Some(&weight), reduction).1(1.0).0,
+            );
         }
-        for reduction in [KlDivReduction::Mean, KlDivReduction::Sum, KlDivReduction::BatchMean] {
+        for reduction in [
+            KlDivReduction::Mean,
+            KlDivReduction::Sum,
+            KlDivReduction::BatchMean,
+        ] {
             let p: SMatrix<f64, 4, 3> = normal.probabilities();
             for log_target in [false, true] {
                 let target = if log_target { p.map(f64::ln) } else { p };
-                check(&what("kl_div"), |x| loss::kl_div(x, &target, log_target, reduction), &x, &loss::kl_div_vjp(&x, &target, log_target, reduction).1(1.0).0);
+                check(
+                    &what("kl_div"),
+                    |x| loss::kl_div(x, &target, log_target, reduction),
+                    &x,
+                    &loss::kl_div_vjp(&x, &target, log_target, reduction).1(1.0).0,
+                );
             }
         }
         // Unreduced forms: ⟨adjoint, losses(x)⟩.
         let p: SMatrix<f64, 4, 3> = normal.probabilities();
         let soft: SMatrix<f64, 4, 3> = normal.probabilities();
         let dot = |y: SMatrix<f64, 4, 3>| y.dot(&adjoint);
-        check(&what("l1_elementwise"), |x| dot(loss::l1_elementwise(x, &t)), &x, &loss::l1_elementwise_vjp(&x, &t).1(adjoint).0);
-        check(&what("mse_elementwise"), |x| dot(loss::mse_elementwise(x, &t)), &x, &loss::mse_elementwise_vjp(&x, &t).1(adjoint).0);
-        check(&what("huber_elementwise"), |x| dot(loss::huber_elementwise(x, &t, 1.0)), &x, &loss::huber_elementwise_vjp(&x, &t, 1.0).1(adjoint).0);
-        check(&what("smooth_l1_elementwise"), |x| dot(loss::smooth_l1_elementwise(x, &t, 1.0)), &x, &loss::smooth_l1_elementwise_vjp(&x, &t, 1.0).1(adjoint).0);
-        check(&what("bce_elementwise"), |p| dot(loss::bce_elementwise(p, &soft)), &p, &loss::bce_elementwise_vjp(&p, &soft).1(adjoint).0);
-        check(&what("bce_with_logits_elementwise"), |x| dot(loss::bce_with_logits_elementwise(x, &soft)), &x, &loss::bce_with_logits_elementwise_vjp(&x, &soft).1(adjoint).0);
-        check(&what("kl_div_elementwise"), |x| dot(loss::kl_div_elementwise(x, &p, false)), &x, &loss::kl_div_elementwise_vjp(&x, &p, false).1(adjoint).0);
+        check(
+            &what("l1_elementwise"),
+            |x| dot(loss::l1_elementwise(x, &t)),
+            &x,
+            &loss::l1_elementwise_vjp(&x, &t).1(adjoint).0,
+        );
+        check(
+            &what("mse_elementwise"),
+            |x| dot(loss::mse_elementwise(x, &t)),
+            &x,
+            &loss::mse_elementwise_vjp(&x, &t).1(adjoint).0,
+        );
+        check(
+            &what("huber_elementwise"),
+            |x| dot(loss::huber_elementwise(x, &t, 1.0)),
+            &x,
+            &loss::huber_elementwise_vjp(&x, &t, 1.0).1(adjoint).0,
+        );
+        check(
+            &what("smooth_l1_elementwise"),
+            |x| dot(loss::smooth_l1_elementwise(x, &t, 1.0)),
+            &x,
+            &loss::smooth_l1_elementwise_vjp(&x, &t, 1.0).1(adjoint).0,
+        );
+        check(
+            &what("bce_elementwise"),
+            |p| dot(loss::bce_elementwise(p, &soft)),
+            &p,
+            &loss::bce_elementwise_vjp(&p, &soft).1(adjoint).0,
+        );
+        check(
+            &what("bce_with_logits_elementwise"),
+            |x| dot(loss::bce_with_logits_elementwise(x, &soft)),
+            &x,
+            &loss::bce_with_logits_elementwise_vjp(&x, &soft).1(adjoint).0,
+        );
+        check(
+            &what("kl_div_elementwise"),
+            |x| dot(loss::kl_div_elementwise(x, &p, false)),
+            &x,
+            &loss::kl_div_elementwise_vjp(&x, &p, false).1(adjoint).0,
+        );
         let target = [1, 1, 0];
         let sample_adjoint = SVector::<f64, 3>::new(0.3, -1.2, 0.7);
         check(

@@ -34,13 +34,19 @@ fn assert_close(what: &str, got: &[f64], want: &[f64]) {
     let scale = want.iter().fold(1.0_f64, |m, b| m.max(b.abs()));
     for (i, (a, b)) in got.iter().zip(want).enumerate() {
         let tolerance = 1e-10 * b.abs() + 1e-13 * scale;
-        assert!((a - b).abs() <= tolerance, "{what}[{i}]: got {a:e}, want {b:e} (error {:e}, tolerance {tolerance:e})", (a - b).abs());
+        assert!(
+            (a - b).abs() <= tolerance,
+            "{what}[{i}]: got {a:e}, want {b:e} (error {:e}, tolerance {tolerance:e})",
+            (a - b).abs()
+        );
     }
 }
 
 /// The entries of a matrix in row-major order (PyTorch's).
 fn row_major<const R: usize, const C: usize>(m: &SMatrix<f64, R, C>) -> Vec<f64> {
-    (0..R).flat_map(|r| (0..C).map(move |c| m[(r, c)])).collect()
+    (0..R)
+        .flat_map(|r| (0..C).map(move |c| m[(r, c)]))
+        .collect()
 }
 
 /// A deterministic generator of normal numbers (64-bit LCG + Box-Muller).
@@ -48,7 +54,10 @@ struct Normal(u64);
 
 impl Normal {
     fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 11) as f64 + 0.5) / (1_u64 << 53) as f64
     }
     fn next(&mut self) -> f64 {
@@ -68,7 +77,11 @@ fn check_vjp<X: Params<Scalar = f64>, Y: Elementwise<Element = f64>>(
     adjoint: &Y,
     grad: &X,
 ) {
-    let check = GradCheck::<f64> { rtol: 1e-6, atol: 1e-7, ..GradCheck::default() };
+    let check = GradCheck::<f64> {
+        rtol: 1e-6,
+        atol: 1e-7,
+        ..GradCheck::default()
+    };
     let objective = |x: &X| f(x).dot(adjoint);
     if let Err(error) = check.run(objective, at, grad) {
         panic!("{what}: {error}");
@@ -79,9 +92,17 @@ fn check_vjp<X: Params<Scalar = f64>, Y: Elementwise<Element = f64>>(
 
 /// Applies the elementwise activation of a case (function, `_vjp`, module)
 /// to an `Elementwise` value; returns (output, input gradient) three times.
-fn elementwise_case<X: Elementwise<Element = f64>>(case: &Value, x: X, adjoint: X) -> Vec<(&'static str, X, X)> {
+fn elementwise_case<X: Elementwise<Element = f64>>(
+    case: &Value,
+    x: X,
+    adjoint: X,
+) -> Vec<(&'static str, X, X)> {
     let kwargs = &case["kwargs"];
-    let number = |key: &str| kwargs[key].as_f64().unwrap_or_else(|| panic!("kwarg {key}"));
+    let number = |key: &str| {
+        kwargs[key]
+            .as_f64()
+            .unwrap_or_else(|| panic!("kwarg {key}"))
+    };
     macro_rules! all_forms {
         ($function:expr, $function_vjp:expr, $module:expr) => {{
             let (y, pullback) = $function_vjp;
@@ -98,13 +119,23 @@ fn elementwise_case<X: Elementwise<Element = f64>>(case: &Value, x: X, adjoint: 
         "relu" => all_forms!(nn::relu(x), nn::relu_vjp(x), Relu),
         "leaky_relu" => {
             let slope = number("negative_slope");
-            all_forms!(nn::leaky_relu(x, slope), nn::leaky_relu_vjp(x, slope), LeakyRelu { negative_slope: slope })
+            all_forms!(
+                nn::leaky_relu(x, slope),
+                nn::leaky_relu_vjp(x, slope),
+                LeakyRelu {
+                    negative_slope: slope
+                }
+            )
         }
         "sigmoid" => all_forms!(nn::sigmoid(x), nn::sigmoid_vjp(x), Sigmoid),
         "tanh" => all_forms!(nn::tanh(x), nn::tanh_vjp(x), Tanh),
         "softplus" => {
             let (beta, threshold) = (number("beta"), number("threshold"));
-            all_forms!(nn::softplus(x, beta, threshold), nn::softplus_vjp(x, beta, threshold), Softplus { beta, threshold })
+            all_forms!(
+                nn::softplus(x, beta, threshold),
+                nn::softplus_vjp(x, beta, threshold),
+                Softplus { beta, threshold }
+            )
         }
         "elu" => {
             let alpha = number("alpha");
@@ -126,8 +157,16 @@ fn check_elementwise_vector<const N: usize>(case: &Value, name: &str) {
     let x = SVector::<f64, N>::from_column_slice(&input);
     let adjoint = SVector::<f64, N>::from_column_slice(&grad_output);
     for (form, y, grad) in elementwise_case(case, x, adjoint) {
-        assert_close(&format!("{name} {form} (vector) output"), y.as_slice(), &output);
-        assert_close(&format!("{name} {form} (vector) grad_input"), grad.as_slice(), &grad_input);
+        assert_close(
+            &format!("{name} {form} (vector) output"),
+            y.as_slice(),
+            &output,
+        );
+        assert_close(
+            &format!("{name} {form} (vector) grad_input"),
+            grad.as_slice(),
+            &grad_input,
+        );
     }
     // The same, one scalar at a time.
     let mut scalar_y = Vec::new();
@@ -138,7 +177,11 @@ fn check_elementwise_vector<const N: usize>(case: &Value, name: &str) {
         scalar_grad.push(results[0].2);
     }
     assert_close(&format!("{name} (scalars) output"), &scalar_y, &output);
-    assert_close(&format!("{name} (scalars) grad_input"), &scalar_grad, &grad_input);
+    assert_close(
+        &format!("{name} (scalars) grad_input"),
+        &scalar_grad,
+        &grad_input,
+    );
 }
 
 fn check_column_activation<const R: usize, const C: usize>(
@@ -164,12 +207,25 @@ fn check_column_activation<const R: usize, const C: usize>(
         other => panic!("unknown activation {other}"),
     };
     assert_eq!((y, grad), (module_y, module_grad));
-    assert_close(&format!("{name} output"), &to_torch(&y), &flat(&case["output"]));
-    assert_close(&format!("{name} grad_input"), &to_torch(&grad), &flat(&case["grad_input"]));
+    assert_close(
+        &format!("{name} output"),
+        &to_torch(&y),
+        &flat(&case["output"]),
+    );
+    assert_close(
+        &format!("{name} grad_input"),
+        &to_torch(&grad),
+        &flat(&case["grad_input"]),
+    );
 }
 
 fn check_softmax_case(case: &Value, name: &str) {
-    let shape: Vec<u64> = case["shape"].as_array().expect("shape").iter().map(|d| d.as_u64().expect("dim")).collect();
+    let shape: Vec<u64> = case["shape"]
+        .as_array()
+        .expect("shape")
+        .iter()
+        .map(|d| d.as_u64().expect("dim"))
+        .collect();
     let dim = case["kwargs"]["dim"].as_u64().expect("dim");
     let (input, grad_output) = (flat(&case["input"]), flat(&case["grad_output"]));
     match (shape.as_slice(), dim) {
@@ -232,17 +288,83 @@ fn activation_vjps_match_central_differences() {
         let x: SMatrix<f64, 4, 3> = normal.matrix(3.0);
         let adjoint: SMatrix<f64, 4, 3> = normal.matrix(1.0);
         let what = |name: &str| format!("{name} (round {round})");
-        check_vjp(&what("relu"), |x| nn::relu(*x), &x, &adjoint, &nn::relu_vjp(x).1(adjoint).0);
-        check_vjp(&what("leaky_relu"), |x| nn::leaky_relu(*x, 0.1), &x, &adjoint, &nn::leaky_relu_vjp(x, 0.1).1(adjoint).0);
-        check_vjp(&what("sigmoid"), |x| nn::sigmoid(*x), &x, &adjoint, &nn::sigmoid_vjp(x).1(adjoint).0);
-        check_vjp(&what("tanh"), |x| nn::tanh(*x), &x, &adjoint, &nn::tanh_vjp(x).1(adjoint).0);
-        check_vjp(&what("softplus"), |x| nn::softplus(*x, 2.0, 5.0), &x, &adjoint, &nn::softplus_vjp(x, 2.0, 5.0).1(adjoint).0);
-        check_vjp(&what("elu"), |x| nn::elu(*x, 1.5), &x, &adjoint, &nn::elu_vjp(x, 1.5).1(adjoint).0);
-        check_vjp(&what("gelu"), |x| nn::gelu(*x), &x, &adjoint, &nn::gelu_vjp(x).1(adjoint).0);
-        check_vjp(&what("gelu_tanh"), |x| nn::gelu_tanh(*x), &x, &adjoint, &nn::gelu_tanh_vjp(x).1(adjoint).0);
-        check_vjp(&what("silu"), |x| nn::silu(*x), &x, &adjoint, &nn::silu_vjp(x).1(adjoint).0);
-        check_vjp(&what("softmax"), |x| nn::softmax(*x), &x, &adjoint, &nn::softmax_vjp(x).1(adjoint).0);
-        check_vjp(&what("log_softmax"), |x| nn::log_softmax(*x), &x, &adjoint, &nn::log_softmax_vjp(x).1(adjoint).0);
+        check_vjp(
+            &what("relu"),
+            |x| nn::relu(*x),
+            &x,
+            &adjoint,
+            &nn::relu_vjp(x).1(adjoint).0,
+        );
+        check_vjp(
+            &what("leaky_relu"),
+            |x| nn::leaky_relu(*x, 0.1),
+            &x,
+            &adjoint,
+            &nn::leaky_relu_vjp(x, 0.1).1(adjoint).0,
+        );
+        check_vjp(
+            &what("sigmoid"),
+            |x| nn::sigmoid(*x),
+            &x,
+            &adjoint,
+            &nn::sigmoid_vjp(x).1(adjoint).0,
+        );
+        check_vjp(
+            &what("tanh"),
+            |x| nn::tanh(*x),
+            &x,
+            &adjoint,
+            &nn::tanh_vjp(x).1(adjoint).0,
+        );
+        check_vjp(
+            &what("softplus"),
+            |x| nn::softplus(*x, 2.0, 5.0),
+            &x,
+            &adjoint,
+            &nn::softplus_vjp(x, 2.0, 5.0).1(adjoint).0,
+        );
+        check_vjp(
+            &what("elu"),
+            |x| nn::elu(*x, 1.5),
+            &x,
+            &adjoint,
+            &nn::elu_vjp(x, 1.5).1(adjoint).0,
+        );
+        check_vjp(
+            &what("gelu"),
+            |x| nn::gelu(*x),
+            &x,
+            &adjoint,
+            &nn::gelu_vjp(x).1(adjoint).0,
+        );
+        check_vjp(
+            &what("gelu_tanh"),
+            |x| nn::gelu_tanh(*x),
+            &x,
+            &adjoint,
+            &nn::gelu_tanh_vjp(x).1(adjoint).0,
+        );
+        check_vjp(
+            &what("silu"),
+            |x| nn::silu(*x),
+            &x,
+            &adjoint,
+            &nn::silu_vjp(x).1(adjoint).0,
+        );
+        check_vjp(
+            &what("softmax"),
+            |x| nn::softmax(*x),
+            &x,
+            &adjoint,
+            &nn::softmax_vjp(x).1(adjoint).0,
+        );
+        check_vjp(
+            &what("log_softmax"),
+            |x| nn::log_softmax(*x),
+            &x,
+            &adjoint,
+            &nn::log_softmax_vjp(x).1(adjoint).0,
+        );
     }
 }
 
@@ -250,10 +372,16 @@ fn activation_vjps_match_central_differences() {
 fn stable_forms_do_not_overflow() {
     for x in [-1e4_f64, -745.0, -701.0, 701.0, 745.0, 1e4] {
         let s = nn::sigmoid(x);
-        assert!(s.is_finite() && (0.0..=1.0).contains(&s), "sigmoid({x}) = {s}");
+        assert!(
+            s.is_finite() && (0.0..=1.0).contains(&s),
+            "sigmoid({x}) = {s}"
+        );
         let sp = nn::softplus(x, 1.0, 1e6);
         assert!(sp.is_finite() && sp >= 0.0, "softplus({x}) = {sp}");
-        assert!((sp - x.max(0.0)).abs() < 1e-300_f64.max(1e-12 * x.abs()), "softplus({x}) = {sp}");
+        assert!(
+            (sp - x.max(0.0)).abs() < 1e-300_f64.max(1e-12 * x.abs()),
+            "softplus({x}) = {sp}"
+        );
         let g = nn::softplus_vjp(x, 1.0, 1e6).1(1.0).0;
         assert!(g.is_finite(), "softplus'({x}) = {g}");
     }
@@ -267,20 +395,40 @@ fn stable_forms_do_not_overflow() {
 fn check_linear<const IN: usize, const OUT: usize, const B: usize>(case: &Value, name: &str) {
     let weight = SMatrix::<f64, OUT, IN>::from_row_slice(&flat(&case["weight"]));
     let has_bias = case["has_bias"].as_bool().expect("has_bias");
-    let bias = if has_bias { SVector::<f64, OUT>::from_column_slice(&flat(&case["bias"])) } else { SVector::zeros() };
+    let bias = if has_bias {
+        SVector::<f64, OUT>::from_column_slice(&flat(&case["bias"]))
+    } else {
+        SVector::zeros()
+    };
     let layer = Linear::from_weights(weight, bias);
     // torch's [B, IN] rows are our columns.
     let x = SMatrix::<f64, IN, B>::from_column_slice(&flat(&case["input"]));
     let adjoint = SMatrix::<f64, OUT, B>::from_column_slice(&flat(&case["grad_output"]));
     let (y, pullback) = layer.forward_vjp(&x);
     assert_eq!(layer.forward(&x), y);
-    assert_close(&format!("{name} output"), y.as_slice(), &flat(&case["output"]));
+    assert_close(
+        &format!("{name} output"),
+        y.as_slice(),
+        &flat(&case["output"]),
+    );
     let (grad, grad_x) = pullback(adjoint);
-    assert_close(&format!("{name} grad_weight"), &row_major(&grad.weight), &flat(&case["grad_weight"]));
+    assert_close(
+        &format!("{name} grad_weight"),
+        &row_major(&grad.weight),
+        &flat(&case["grad_weight"]),
+    );
     if has_bias {
-        assert_close(&format!("{name} grad_bias"), grad.bias.as_slice(), &flat(&case["grad_bias"]));
+        assert_close(
+            &format!("{name} grad_bias"),
+            grad.bias.as_slice(),
+            &flat(&case["grad_bias"]),
+        );
     }
-    assert_close(&format!("{name} grad_input"), grad_x.as_slice(), &flat(&case["grad_input"]));
+    assert_close(
+        &format!("{name} grad_input"),
+        grad_x.as_slice(),
+        &flat(&case["grad_input"]),
+    );
     // Through the Module trait (the by-value pullback of sequential models).
     let (module_y, module_pullback) = Module::forward_vjp_owned(&layer, x);
     assert_eq!(module_y, y);
@@ -311,24 +459,49 @@ fn linear_layers_match_pytorch() {
 }
 
 /// Reads a `Linear` from `params` entries `"{index}.weight"` and `"{index}.bias"`.
-fn linear_from<const IN: usize, const OUT: usize>(params: &[Value], index: usize) -> Linear<IN, OUT, f64> {
+fn linear_from<const IN: usize, const OUT: usize>(
+    params: &[Value],
+    index: usize,
+) -> Linear<IN, OUT, f64> {
     let find = |suffix: &str| {
         let name = format!("{index}.{suffix}");
-        params.iter().find(|p| p["name"] == name.as_str()).unwrap_or_else(|| panic!("parameter {name}"))["value"].clone()
+        params
+            .iter()
+            .find(|p| p["name"] == name.as_str())
+            .unwrap_or_else(|| panic!("parameter {name}"))["value"]
+            .clone()
     };
-    Linear::from_weights(SMatrix::from_row_slice(&flat(&find("weight"))), SVector::from_column_slice(&flat(&find("bias"))))
+    Linear::from_weights(
+        SMatrix::from_row_slice(&flat(&find("weight"))),
+        SVector::from_column_slice(&flat(&find("bias"))),
+    )
 }
 
-fn check_linear_grads<const IN: usize, const OUT: usize>(name: &str, grads: &[Value], index: usize, grad: &Linear<IN, OUT, f64>) {
+fn check_linear_grads<const IN: usize, const OUT: usize>(
+    name: &str,
+    grads: &[Value],
+    index: usize,
+    grad: &Linear<IN, OUT, f64>,
+) {
     let want = linear_from::<IN, OUT>(grads, index);
-    assert_close(&format!("{name} {index}.weight grad"), &row_major(&grad.weight), &row_major(&want.weight));
-    assert_close(&format!("{name} {index}.bias grad"), grad.bias.as_slice(), want.bias.as_slice());
+    assert_close(
+        &format!("{name} {index}.weight grad"),
+        &row_major(&grad.weight),
+        &row_major(&want.weight),
+    );
+    assert_close(
+        &format!("{name} {index}.bias grad"),
+        grad.bias.as_slice(),
+        want.bias.as_slice(),
+    );
 }
 
 #[test]
 fn mlp_gradients_match_pytorch() {
     let data = load("layers.json");
-    let cases = data["mlp_gradient_cases"].as_array().expect("mlp_gradient_cases");
+    let cases = data["mlp_gradient_cases"]
+        .as_array()
+        .expect("mlp_gradient_cases");
     assert_eq!(cases.len(), 2);
     for case in cases {
         let name = case["name"].as_str().expect("name");
@@ -341,13 +514,26 @@ fn mlp_gradients_match_pytorch() {
             .collect();
         match name {
             "mlp_3_10_1_relu_sigmoid_bce_mean" => {
-                let model = (linear_from::<3, 10>(params, 0), Relu, linear_from::<10, 1>(params, 2), Sigmoid);
+                let model = (
+                    linear_from::<3, 10>(params, 0),
+                    Relu,
+                    linear_from::<10, 1>(params, 2),
+                    Sigmoid,
+                );
                 let x = SMatrix::<f64, 3, 20>::from_column_slice(&flat(&case["x"]));
                 let y = SMatrix::<f64, 1, 20>::from_column_slice(&flat(&case["y"]));
                 let (out, pullback) = model.forward_vjp(&x);
-                assert_close(&format!("{name} output"), out.as_slice(), &flat(&case["output"]));
+                assert_close(
+                    &format!("{name} output"),
+                    out.as_slice(),
+                    &flat(&case["output"]),
+                );
                 let (value, loss_pullback) = loss::bce_vjp(&out, &y, loss::Reduction::Mean);
-                assert_close(&format!("{name} loss"), &[value], &flat(&case["loss_value"]));
+                assert_close(
+                    &format!("{name} loss"),
+                    &[value],
+                    &flat(&case["loss_value"]),
+                );
                 let (grad, _) = pullback(loss_pullback(1.0).0);
                 check_linear_grads(name, &grads, 0, &grad.0);
                 check_linear_grads(name, &grads, 2, &grad.2);
@@ -355,17 +541,35 @@ fn mlp_gradients_match_pytorch() {
                 let objective = |m: &(Linear<3, 10, f64>, Relu, Linear<10, 1, f64>, Sigmoid)| {
                     loss::bce(&m.forward(&x), &y, loss::Reduction::Mean)
                 };
-                let check = GradCheck::<f64> { rtol: 1e-6, atol: 1e-8, ..GradCheck::default() };
-                check.run(objective, &model, &grad).unwrap_or_else(|e| panic!("{name}: {e}"));
+                let check = GradCheck::<f64> {
+                    rtol: 1e-6,
+                    atol: 1e-8,
+                    ..GradCheck::default()
+                };
+                check
+                    .run(objective, &model, &grad)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
             }
             "mlp_4_6_2_tanh_mse_sum" => {
-                let model = (linear_from::<4, 6>(params, 0), Tanh, linear_from::<6, 2>(params, 2));
+                let model = (
+                    linear_from::<4, 6>(params, 0),
+                    Tanh,
+                    linear_from::<6, 2>(params, 2),
+                );
                 let x = SMatrix::<f64, 4, 8>::from_column_slice(&flat(&case["x"]));
                 let y = SMatrix::<f64, 2, 8>::from_column_slice(&flat(&case["y"]));
                 let (out, pullback) = model.forward_vjp(&x);
-                assert_close(&format!("{name} output"), out.as_slice(), &flat(&case["output"]));
+                assert_close(
+                    &format!("{name} output"),
+                    out.as_slice(),
+                    &flat(&case["output"]),
+                );
                 let (value, loss_pullback) = loss::mse_vjp(&out, &y, loss::Reduction::Sum);
-                assert_close(&format!("{name} loss"), &[value], &flat(&case["loss_value"]));
+                assert_close(
+                    &format!("{name} loss"),
+                    &[value],
+                    &flat(&case["loss_value"]),
+                );
                 let (grad, _) = pullback(loss_pullback(1.0).0);
                 check_linear_grads(name, &grads, 0, &grad.0);
                 check_linear_grads(name, &grads, 2, &grad.2);
@@ -383,8 +587,20 @@ fn linear_vjp_matches_central_differences() {
         let x: SMatrix<f64, 4, 5> = normal.matrix(2.0);
         let adjoint: SMatrix<f64, 3, 5> = normal.matrix(1.0);
         let (grad, grad_x) = layer.forward_vjp(&x).1(adjoint);
-        check_vjp(&format!("linear wrt layer ({round})"), |l: &Linear<4, 3, f64>| l.forward(&x), &layer, &adjoint, &grad);
-        check_vjp(&format!("linear wrt input ({round})"), |x| layer.forward(x), &x, &adjoint, &grad_x);
+        check_vjp(
+            &format!("linear wrt layer ({round})"),
+            |l: &Linear<4, 3, f64>| l.forward(&x),
+            &layer,
+            &adjoint,
+            &grad,
+        );
+        check_vjp(
+            &format!("linear wrt input ({round})"),
+            |x| layer.forward(x),
+            &x,
+            &adjoint,
+            &grad_x,
+        );
         // A sequential model with every activation module.
         let model = (
             layer,
@@ -398,8 +614,20 @@ fn linear_vjp_matches_central_differences() {
         );
         let adjoint: SMatrix<f64, 4, 5> = normal.matrix(1.0);
         let (grad, grad_x) = model.forward_vjp(&x).1(adjoint);
-        check_vjp(&format!("model wrt parameters ({round})"), |m: &_| Module::forward(m, &x), &model, &adjoint, &grad);
-        check_vjp(&format!("model wrt input ({round})"), |x| model.forward(x), &x, &adjoint, &grad_x);
+        check_vjp(
+            &format!("model wrt parameters ({round})"),
+            |m: &_| Module::forward(m, &x),
+            &model,
+            &adjoint,
+            &grad,
+        );
+        check_vjp(
+            &format!("model wrt input ({round})"),
+            |x| model.forward(x),
+            &x,
+            &adjoint,
+            &grad_x,
+        );
         assert_eq!(model.num_params(), 4 * 3 + 3 + 3 * 3 + 3 + 3 * 4 + 4);
     }
 }
@@ -410,10 +638,20 @@ fn linear_initialisation_is_pytorchs_distribution_and_seedable() {
     assert_eq!(layer, Linear::<16, 8, f64>::seeded(42));
     assert_ne!(layer, Linear::<16, 8, f64>::seeded(43));
     let bound = 0.25;
-    let values: Vec<f64> = layer.weight.iter().chain(layer.bias.iter()).copied().collect();
+    let values: Vec<f64> = layer
+        .weight
+        .iter()
+        .chain(layer.bias.iter())
+        .copied()
+        .collect();
     assert!(values.iter().all(|w| (-bound..bound).contains(w)));
     // Spread over the whole interval.
     assert!(values.iter().any(|w| *w > 0.2) && values.iter().any(|w| *w < -0.2));
     let single = Linear::<3, 2>::seeded(1);
-    assert!(single.weight.iter().all(|w| w.abs() <= 1.0 / 3.0_f32.sqrt()));
+    assert!(
+        single
+            .weight
+            .iter()
+            .all(|w| w.abs() <= 1.0 / 3.0_f32.sqrt())
+    );
 }

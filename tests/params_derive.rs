@@ -15,7 +15,8 @@ struct Mlp<T: Real> {
 
 impl<T: Real> Mlp<T> {
     fn forward(&self, x: &SVector<T, 3>) -> SVector<T, 1> {
-        self.output.forward(&tapeless::nn::relu(self.hidden.forward(x)))
+        self.output
+            .forward(&tapeless::nn::relu(self.hidden.forward(x)))
     }
 }
 
@@ -51,7 +52,11 @@ mod shadowing {
 }
 
 fn curve(a: f64) -> Curve {
-    Curve { a, b: Vector2::new(a + 1.0, a + 2.0), c: [a + 3.0, a + 4.0, a + 5.0] }
+    Curve {
+        a,
+        b: Vector2::new(a + 1.0, a + 2.0),
+        c: [a + 3.0, a + 4.0, a + 5.0],
+    }
 }
 
 #[test]
@@ -68,16 +73,37 @@ fn derived_slices_follow_field_order() {
     assert_eq!(flat, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
     assert_eq!(Curve::from_flat(&flat), c);
     assert_eq!(c.to_flat_array::<6>(), flat);
-    assert_eq!(Curve::zeros(), Curve { a: 0.0, b: Vector2::zeros(), c: [0.0; 3] });
-    let outer = Outer(curve(1.0), Matrix2::new(1.0, 2.0, 3.0, 4.0), (5.0, [Vector2::new(6.0, 7.0), Vector2::new(8.0, 9.0)]));
+    assert_eq!(
+        Curve::zeros(),
+        Curve {
+            a: 0.0,
+            b: Vector2::zeros(),
+            c: [0.0; 3]
+        }
+    );
+    let outer = Outer(
+        curve(1.0),
+        Matrix2::new(1.0, 2.0, 3.0, 4.0),
+        (5.0, [Vector2::new(6.0, 7.0), Vector2::new(8.0, 9.0)]),
+    );
     assert_eq!(outer.num_params(), 6 + 4 + 5);
     assert_eq!(outer.slice(5), Matrix2::new(1.0, 2.0, 3.0, 4.0).as_slice());
     assert_eq!(outer.slice(8), &[8.0, 9.0]);
     assert_eq!(Params::num_params(&shadowing::Shadowed { x: 2.0 }), 1);
-    let model = Mlp::<f64> { hidden: Linear::seeded(1), activation: Relu, output: Linear::seeded(2) };
+    let model = Mlp::<f64> {
+        hidden: Linear::seeded(1),
+        activation: Relu,
+        output: Linear::seeded(2),
+    };
     assert_eq!(model.num_params(), 3 * 4 + 4 + 4 + 1);
     assert_eq!(model.slice(2), model.output.weight.as_slice());
-    assert_eq!(format!("{}", Curve::from_flat(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.5]).display()), "[1, 2, 3, 4, 5, 6.5]");
+    assert_eq!(
+        format!(
+            "{}",
+            Curve::from_flat(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.5]).display()
+        ),
+        "[1, 2, 3, 4, 5, 6.5]"
+    );
 }
 
 #[test]
@@ -111,7 +137,11 @@ fn derived_operators_follow_the_laws() {
     assert!(nudged.approx_eq(&a, 1e-10, 0.0) && nudged != a);
     assert!(!b.approx_eq(&a, 1e-10, 1e-3));
     // Generic derived structs get the operators too.
-    let m = Mlp::<f32> { hidden: Linear::seeded(3), activation: Relu, output: Linear::seeded(4) };
+    let m = Mlp::<f32> {
+        hidden: Linear::seeded(3),
+        activation: Relu,
+        output: Linear::seeded(4),
+    };
     let doubled = m.clone() + m.clone();
     assert_eq!(doubled, m.clone() * 2.0);
     assert_eq!(doubled.hidden.weight, m.hidden.weight * 2.0);
@@ -140,7 +170,11 @@ fn lockstep_visits_give_optimizers_their_loop() {
 
 #[test]
 fn a_derived_model_is_differentiable_with_layer_vjps() {
-    let model = Mlp::<f64> { hidden: Linear::seeded(5), activation: Relu, output: Linear::seeded(6) };
+    let model = Mlp::<f64> {
+        hidden: Linear::seeded(5),
+        activation: Relu,
+        output: Linear::seeded(6),
+    };
     let x = Vector3::new(0.3, -1.2, 2.0);
     let y = SVector::<f64, 1>::new(0.7);
     // The reverse sweep the macro generates, written out by hand.
@@ -151,7 +185,11 @@ fn a_derived_model_is_differentiable_with_layer_vjps() {
     let grad_out = loss_pullback(1.0).0;
     let (grad_output_layer, grad_a) = output_pullback(grad_out);
     let (grad_hidden, _) = hidden_pullback(relu_pullback(grad_a).0);
-    let grad = Mlp { hidden: grad_hidden, activation: Relu, output: grad_output_layer };
+    let grad = Mlp {
+        hidden: grad_hidden,
+        activation: Relu,
+        output: grad_output_layer,
+    };
     let objective = |m: &Mlp<f64>| loss::mse(&m.forward(&x), &y, loss::Reduction::Mean);
     check_grad(objective, &model, &grad).expect("gradient of a derived model");
     // The same model as a sequential tuple has the same gradient.
@@ -169,7 +207,10 @@ fn clipping_matches_torch_nn_utils() {
     let norm = clip_grad_norm(&mut grad, 6.5, 2.0);
     assert_eq!(norm, 13.0);
     let factor = 6.5 / (13.0 + 1e-6);
-    assert_eq!(grad, (Vector2::new(3.0 * factor, 4.0 * factor), 12.0 * factor));
+    assert_eq!(
+        grad,
+        (Vector2::new(3.0 * factor, 4.0 * factor), 12.0 * factor)
+    );
     // A norm below the maximum is left (as torch: scaled by the clamped factor 1).
     let mut small = [0.1_f64, -0.2];
     assert!((clip_grad_norm(&mut small, 1.0, 2.0) - 0.05_f64.sqrt()).abs() < 1e-16);

@@ -55,9 +55,16 @@ struct Options {
 }
 
 fn parse_options(input: &ItemStruct) -> syn::Result<Options> {
-    let mut options =
-        Options { krate: parse_quote!(::tapeless::__private), scalar: None, ops: true };
-    for attr in input.attrs.iter().filter(|attr| attr.path().is_ident("params")) {
+    let mut options = Options {
+        krate: parse_quote!(::tapeless::__private),
+        scalar: None,
+        ops: true,
+    };
+    for attr in input
+        .attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("params"))
+    {
         attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
                 options.krate = meta.value()?.parse()?;
@@ -69,7 +76,9 @@ fn parse_options(input: &ItemStruct) -> syn::Result<Options> {
                 options.ops = false;
                 Ok(())
             } else {
-                Err(meta.error("unknown `params` option: expected `crate = path`, `scalar = Type` or `no_ops`"))
+                Err(meta.error(
+                    "unknown `params` option: expected `crate = path`, `scalar = Type` or `no_ops`",
+                ))
             }
         })?;
     }
@@ -87,7 +96,10 @@ fn expand_item(item: &Item) -> syn::Result<TokenStream> {
             data.union_token,
             "`#[derive(Params)]` needs a struct, not a union",
         )),
-        other => Err(syn::Error::new_spanned(other, "`#[derive(Params)]` needs a struct")),
+        other => Err(syn::Error::new_spanned(
+            other,
+            "`#[derive(Params)]` needs a struct",
+        )),
     }
 }
 
@@ -95,7 +107,11 @@ fn expand_struct(input: &ItemStruct) -> syn::Result<TokenStream> {
     let options = parse_options(input)?;
     let fields = &input.fields;
     for field in fields {
-        if let Some(attr) = field.attrs.iter().find(|attr| attr.path().is_ident("params")) {
+        if let Some(attr) = field
+            .attrs
+            .iter()
+            .find(|attr| attr.path().is_ident("params"))
+        {
             return Err(syn::Error::new_spanned(
                 attr,
                 "`#[params(...)]` goes on the struct, not on a field",
@@ -129,17 +145,23 @@ fn expand_struct(input: &ItemStruct) -> syn::Result<TokenStream> {
         let where_clause = generics.make_where_clause();
         for (position, ty) in types.iter().enumerate() {
             if position == 0 && options.scalar.is_none() {
-                where_clause.predicates.push(parse_quote!(#ty: #krate::Params));
+                where_clause
+                    .predicates
+                    .push(parse_quote!(#ty: #krate::Params));
             } else {
-                where_clause.predicates.push(parse_quote!(#ty: #krate::ParamsOf<#scalar>));
+                where_clause
+                    .predicates
+                    .push(parse_quote!(#ty: #krate::ParamsOf<#scalar>));
             }
         }
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let name = &input.ident;
 
-    let slices_of: Vec<TokenStream> =
-        types.iter().map(|ty| quote!(<#ty as #krate::ParamsOf<#scalar>>::SLICES_OF)).collect();
+    let slices_of: Vec<TokenStream> = types
+        .iter()
+        .map(|ty| quote!(<#ty as #krate::ParamsOf<#scalar>>::SLICES_OF))
+        .collect();
     let zeros = match fields {
         Fields::Named(_) => {
             quote!(Self { #( #members: <#types as #krate::ParamsOf<#scalar>>::zeros_of(), )* })
@@ -271,27 +293,55 @@ mod tests {
             struct Model { w: Matrix2<f64>, b: f64 }
         });
         assert!(out.contains("impl crate :: Params for Model"), "{out}");
-        assert!(out.contains("type Scalar = < Matrix2 < f64 > as crate :: Params > :: Scalar"), "{out}");
+        assert!(
+            out.contains("type Scalar = < Matrix2 < f64 > as crate :: Params > :: Scalar"),
+            "{out}"
+        );
         assert!(out.contains("impl :: core :: ops :: Mul"), "{out}");
     }
 
     #[test]
     fn enums_unions_and_field_attributes_are_rejected() {
-        let out = expand_to_string(quote!(enum E { A(f64) }));
-        assert!(out.contains("compile_error") && out.contains("needs a struct"), "{out}");
+        let out = expand_to_string(quote!(
+            enum E {
+                A(f64),
+            }
+        ));
+        assert!(
+            out.contains("compile_error") && out.contains("needs a struct"),
+            "{out}"
+        );
         let out = expand_to_string(quote!(union U { a: f64 }));
-        assert!(out.contains("compile_error") && out.contains("not a union"), "{out}");
-        let out = expand_to_string(quote!(struct S { #[params(crate = x)] a: f64 }));
+        assert!(
+            out.contains("compile_error") && out.contains("not a union"),
+            "{out}"
+        );
+        let out = expand_to_string(quote!(
+            struct S {
+                #[params(crate = x)]
+                a: f64,
+            }
+        ));
         assert!(out.contains("goes on the struct"), "{out}");
-        let out = expand_to_string(quote!(#[params(bogus)] struct S { a: f64 }));
+        let out = expand_to_string(quote!(
+            #[params(bogus)]
+            struct S {
+                a: f64,
+            }
+        ));
         assert!(out.contains("unknown `params` option"), "{out}");
     }
 
     #[test]
     fn empty_struct_needs_a_scalar() {
-        let out = expand_to_string(quote!(struct Nothing;));
+        let out = expand_to_string(quote!(
+            struct Nothing;
+        ));
         assert!(out.contains("scalar = f64"), "{out}");
-        let out = expand_to_string(quote!(#[params(scalar = f32, no_ops)] struct Nothing;));
+        let out = expand_to_string(quote!(
+            #[params(scalar = f32, no_ops)]
+            struct Nothing;
+        ));
         assert!(out.contains("type Scalar = f32"), "{out}");
         assert!(!out.contains("ops :: Add"), "{out}");
     }

@@ -204,9 +204,10 @@ pub trait Params: Clone {
     #[inline]
     fn approx_eq(&self, other: &Self, rtol: Self::Scalar, atol: Self::Scalar) -> bool {
         (0..Self::SLICES).all(|k| {
-            self.slice(k).iter().zip(other.slice(k)).all(|(a, b)| {
-                Self::Scalar::abs(*a - *b) <= atol + rtol * Self::Scalar::abs(*b)
-            })
+            self.slice(k)
+                .iter()
+                .zip(other.slice(k))
+                .all(|(a, b)| Self::Scalar::abs(*a - *b) <= atol + rtol * Self::Scalar::abs(*b))
         })
     }
 
@@ -268,7 +269,11 @@ pub trait Params: Clone {
     /// If `N` differs from [`num_params`](Params::num_params).
     #[inline]
     fn to_flat_array<const N: usize>(&self) -> [Self::Scalar; N] {
-        assert_eq!(N, self.num_params(), "flat array length differs from the number of scalars");
+        assert_eq!(
+            N,
+            self.num_params(),
+            "flat array length differs from the number of scalars"
+        );
         let mut flat = [Self::Scalar::ZERO; N];
         self.copy_to_flat(&mut flat);
         flat
@@ -475,7 +480,11 @@ mod tests {
 
     #[test]
     fn slices_walk_every_scalar_in_order() {
-        let p = ([1.0_f64, 2.0], Matrix2x3::new(1.0, 2.0, 3.0, 4.0, 5.0, 6.0), 7.0_f64);
+        let p = (
+            [1.0_f64, 2.0],
+            Matrix2x3::new(1.0, 2.0, 3.0, 4.0, 5.0, 6.0),
+            7.0_f64,
+        );
         assert_eq!(<([f64; 2], Matrix2x3<f64>, f64)>::SLICES, 4);
         let flat: Vec<f64> = (0..4).flat_map(|k| p.slice(k).to_vec()).collect();
         // nalgebra stores columns contiguously.
@@ -487,19 +496,19 @@ mod tests {
     fn arithmetic_follows_the_laws() {
         let a = (Vector2::new(1.0_f64, -2.0), [3.0_f64]);
         let b = (Vector2::new(0.5_f64, 4.0), [-1.0_f64]);
-        let mut sum = a.clone();
+        let mut sum = a;
         sum.accumulate(&b);
-        let mut axpy = a.clone();
+        let mut axpy = a;
         axpy.add_scaled(1.0, &b);
         assert_eq!(sum, axpy);
         assert_eq!(sum, (Vector2::new(1.5, 2.0), [2.0]));
-        let mut zero_added = a.clone();
+        let mut zero_added = a;
         zero_added.accumulate(&Params::zeros());
         assert_eq!(zero_added, a);
         assert_eq!(a.dot(&b), 0.5 - 8.0 - 3.0);
         assert_eq!(a.dot(&b), b.dot(&a));
         assert!((a.norm() * a.norm() - a.dot(&a)).abs() < 1e-12);
-        let mut scaled = a.clone();
+        let mut scaled = a;
         scaled.scale(2.0);
         scaled.scale(0.5);
         assert_eq!(scaled, a);

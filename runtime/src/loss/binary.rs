@@ -91,11 +91,23 @@ pub fn bce_with_logits_pos_weight_elementwise_vjp<'a, T: Real, const R: usize, c
     input: &'a SMatrix<T, R, C>,
     target: &'a SMatrix<T, R, C>,
     pos_weight: &'a SVector<T, R>,
-) -> (SMatrix<T, R, C>, impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>, NoTangent, NoTangent) + 'a) {
+) -> (
+    SMatrix<T, R, C>,
+    impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>, NoTangent, NoTangent) + 'a,
+) {
     let value = bce_with_logits_pos_weight_elementwise(input, target, pos_weight);
     (value, move |adjoint: SMatrix<T, R, C>| {
-        let derivative = map_with_pos_weight(input, target, pos_weight, bce_with_logits_pos_weight_derivative);
-        (adjoint.component_mul_elements(&derivative), NoTangent, NoTangent)
+        let derivative = map_with_pos_weight(
+            input,
+            target,
+            pos_weight,
+            bce_with_logits_pos_weight_derivative,
+        );
+        (
+            adjoint.component_mul_elements(&derivative),
+            NoTangent,
+            NoTangent,
+        )
     })
 }
 
@@ -107,7 +119,7 @@ pub fn bce_with_logits_pos_weight_elementwise_vjp<'a, T: Real, const R: usize, c
 /// ```
 /// use tapeless_runtime::loss::{bce_with_logits, bce_with_logits_pos_weight, Reduction};
 /// use nalgebra::{Vector2, Matrix2x1};
-/// let (x, t) = (Matrix2x1::new(0.3, -1.2), Matrix2x1::new(1.0, 0.0));
+/// let (x, t) = (Matrix2x1::new(0.3_f64, -1.2), Matrix2x1::new(1.0, 0.0));
 /// let plain = bce_with_logits(&x, &t, Reduction::Mean);
 /// let weighted = bce_with_logits_pos_weight(&x, &t, &Vector2::new(1.0, 1.0), Reduction::Mean);
 /// assert!((plain - weighted).abs() < 1e-15);
@@ -131,7 +143,10 @@ pub fn bce_with_logits_pos_weight_vjp<'a, T: Real, const R: usize, const C: usiz
     target: &'a SMatrix<T, R, C>,
     pos_weight: &'a SVector<T, R>,
     reduction: Reduction,
-) -> (T, impl FnOnce(T) -> (SMatrix<T, R, C>, NoTangent, NoTangent, NoTangent) + 'a) {
+) -> (
+    T,
+    impl FnOnce(T) -> (SMatrix<T, R, C>, NoTangent, NoTangent, NoTangent) + 'a,
+) {
     let value = bce_with_logits_pos_weight(input, target, pos_weight, reduction);
     (value, move |adjoint: T| {
         let adjoint = reduction.adjoint(adjoint, T::from_f64_lossy((R * C) as f64));

@@ -16,7 +16,10 @@ fn class_weight<T: Real, const C: usize>(weight: Option<&SVector<T, C>>, class: 
 #[inline]
 fn target_class<const C: usize, const B: usize>(target: &[usize; B], n: usize) -> usize {
     let class = target[n];
-    assert!(class < C, "target class {class} of sample {n} is out of range for {C} classes");
+    assert!(
+        class < C,
+        "target class {class} of sample {n} is out of range for {C} classes"
+    );
     class
 }
 
@@ -90,9 +93,14 @@ pub fn cross_entropy_vjp<T: Real, const C: usize, const B: usize>(
     input: &SMatrix<T, C, B>,
     target: &[usize; B],
     reduction: Reduction,
-) -> (T, impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent)) {
+) -> (
+    T,
+    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent),
+) {
     let (value, pullback) = cross_entropy_with_vjp(input, target, None, T::ZERO, reduction);
-    (value, move |adjoint: T| (pullback(adjoint).0, NoTangent, NoTangent))
+    (value, move |adjoint: T| {
+        (pullback(adjoint).0, NoTangent, NoTangent)
+    })
 }
 
 /// Cross entropy with optional class weights and label smoothing `ε`
@@ -107,7 +115,7 @@ pub fn cross_entropy_vjp<T: Real, const C: usize, const B: usize>(
 /// ```
 /// use tapeless_runtime::loss::{cross_entropy, cross_entropy_with, Reduction};
 /// use nalgebra::{Matrix3x2, Vector3};
-/// let x = Matrix3x2::new(0.5, -1.0, 2.0, 0.0, -0.5, 1.0);
+/// let x = Matrix3x2::new(0.5_f64, -1.0, 2.0, 0.0, -0.5, 1.0);
 /// let weight = Vector3::new(1.0, 1.0, 1.0);
 /// let plain = cross_entropy(&x, &[2, 0], Reduction::Mean);
 /// let weighted = cross_entropy_with(&x, &[2, 0], Some(&weight), 0.0, Reduction::Mean);
@@ -171,7 +179,10 @@ pub fn cross_entropy_with_vjp<T: Real, const C: usize, const B: usize>(
     weight: Option<&SVector<T, C>>,
     label_smoothing: T,
     reduction: Reduction,
-) -> (T, impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent, NoTangent)) {
+) -> (
+    T,
+    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent, NoTangent),
+) {
     let value = cross_entropy_with(input, target, weight, label_smoothing, reduction);
     (value, move |adjoint: T| {
         let log_probs = log_softmax(*input);
@@ -216,7 +227,10 @@ pub fn cross_entropy_elementwise_vjp<T: Real, const C: usize, const B: usize>(
     target: &[usize; B],
     weight: Option<&SVector<T, C>>,
     label_smoothing: T,
-) -> (SVector<T, B>, impl FnOnce(SVector<T, B>) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent)) {
+) -> (
+    SVector<T, B>,
+    impl FnOnce(SVector<T, B>) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent),
+) {
     let value = cross_entropy_elementwise(input, target, weight, label_smoothing);
     (value, move |adjoint: SVector<T, B>| {
         let log_probs = log_softmax(*input);
@@ -233,7 +247,7 @@ pub fn cross_entropy_elementwise_vjp<T: Real, const C: usize, const B: usize>(
 /// ```
 /// use tapeless_runtime::loss::{cross_entropy, cross_entropy_probs, Reduction};
 /// use nalgebra::{Matrix3x2, Vector3};
-/// let x = Matrix3x2::new(0.5, -1.0, 2.0, 0.0, -0.5, 1.0);
+/// let x = Matrix3x2::new(0.5_f64, -1.0, 2.0, 0.0, -0.5, 1.0);
 /// let onehot = Matrix3x2::new(0.0, 1.0, 0.0, 0.0, 1.0, 0.0);
 /// let by_index = cross_entropy(&x, &[2, 0], Reduction::Mean);
 /// let by_probs = cross_entropy_probs(&x, &onehot, None, 0.0, Reduction::Mean);
@@ -268,7 +282,10 @@ pub fn cross_entropy_probs_vjp<T: Real, const C: usize, const B: usize>(
     weight: Option<&SVector<T, C>>,
     label_smoothing: T,
     reduction: Reduction,
-) -> (T, impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent, NoTangent)) {
+) -> (
+    T,
+    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent, NoTangent),
+) {
     let value = cross_entropy_probs(input, target, weight, label_smoothing, reduction);
     (value, move |adjoint: T| {
         let log_probs = log_softmax(*input);
@@ -314,9 +331,14 @@ pub fn nll_vjp<T: Real, const C: usize, const B: usize>(
     input: &SMatrix<T, C, B>,
     target: &[usize; B],
     reduction: Reduction,
-) -> (T, impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent)) {
+) -> (
+    T,
+    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent),
+) {
     let (value, pullback) = nll_with_vjp(input, target, None, reduction);
-    (value, move |adjoint: T| (pullback(adjoint).0, NoTangent, NoTangent))
+    (value, move |adjoint: T| {
+        (pullback(adjoint).0, NoTangent, NoTangent)
+    })
 }
 
 /// Negative log-likelihood with optional class weights
@@ -349,7 +371,10 @@ pub fn nll_with_vjp<T: Real, const C: usize, const B: usize>(
     target: &[usize; B],
     weight: Option<&SVector<T, C>>,
     reduction: Reduction,
-) -> (T, impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent)) {
+) -> (
+    T,
+    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent),
+) {
     let value = nll_with(input, target, weight, reduction);
     (value, move |adjoint: T| {
         let mut weight_total = T::ZERO;
@@ -389,7 +414,10 @@ pub fn nll_elementwise_vjp<T: Real, const C: usize, const B: usize>(
     input: &SMatrix<T, C, B>,
     target: &[usize; B],
     weight: Option<&SVector<T, C>>,
-) -> (SVector<T, B>, impl FnOnce(SVector<T, B>) -> (SMatrix<T, C, B>, NoTangent, NoTangent)) {
+) -> (
+    SVector<T, B>,
+    impl FnOnce(SVector<T, B>) -> (SMatrix<T, C, B>, NoTangent, NoTangent),
+) {
     let value = nll_elementwise(input, target, weight);
     (value, move |adjoint: SVector<T, B>| {
         let mut grad = SMatrix::<T, C, B>::from_element(T::ZERO);

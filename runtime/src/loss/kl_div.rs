@@ -75,7 +75,10 @@ pub fn kl_div_vjp<T: Real, const R: usize, const B: usize>(
     target: &SMatrix<T, R, B>,
     log_target: bool,
     reduction: KlDivReduction,
-) -> (T, impl FnOnce(T) -> (SMatrix<T, R, B>, NoTangent, NoTangent, NoTangent)) {
+) -> (
+    T,
+    impl FnOnce(T) -> (SMatrix<T, R, B>, NoTangent, NoTangent, NoTangent),
+) {
     let value = kl_div(input, target, log_target, reduction);
     (value, move |adjoint: T| {
         let adjoint = adjoint / divisor::<T>(reduction, R, B);
@@ -100,7 +103,10 @@ pub fn kl_div_elementwise_vjp<T: Real, const R: usize, const B: usize>(
     input: &SMatrix<T, R, B>,
     target: &SMatrix<T, R, B>,
     log_target: bool,
-) -> (SMatrix<T, R, B>, impl FnOnce(SMatrix<T, R, B>) -> (SMatrix<T, R, B>, NoTangent, NoTangent)) {
+) -> (
+    SMatrix<T, R, B>,
+    impl FnOnce(SMatrix<T, R, B>) -> (SMatrix<T, R, B>, NoTangent, NoTangent),
+) {
     let value = kl_div_elementwise(input, target, log_target);
     (value, move |adjoint: SMatrix<T, R, B>| {
         let grad = adjoint.zip_map_elements(target, |g, t| g * kl_div_derivative(t, log_target));

@@ -25,6 +25,11 @@
 //! assert_eq!(pullback(1.0).0, Vector2::new(1.0, 2.0));
 //! ```
 
+#![allow(
+    clippy::type_complexity,
+    reason = "the `_vjp` signatures are fixed by the convention: value and pullback returning one cotangent per argument"
+)]
+
 mod binary;
 mod classification;
 mod kl_div;
@@ -44,7 +49,9 @@ pub use classification::{
     nll_elementwise, nll_elementwise_vjp, nll_vjp, nll_with, nll_with_vjp,
 };
 pub use kl_div::{KlDivReduction, kl_div, kl_div_elementwise, kl_div_elementwise_vjp, kl_div_vjp};
-pub use poisson::{poisson_nll, poisson_nll_elementwise, poisson_nll_elementwise_vjp, poisson_nll_vjp};
+pub use poisson::{
+    poisson_nll, poisson_nll_elementwise, poisson_nll_elementwise_vjp, poisson_nll_vjp,
+};
 pub use regression::{
     huber, huber_elementwise, huber_elementwise_vjp, huber_vjp, l1, l1_elementwise,
     l1_elementwise_vjp, l1_vjp, mse, mse_elementwise, mse_elementwise_vjp, mse_vjp, smooth_l1,
@@ -104,7 +111,8 @@ pub(crate) fn sign<T: Real>(x: T) -> T {
     } else if x < T::ZERO {
         -T::ONE
     } else {
-        x - x
+        // 0 for ±0, NaN for NaN.
+        x * T::ZERO
     }
 }
 

@@ -67,7 +67,11 @@ elementwise_loss! {
 #[inline]
 fn huber_value<T: Real>(d: T, delta: T) -> T {
     let z = T::abs(d);
-    if z < delta { T::HALF * z * z } else { delta * (z - T::HALF * delta) }
+    if z < delta {
+        T::HALF * z * z
+    } else {
+        delta * (z - T::HALF * delta)
+    }
 }
 
 /// Smooth L1 loss of a difference `d` (PyTorch's `smooth_l1_loss` kernel).

@@ -31,7 +31,11 @@ pub(crate) fn log_sigmoid_scalar<T: Real>(x: T) -> T {
 /// `ln(1 + eᶻ)` without overflow.
 #[inline]
 fn log1p_exp<T: Real>(z: T) -> T {
-    if z > T::ZERO { z + T::ln_1p(T::exp(-z)) } else { T::ln_1p(T::exp(z)) }
+    if z > T::ZERO {
+        z + T::ln_1p(T::exp(-z))
+    } else {
+        T::ln_1p(T::exp(z))
+    }
 }
 
 /// `ReLU(x) = max(x, 0)`, elementwise. Derivative `x > 0 ? 1 : 0`, so
@@ -47,14 +51,26 @@ fn log1p_exp<T: Real>(z: T) -> T {
 #[inline]
 #[must_use]
 pub fn relu<X: Elementwise>(x: X) -> X {
-    x.map_elements(|x| if x > X::Element::ZERO { x } else { X::Element::ZERO })
+    x.map_elements(|x| {
+        if x > X::Element::ZERO {
+            x
+        } else {
+            X::Element::ZERO
+        }
+    })
 }
 
 /// The `_vjp` rule of [`relu`].
 #[inline]
 pub fn relu_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
     (relu(x), move |adjoint: X| {
-        (adjoint.zip_map_elements(&x, |g, x| if x > X::Element::ZERO { g } else { X::Element::ZERO }),)
+        (adjoint.zip_map_elements(&x, |g, x| {
+            if x > X::Element::ZERO {
+                g
+            } else {
+                X::Element::ZERO
+            }
+        }),)
     })
 }
 
@@ -68,7 +84,13 @@ pub fn relu_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
 #[inline]
 #[must_use]
 pub fn leaky_relu<X: Elementwise>(x: X, negative_slope: X::Element) -> X {
-    x.map_elements(|x| if x > X::Element::ZERO { x } else { x * negative_slope })
+    x.map_elements(|x| {
+        if x > X::Element::ZERO {
+            x
+        } else {
+            x * negative_slope
+        }
+    })
 }
 
 /// The `_vjp` rule of [`leaky_relu`] (the slope is not differentiated).
@@ -78,7 +100,13 @@ pub fn leaky_relu_vjp<X: Elementwise>(
     negative_slope: X::Element,
 ) -> (X, impl FnOnce(X) -> (X, NoTangent)) {
     (leaky_relu(x, negative_slope), move |adjoint: X| {
-        let grad = adjoint.zip_map_elements(&x, |g, x| if x > X::Element::ZERO { g } else { g * negative_slope });
+        let grad = adjoint.zip_map_elements(&x, |g, x| {
+            if x > X::Element::ZERO {
+                g
+            } else {
+                g * negative_slope
+            }
+        });
         (grad, NoTangent)
     })
 }
@@ -102,7 +130,9 @@ pub fn sigmoid<X: Elementwise>(x: X) -> X {
 #[inline]
 pub fn sigmoid_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
     let y = sigmoid(x);
-    (y, move |adjoint: X| (adjoint.zip_map_elements(&y, |g, y| g * (y * (X::Element::ONE - y))),))
+    (y, move |adjoint: X| {
+        (adjoint.zip_map_elements(&y, |g, y| g * (y * (X::Element::ONE - y))),)
+    })
 }
 
 /// The hyperbolic tangent, elementwise. Derivative `1 − y²`, from the
@@ -122,7 +152,9 @@ pub fn tanh<X: Elementwise>(x: X) -> X {
 #[inline]
 pub fn tanh_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
     let y = tanh(x);
-    (y, move |adjoint: X| (adjoint.zip_map_elements(&y, |g, y| g * (X::Element::ONE - y * y)),))
+    (y, move |adjoint: X| {
+        (adjoint.zip_map_elements(&y, |g, y| g * (X::Element::ONE - y * y)),)
+    })
 }
 
 /// `Softplus(x) = ln(1 + e^(βx))/β`, and `x` where `βx > threshold`
@@ -138,7 +170,13 @@ pub fn tanh_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
 #[inline]
 #[must_use]
 pub fn softplus<X: Elementwise>(x: X, beta: X::Element, threshold: X::Element) -> X {
-    x.map_elements(|x| if x * beta > threshold { x } else { log1p_exp(x * beta) / beta })
+    x.map_elements(|x| {
+        if x * beta > threshold {
+            x
+        } else {
+            log1p_exp(x * beta) / beta
+        }
+    })
 }
 
 /// The `_vjp` rule of [`softplus`] (`beta` and `threshold` are not
@@ -152,7 +190,11 @@ pub fn softplus_vjp<X: Elementwise>(
     (softplus(x, beta, threshold), move |adjoint: X| {
         let grad = adjoint.zip_map_elements(&x, |g, x| {
             let z = x * beta;
-            if z > threshold { g } else { g * sigmoid_scalar(z) }
+            if z > threshold {
+                g
+            } else {
+                g * sigmoid_scalar(z)
+            }
         });
         (grad, NoTangent, NoTangent)
     })
@@ -169,15 +211,26 @@ pub fn softplus_vjp<X: Elementwise>(
 #[inline]
 #[must_use]
 pub fn elu<X: Elementwise>(x: X, alpha: X::Element) -> X {
-    x.map_elements(|x| if x > X::Element::ZERO { x } else { alpha * X::Element::exp_m1(x) })
+    x.map_elements(|x| {
+        if x > X::Element::ZERO {
+            x
+        } else {
+            alpha * X::Element::exp_m1(x)
+        }
+    })
 }
 
 /// The `_vjp` rule of [`elu`] (`alpha` is not differentiated).
 #[inline]
 pub fn elu_vjp<X: Elementwise>(x: X, alpha: X::Element) -> (X, impl FnOnce(X) -> (X, NoTangent)) {
     (elu(x, alpha), move |adjoint: X| {
-        let grad =
-            adjoint.zip_map_elements(&x, |g, x| if x > X::Element::ZERO { g } else { g * alpha * X::Element::exp(x) });
+        let grad = adjoint.zip_map_elements(&x, |g, x| {
+            if x > X::Element::ZERO {
+                g
+            } else {
+                g * alpha * X::Element::exp(x)
+            }
+        });
         (grad, NoTangent)
     })
 }
@@ -185,7 +238,8 @@ pub fn elu_vjp<X: Elementwise>(x: X, alpha: X::Element) -> (X, impl FnOnce(X) ->
 /// √(1/2).
 const FRAC_1_SQRT_2: f64 = core::f64::consts::FRAC_1_SQRT_2;
 /// 1/√(2π).
-const FRAC_1_SQRT_2PI: f64 = core::f64::consts::FRAC_2_SQRT_PI * core::f64::consts::FRAC_1_SQRT_2 * 0.5;
+const FRAC_1_SQRT_2PI: f64 =
+    core::f64::consts::FRAC_2_SQRT_PI * core::f64::consts::FRAC_1_SQRT_2 * 0.5;
 /// √(2/π).
 const SQRT_2_OVER_PI: f64 = core::f64::consts::SQRT_2 * core::f64::consts::FRAC_2_SQRT_PI * 0.5;
 /// The cubic coefficient of the tanh approximation of GELU.
@@ -320,7 +374,10 @@ pub fn softmax<T: Real, const R: usize, const C: usize>(x: SMatrix<T, R, C>) -> 
 #[inline]
 pub fn softmax_vjp<T: Real, const R: usize, const C: usize>(
     x: SMatrix<T, R, C>,
-) -> (SMatrix<T, R, C>, impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>,)) {
+) -> (
+    SMatrix<T, R, C>,
+    impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>,),
+) {
     let y = softmax(x);
     (y, move |adjoint: SMatrix<T, R, C>| {
         let mut grad = adjoint;
@@ -345,7 +402,9 @@ pub fn softmax_vjp<T: Real, const R: usize, const C: usize>(
 /// ```
 #[inline]
 #[must_use]
-pub fn log_softmax<T: Real, const R: usize, const C: usize>(x: SMatrix<T, R, C>) -> SMatrix<T, R, C> {
+pub fn log_softmax<T: Real, const R: usize, const C: usize>(
+    x: SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
     let mut y = x;
     for mut column in y.column_iter_mut() {
         let max = column.iter().copied().fold(-T::INFINITY, T::max);
@@ -361,7 +420,10 @@ pub fn log_softmax<T: Real, const R: usize, const C: usize>(x: SMatrix<T, R, C>)
 #[inline]
 pub fn log_softmax_vjp<T: Real, const R: usize, const C: usize>(
     x: SMatrix<T, R, C>,
-) -> (SMatrix<T, R, C>, impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>,)) {
+) -> (
+    SMatrix<T, R, C>,
+    impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>,),
+) {
     let y = log_softmax(x);
     (y, move |adjoint: SMatrix<T, R, C>| {
         let mut grad = adjoint;

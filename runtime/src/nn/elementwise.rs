@@ -59,7 +59,12 @@ pub trait Elementwise: Params<Scalar = <Self as Elementwise>::Element> + Copy {
         third: &Self,
         mut f: impl FnMut(Self::Element, Self::Element, Self::Element) -> Self::Element,
     ) -> Self {
-        for ((x, y), z) in self.elements_mut().iter_mut().zip(second.elements()).zip(third.elements()) {
+        for ((x, y), z) in self
+            .elements_mut()
+            .iter_mut()
+            .zip(second.elements())
+            .zip(third.elements())
+        {
             *x = f(*x, *y, *z);
         }
         self

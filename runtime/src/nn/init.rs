@@ -33,6 +33,11 @@ pub fn uniform<T: Real>(rng: &mut impl RngCore, low: T, high: T) -> T {
 /// uniform_(&mut p, -0.1, 0.1, &mut DefaultRng::seed_from_u64(3));
 /// assert!(p.iter().all(|w| w.abs() <= 0.1) && p.max_abs() > 0.0);
 /// ```
-pub fn uniform_<P: Params>(params: &mut P, low: P::Scalar, high: P::Scalar, rng: &mut impl RngCore) {
+pub fn uniform_<P: Params>(
+    params: &mut P,
+    low: P::Scalar,
+    high: P::Scalar,
+    rng: &mut impl RngCore,
+) {
     params.for_each_scalar_mut(|x| *x = uniform(rng, low, high));
 }

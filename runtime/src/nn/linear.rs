@@ -1,4 +1,8 @@
 //! The fully connected layer [`Linear`] (`nn.Linear`).
+#![allow(
+    clippy::type_complexity,
+    reason = "the `_vjp` signatures are fixed by the convention"
+)]
 
 use super::Module;
 use super::init::{DefaultRng, uniform};
@@ -37,7 +41,13 @@ use rand_core::{RngCore, SeedableRng};
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(bound(serialize = "T: serde::Serialize", deserialize = "T: serde::Deserialize<'de>")))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: Real + serde::Serialize",
+        deserialize = "T: Real + serde::Deserialize<'de>"
+    ))
+)]
 pub struct Linear<const IN: usize, const OUT: usize, T = f32> {
     /// The weight, `OUT × IN` (PyTorch's layout: row `o` holds the weights
     /// into output `o`).
@@ -118,7 +128,10 @@ impl<const IN: usize, const OUT: usize, T: Real> Linear<IN, OUT, T> {
     pub fn forward_vjp<const B: usize>(
         &self,
         x: &SMatrix<T, IN, B>,
-    ) -> (SMatrix<T, OUT, B>, impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>)) {
+    ) -> (
+        SMatrix<T, OUT, B>,
+        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>),
+    ) {
         (self.forward(x), move |adjoint| self.pullback(x, &adjoint))
     }
 
@@ -158,15 +171,23 @@ impl<const IN: usize, const OUT: usize, T: Real, const B: usize> Module<SMatrix<
     fn forward_vjp(
         &self,
         x: &SMatrix<T, IN, B>,
-    ) -> (SMatrix<T, OUT, B>, impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>)) {
+    ) -> (
+        SMatrix<T, OUT, B>,
+        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>),
+    ) {
         Linear::forward_vjp(self, x)
     }
     #[inline]
     fn forward_vjp_owned(
         &self,
         x: SMatrix<T, IN, B>,
-    ) -> (SMatrix<T, OUT, B>, impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>)) {
-        (Linear::forward(self, &x), move |adjoint| self.pullback(&x, &adjoint))
+    ) -> (
+        SMatrix<T, OUT, B>,
+        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>),
+    ) {
+        (Linear::forward(self, &x), move |adjoint| {
+            self.pullback(&x, &adjoint)
+        })
     }
 }
 
@@ -175,7 +196,10 @@ impl<const IN: usize, const OUT: usize, T: Real> Params for Linear<IN, OUT, T> {
     const SLICES: usize = 2;
     #[inline]
     fn zeros() -> Self {
-        Self { weight: SMatrix::from_element(T::ZERO), bias: SVector::from_element(T::ZERO) }
+        Self {
+            weight: SMatrix::from_element(T::ZERO),
+            bias: SVector::from_element(T::ZERO),
+        }
     }
     #[inline]
     fn slice(&self, index: usize) -> &[T] {

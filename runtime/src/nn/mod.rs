@@ -22,14 +22,15 @@ mod linear;
 mod module;
 pub mod utils;
 
-pub(crate) use activation::{log_sigmoid_scalar, sigmoid_scalar};
 pub use activation::{
     elu, elu_vjp, gelu, gelu_tanh, gelu_tanh_vjp, gelu_vjp, leaky_relu, leaky_relu_vjp,
     log_softmax, log_softmax_vjp, relu, relu_vjp, sigmoid, sigmoid_vjp, silu, silu_vjp, softmax,
     softmax_vjp, softplus, softplus_vjp, tanh, tanh_vjp,
 };
+pub(crate) use activation::{log_sigmoid_scalar, sigmoid_scalar};
 pub use elementwise::Elementwise;
 pub use linear::Linear;
 pub use module::{
-    Elu, Gelu, GeluTanh, LeakyRelu, LogSoftmax, Module, Relu, Sigmoid, Silu, Softmax, Softplus, Tanh,
+    Elu, Gelu, GeluTanh, LeakyRelu, LogSoftmax, Module, Relu, Sigmoid, Silu, Softmax, Softplus,
+    Tanh,
 };

@@ -55,7 +55,10 @@ pub trait Module<Input: Clone>: Sized {
     /// [`forward_vjp`](Module::forward_vjp) for an input the pullback may
     /// keep: sequential models pass each layer's output to the next layer
     /// this way, so that no pullback borrows a temporary.
-    fn forward_vjp_owned(&self, x: Input) -> (Self::Output, impl FnOnce(Self::Output) -> (Self, Input));
+    fn forward_vjp_owned(
+        &self,
+        x: Input,
+    ) -> (Self::Output, impl FnOnce(Self::Output) -> (Self, Input));
 }
 
 /// Implements `ParamsOf<T>` for every `T` for a module without scalars.
@@ -69,11 +72,17 @@ macro_rules! impl_params_of_unit {
             }
             #[inline]
             fn slice_of(&self, index: usize) -> &[T] {
-                panic!("slice index {index} out of range: `{}` has no parameters", stringify!($name))
+                panic!(
+                    "slice index {index} out of range: `{}` has no parameters",
+                    stringify!($name)
+                )
             }
             #[inline]
             fn slice_of_mut(&mut self, index: usize) -> &mut [T] {
-                panic!("slice index {index} out of range: `{}` has no parameters", stringify!($name))
+                panic!(
+                    "slice index {index} out of range: `{}` has no parameters",
+                    stringify!($name)
+                )
             }
         }
     };
@@ -188,11 +197,17 @@ macro_rules! impl_params_of_config {
             }
             #[inline]
             fn slice_of(&self, index: usize) -> &[T] {
-                panic!("slice index {index} out of range: `{}` has no parameters", stringify!($name))
+                panic!(
+                    "slice index {index} out of range: `{}` has no parameters",
+                    stringify!($name)
+                )
             }
             #[inline]
             fn slice_of_mut(&mut self, index: usize) -> &mut [T] {
-                panic!("slice index {index} out of range: `{}` has no parameters", stringify!($name))
+                panic!(
+                    "slice index {index} out of range: `{}` has no parameters",
+                    stringify!($name)
+                )
             }
         }
     };
@@ -213,7 +228,9 @@ pub struct LeakyRelu<T> {
 
 impl<T: Real> Default for LeakyRelu<T> {
     fn default() -> Self {
-        Self { negative_slope: T::from_f64_lossy(0.01) }
+        Self {
+            negative_slope: T::from_f64_lossy(0.01),
+        }
     }
 }
 
@@ -278,7 +295,10 @@ pub struct Softplus<T> {
 
 impl<T: Real> Default for Softplus<T> {
     fn default() -> Self {
-        Self { beta: T::ONE, threshold: T::from_f64_lossy(20.0) }
+        Self {
+            beta: T::ONE,
+            threshold: T::from_f64_lossy(20.0),
+        }
     }
 }
 

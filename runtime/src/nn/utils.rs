@@ -18,7 +18,11 @@ use crate::{Params, Real};
 /// assert_eq!(norm, 5.0);
 /// assert!((grad[0] - 0.6).abs() < 1e-6 && (grad[1] - 0.8).abs() < 1e-6);
 /// ```
-pub fn clip_grad_norm<P: Params>(grad: &mut P, max_norm: P::Scalar, norm_type: P::Scalar) -> P::Scalar {
+pub fn clip_grad_norm<P: Params>(
+    grad: &mut P,
+    max_norm: P::Scalar,
+    norm_type: P::Scalar,
+) -> P::Scalar {
     let norm = total_norm(grad, norm_type);
     let coefficient = max_norm / (norm + P::Scalar::from_f64_lossy(1e-6));
     let clamped = P::Scalar::min(coefficient, P::Scalar::ONE);
