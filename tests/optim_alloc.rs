@@ -18,7 +18,12 @@ fn allocations_in(f: impl FnOnce()) -> u64 {
 }
 
 /// A 3-10-1 network's parameters: 30 + 10 + 10 + 1 = 51 scalars.
-type Model = (SMatrix<f64, 10, 3>, SVector<f64, 10>, SMatrix<f64, 1, 10>, SVector<f64, 1>);
+type Model = (
+    SMatrix<f64, 10, 3>,
+    SVector<f64, 10>,
+    SMatrix<f64, 1, 10>,
+    SVector<f64, 1>,
+);
 
 fn model() -> Model {
     let mut p = Model::zeros();
@@ -34,7 +39,7 @@ fn model() -> Model {
 
 /// Value and gradient of `Σ wᵢ·(pᵢ − 1)²/2` with weights from 1 to 2.
 fn objective(p: &Model) -> (f64, Model) {
-    let mut grad = p.clone();
+    let mut grad = *p;
     let mut value = 0.0;
     let mut index = 0.0;
     for k in 0..Model::SLICES {
@@ -72,7 +77,10 @@ fn optimizer_steps_do_not_allocate() {
     assert_steps_allocate_nothing("Sgd", Sgd::new(0.01));
     assert_steps_allocate_nothing("Sgd nesterov", Sgd::new(0.01).momentum(0.9).nesterov(true));
     assert_steps_allocate_nothing("Adam", Adam::new(0.01));
-    assert_steps_allocate_nothing("Adam amsgrad", Adam::new(0.01).amsgrad(true).weight_decay(0.01));
+    assert_steps_allocate_nothing(
+        "Adam amsgrad",
+        Adam::new(0.01).amsgrad(true).weight_decay(0.01),
+    );
     assert_steps_allocate_nothing("AdamW", AdamW::new(0.01));
     assert_steps_allocate_nothing("Adagrad", Adagrad::new(0.1));
     assert_steps_allocate_nothing("Adadelta", Adadelta::new(1.0));
@@ -125,6 +133,9 @@ fn lbfgs_steps_do_not_allocate() {
         assert_eq!(count, 0, "Lbfgs {line_search:?}: {count} allocations");
         assert!(evaluations >= 1000 && evaluations == lbfgs.func_evals());
         let value = objective(&params).0;
-        assert!(value < 1e-8, "Lbfgs {line_search:?} converged: {value:e} after {evaluations} evaluations");
+        assert!(
+            value < 1e-8,
+            "Lbfgs {line_search:?} converged: {value:e} after {evaluations} evaluations"
+        );
     }
 }

@@ -19,7 +19,12 @@ fn reference() -> Value {
 }
 
 fn numbers(value: &Value) -> Vec<f64> {
-    value.as_array().expect("an array").iter().map(|v| v.as_f64().expect("a number")).collect()
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect()
 }
 
 /// One of the problems of the file, with the objective sign of a case.
@@ -36,7 +41,12 @@ impl Objective {
         let (a, b) = match kind.as_str() {
             "rosenbrock" => (Vec::new(), Vec::new()),
             "quadratic" => (
-                problem["A"].as_array().expect("A").iter().map(numbers).collect(),
+                problem["A"]
+                    .as_array()
+                    .expect("A")
+                    .iter()
+                    .map(numbers)
+                    .collect(),
                 numbers(&problem["b"]),
             ),
             other => panic!("unknown problem kind {other}"),
@@ -58,8 +68,11 @@ impl Objective {
                 g[i + 1] += c(200.0) * r;
             }
         } else {
-            let ax: Vec<T> =
-                self.a.iter().map(|row| row.iter().zip(x).map(|(&a, &x)| c(a) * x).sum()).collect();
+            let ax: Vec<T> = self
+                .a
+                .iter()
+                .map(|row| row.iter().zip(x).map(|(&a, &x)| c(a) * x).sum())
+                .collect();
             let xax: T = x.iter().zip(&ax).map(|(&x, &ax)| x * ax).sum();
             let bx: T = self.b.iter().zip(x).map(|(&b, &x)| c(b) * x).sum();
             f = T::HALF * xax - bx;
@@ -73,11 +86,15 @@ impl Objective {
 }
 
 fn kwarg_f64(value: &Value, key: &str) -> f64 {
-    value.as_f64().unwrap_or_else(|| panic!("`{key}` is not a number: {value}"))
+    value
+        .as_f64()
+        .unwrap_or_else(|| panic!("`{key}` is not a number: {value}"))
 }
 
 fn kwarg_bool(value: &Value, key: &str) -> bool {
-    value.as_bool().unwrap_or_else(|| panic!("`{key}` is not a bool: {value}"))
+    value
+        .as_bool()
+        .unwrap_or_else(|| panic!("`{key}` is not a bool: {value}"))
 }
 
 fn kwarg_betas<T: Real>(value: &Value) -> (T, T) {
@@ -97,7 +114,8 @@ fn build<T: Real, const D: usize>(case: &Value) -> Box<dyn Optimizer<SVector<T, 
         "lr",
     ));
     let c = |v: &Value, key: &str| T::from_f64_lossy(kwarg_f64(v, key));
-    let unknown = |key: &str| -> ! { panic!("{}: unknown keyword `{key}` for {name}", case["name"]) };
+    let unknown =
+        |key: &str| -> ! { panic!("{}: unknown keyword `{key}` for {name}", case["name"]) };
     let others = kwargs.iter().filter(|(key, _)| key.as_str() != "lr");
     match name {
         "SGD" => {
@@ -237,7 +255,10 @@ fn build<T: Real, const D: usize>(case: &Value) -> Box<dyn Optimizer<SVector<T, 
 /// L-BFGS with torch's default history of 100 pairs.
 fn build_lbfgs<const D: usize>(case: &Value) -> Lbfgs<SVector<f64, D>, 100> {
     let kwargs = case["kwargs"].as_object().expect("kwargs");
-    let mut opt = Lbfgs::new(kwarg_f64(kwargs.get("lr").unwrap_or(&case["defaults"]["lr"]), "lr"));
+    let mut opt = Lbfgs::new(kwarg_f64(
+        kwargs.get("lr").unwrap_or(&case["defaults"]["lr"]),
+        "lr",
+    ));
     for (key, v) in kwargs.iter().filter(|(key, _)| key.as_str() != "lr") {
         let count = || usize::try_from(v.as_u64().expect("an integer")).expect("fits");
         opt = match key.as_str() {
@@ -261,7 +282,10 @@ fn build_lbfgs<const D: usize>(case: &Value) -> Lbfgs<SVector<f64, D>, 100> {
 /// at most 1 when the record is within tolerance.
 fn worst_ratio(actual: &[Vec<f64>], expected: &[Vec<f64>], tol: f64) -> f64 {
     assert_eq!(actual.len(), expected.len(), "record lengths differ");
-    let scale = expected.iter().flatten().fold(1.0_f64, |m, b| m.max(b.abs()));
+    let scale = expected
+        .iter()
+        .flatten()
+        .fold(1.0_f64, |m, b| m.max(b.abs()));
     let mut worst = 0.0_f64;
     for (a_row, b_row) in actual.iter().zip(expected) {
         assert_eq!(a_row.len(), b_row.len(), "row lengths differ");
@@ -286,7 +310,10 @@ fn replay_first_order<T: Real, const D: usize>(case: &Value, objective: &Objecti
     let mut opt = build::<T, D>(case);
     let steps = usize::try_from(case["steps"].as_u64().expect("steps")).expect("fits");
     let to_f64 = |p: &SVector<T, D>| p.iter().map(|&v| T::to_f64_lossless(v)).collect::<Vec<_>>();
-    let mut record = Replay { params: vec![to_f64(&params)], f: Vec::new() };
+    let mut record = Replay {
+        params: vec![to_f64(&params)],
+        f: Vec::new(),
+    };
     for _ in 0..steps {
         let (f, g) = objective.eval(params.as_slice());
         record.f.push(vec![T::to_f64_lossless(f)]);
@@ -294,7 +321,9 @@ fn replay_first_order<T: Real, const D: usize>(case: &Value, objective: &Objecti
         record.params.push(to_f64(&params));
     }
     assert_eq!(opt.step_count(), steps);
-    record.f.push(vec![T::to_f64_lossless(objective.eval(params.as_slice()).0)]);
+    record.f.push(vec![T::to_f64_lossless(
+        objective.eval(params.as_slice()).0,
+    )]);
     record
 }
 
@@ -317,7 +346,10 @@ fn replay_lbfgs<const D: usize>(case: &Value, objective: &Objective) -> Replay {
     let expected_evals = numbers(&case["func_evals"]);
     let expected_iters = numbers(&case["n_iter"]);
     let expected_f = numbers(&case["f"]);
-    let mut record = Replay { params: vec![x0], f: Vec::new() };
+    let mut record = Replay {
+        params: vec![x0],
+        f: Vec::new(),
+    };
     for (k, (&evals, &iters)) in expected_evals.iter().zip(&expected_iters).enumerate() {
         let (evals_before, iters_before) = (opt.func_evals(), opt.n_iter());
         let mut calls = 0;
@@ -327,11 +359,30 @@ fn replay_lbfgs<const D: usize>(case: &Value, objective: &Objective) -> Replay {
             (f, SVector::from_column_slice(&g))
         });
         let name = &case["name"];
-        assert_eq!(calls as f64, evals, "{name}: closure calls in step {}", k + 1);
-        assert_eq!((opt.func_evals() - evals_before) as f64, evals, "{name}: func_evals, step {}", k + 1);
-        assert_eq!((opt.n_iter() - iters_before) as f64, iters, "{name}: n_iter, step {}", k + 1);
+        assert_eq!(
+            calls as f64,
+            evals,
+            "{name}: closure calls in step {}",
+            k + 1
+        );
+        assert_eq!(
+            (opt.func_evals() - evals_before) as f64,
+            evals,
+            "{name}: func_evals, step {}",
+            k + 1
+        );
+        assert_eq!(
+            (opt.n_iter() - iters_before) as f64,
+            iters,
+            "{name}: n_iter, step {}",
+            k + 1
+        );
         let bound = 1e-8 * expected_f[k].abs().max(1.0);
-        assert!((loss - expected_f[k]).abs() <= bound, "{name}: loss returned by step {}", k + 1);
+        assert!(
+            (loss - expected_f[k]).abs() <= bound,
+            "{name}: loss returned by step {}",
+            k + 1
+        );
         record.f.push(vec![loss]);
         record.params.push(params.as_slice().to_vec());
     }
@@ -353,7 +404,12 @@ fn replay_f64(case: &Value) -> Replay {
 }
 
 fn expected(case: &Value) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
-    let params = case["params"].as_array().expect("params").iter().map(numbers).collect();
+    let params = case["params"]
+        .as_array()
+        .expect("params")
+        .iter()
+        .map(numbers)
+        .collect();
     let f = numbers(&case["f"]).into_iter().map(|f| vec![f]).collect();
     (params, f)
 }
@@ -367,8 +423,12 @@ fn every_configuration_follows_torch_within_1e_8() {
     for case in cases {
         let replay = replay_f64(case);
         let (params, f) = expected(case);
-        let ratio = worst_ratio(&replay.params, &params, 1e-8).max(worst_ratio(&replay.f, &f, 1e-8));
-        println!("{:<50} worst error / tolerance = {ratio:.2e}", case["name"].as_str().unwrap());
+        let ratio =
+            worst_ratio(&replay.params, &params, 1e-8).max(worst_ratio(&replay.f, &f, 1e-8));
+        println!(
+            "{:<50} worst error / tolerance = {ratio:.2e}",
+            case["name"].as_str().unwrap()
+        );
         if ratio > 1.0 {
             failures.push(format!("{} ({ratio:.2e})", case["name"]));
         }
@@ -386,11 +446,16 @@ fn first_order_optimizers_work_in_f32() {
         if case["problem"] != "quadratic5d" || case["optimizer"] == "LBFGS" {
             continue;
         }
-        let objective = Objective::new(case_problem(case), case["objective_sign"].as_f64().unwrap());
+        let objective =
+            Objective::new(case_problem(case), case["objective_sign"].as_f64().unwrap());
         let replay = replay_first_order::<f32, 5>(case, &objective);
         let (params, _) = expected(case);
         let ratio = worst_ratio(&replay.params, &params, 1e-4);
-        assert!(ratio <= 1.0, "{}: f32 error / 1e-4 tolerance = {ratio:.2e}", case["name"]);
+        assert!(
+            ratio <= 1.0,
+            "{}: f32 error / 1e-4 tolerance = {ratio:.2e}",
+            case["name"]
+        );
         count += 1;
     }
     assert_eq!(count, 22);

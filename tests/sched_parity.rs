@@ -21,7 +21,12 @@ fn reference() -> Value {
 }
 
 fn numbers(value: &Value) -> Vec<f64> {
-    value.as_array().expect("an array").iter().map(|v| v.as_f64().expect("a number")).collect()
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect()
 }
 
 /// The arguments of a constructor; every one must be used (see
@@ -35,39 +40,62 @@ struct Args<'v> {
 impl<'v> Args<'v> {
     fn new(value: &'v Value, what: &str) -> Self {
         let map = value.as_object().expect("args");
-        let mut args = Self { map, used: BTreeSet::new(), what: what.to_owned() };
+        let mut args = Self {
+            map,
+            used: BTreeSet::new(),
+            what: what.to_owned(),
+        };
         if args.map.contains_key("last_epoch") {
-            assert_eq!(args.get("last_epoch"), &Value::from(-1), "{what}: last_epoch");
+            assert_eq!(
+                args.get("last_epoch"),
+                &Value::from(-1),
+                "{what}: last_epoch"
+            );
         }
         args
     }
 
     fn get(&mut self, key: &'static str) -> &'v Value {
         self.used.insert(key);
-        self.map.get(key).unwrap_or_else(|| panic!("{}: missing `{key}`", self.what))
+        self.map
+            .get(key)
+            .unwrap_or_else(|| panic!("{}: missing `{key}`", self.what))
     }
 
     fn f64(&mut self, key: &'static str) -> f64 {
-        self.get(key).as_f64().unwrap_or_else(|| panic!("{}: `{key}` not a number", self.what))
+        self.get(key)
+            .as_f64()
+            .unwrap_or_else(|| panic!("{}: `{key}` not a number", self.what))
     }
 
     fn usize(&mut self, key: &'static str) -> usize {
-        let v = self.get(key).as_u64().unwrap_or_else(|| panic!("{}: `{key}` not an integer", self.what));
+        let v = self
+            .get(key)
+            .as_u64()
+            .unwrap_or_else(|| panic!("{}: `{key}` not an integer", self.what));
         usize::try_from(v).expect("fits")
     }
 
     fn str(&mut self, key: &'static str) -> &'v str {
-        self.get(key).as_str().unwrap_or_else(|| panic!("{}: `{key}` not a string", self.what))
+        self.get(key)
+            .as_str()
+            .unwrap_or_else(|| panic!("{}: `{key}` not a string", self.what))
     }
 
     fn bool(&mut self, key: &'static str) -> bool {
-        self.get(key).as_bool().unwrap_or_else(|| panic!("{}: `{key}` not a bool", self.what))
+        self.get(key)
+            .as_bool()
+            .unwrap_or_else(|| panic!("{}: `{key}` not a bool", self.what))
     }
 
     /// Fails on arguments that were not used.
     fn finish(self) {
         for key in self.map.keys() {
-            assert!(self.used.contains(key.as_str()), "{}: unsupported argument `{key}`", self.what);
+            assert!(
+                self.used.contains(key.as_str()),
+                "{}: unsupported argument `{key}`",
+                self.what
+            );
         }
     }
 }
@@ -112,7 +140,10 @@ impl LrScheduler<f64> for Simple {
     fn step<P: tapeless::Params<Scalar = f64>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         delegate!(self, s => s.step(opt));
     }
-    fn restart<P: tapeless::Params<Scalar = f64>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: tapeless::Params<Scalar = f64>>(
+        &mut self,
+        opt: &mut (impl Optimizer<P> + ?Sized),
+    ) {
         delegate!(self, s => s.restart(opt));
     }
     fn last_epoch(&self) -> usize {
@@ -138,8 +169,10 @@ fn build_simple(name: &str, args: &Value, opt: &mut Opt) -> Simple {
     let scheduler = match name {
         "StepLR" => Simple::Step(StepLr::new(opt, a.usize("step_size"), a.f64("gamma"))),
         "MultiStepLR" => {
-            let milestones: Vec<usize> =
-                numbers(a.get("milestones")).into_iter().map(|m| m as usize).collect();
+            let milestones: Vec<usize> = numbers(a.get("milestones"))
+                .into_iter()
+                .map(|m| m as usize)
+                .collect();
             let milestones: [usize; 3] = milestones.try_into().expect("3 milestones in this test");
             Simple::MultiStep(MultiStepLr::new(opt, milestones, a.f64("gamma")))
         }
@@ -149,9 +182,11 @@ fn build_simple(name: &str, args: &Value, opt: &mut Opt) -> Simple {
             assert_eq!(base, 0.95, "only 0.95 ** epoch has a fn here");
             Simple::Lambda(LambdaLr::new(opt, pow_095 as fn(usize) -> f64))
         }
-        "CosineAnnealingLR" => {
-            Simple::Cosine(CosineAnnealingLr::new(opt, a.usize("T_max"), a.f64("eta_min")))
-        }
+        "CosineAnnealingLR" => Simple::Cosine(CosineAnnealingLr::new(
+            opt,
+            a.usize("T_max"),
+            a.f64("eta_min"),
+        )),
         "CosineAnnealingWarmRestarts" => Simple::WarmRestarts(CosineAnnealingWarmRestarts::new(
             opt,
             a.usize("T_0"),
@@ -164,12 +199,16 @@ fn build_simple(name: &str, args: &Value, opt: &mut Opt) -> Simple {
             a.f64("end_factor"),
             a.usize("total_iters"),
         )),
-        "ConstantLR" => {
-            Simple::Constant(ConstantLr::new(opt, a.f64("factor"), a.usize("total_iters")))
-        }
-        "PolynomialLR" => {
-            Simple::Polynomial(PolynomialLr::new(opt, a.usize("total_iters"), a.f64("power")))
-        }
+        "ConstantLR" => Simple::Constant(ConstantLr::new(
+            opt,
+            a.f64("factor"),
+            a.usize("total_iters"),
+        )),
+        "PolynomialLR" => Simple::Polynomial(PolynomialLr::new(
+            opt,
+            a.usize("total_iters"),
+            a.f64("power"),
+        )),
         "OneCycleLR" => {
             assert!(a.get("epochs").is_null() && a.get("steps_per_epoch").is_null());
             let strategy = match a.str("anneal_strategy") {
@@ -238,7 +277,8 @@ struct Record {
 
 fn record(opt: &Opt, into: &mut Record) {
     into.lr.push(opt.lr());
-    into.momentum.push(opt.momentum_or_beta1().expect("SGD has momentum"));
+    into.momentum
+        .push(opt.momentum_or_beta1().expect("SGD has momentum"));
 }
 
 /// Steps the optimizer with a zero gradient and then the scheduler, as the
@@ -294,7 +334,10 @@ fn every_scheduler_follows_torch_within_1e_12() {
             "SequentialLR" => {
                 let mut parts = composite_parts(&case["args"], &mut opt).into_iter();
                 let (first, second) = (parts.next().expect("2"), parts.next().expect("2"));
-                assert!(parts.next().is_none(), "{name}: only two schedulers supported");
+                assert!(
+                    parts.next().is_none(),
+                    "{name}: only two schedulers supported"
+                );
                 let milestones = numbers(&case["args"]["milestones"]);
                 assert_eq!(milestones.len(), 1, "{name}: one milestone");
                 let scheduler = SequentialLr::new(&mut opt, first, second, milestones[0] as usize);
@@ -303,7 +346,10 @@ fn every_scheduler_follows_torch_within_1e_12() {
             "ChainedScheduler" => {
                 let mut parts = composite_parts(&case["args"], &mut opt).into_iter();
                 let (first, second) = (parts.next().expect("2"), parts.next().expect("2"));
-                assert!(parts.next().is_none(), "{name}: only two schedulers supported");
+                assert!(
+                    parts.next().is_none(),
+                    "{name}: only two schedulers supported"
+                );
                 replay(ChainedScheduler::new(first, second), &mut opt, steps)
             }
             _ => {
@@ -345,16 +391,29 @@ fn replay_plateau(case: &Value, opt: &mut Opt) {
         .eps(a.f64("eps"));
     a.finish();
     let metrics = numbers(&case["metrics"]);
-    let (lr, best, bad) = (numbers(&case["lr"]), numbers(&case["best"]), numbers(&case["num_bad_epochs"]));
+    let (lr, best, bad) = (
+        numbers(&case["lr"]),
+        numbers(&case["best"]),
+        numbers(&case["num_bad_epochs"]),
+    );
     assert_eq!(opt.lr(), lr[0]);
     let mut x = 1.0;
     for (k, &metric) in metrics.iter().enumerate() {
         opt.step(&mut x, &0.0);
         scheduler.step(opt, metric);
         assert_eq!(scheduler.last_epoch(), k + 1);
-        assert!((opt.lr() - lr[k + 1]).abs() <= 1e-12 * lr[k + 1].abs(), "{name}: lr at step {}", k + 1);
+        assert!(
+            (opt.lr() - lr[k + 1]).abs() <= 1e-12 * lr[k + 1].abs(),
+            "{name}: lr at step {}",
+            k + 1
+        );
         assert_eq!(scheduler.best(), best[k], "{name}: best at step {}", k + 1);
-        assert_eq!(scheduler.num_bad_epochs() as f64, bad[k], "{name}: num_bad_epochs at step {}", k + 1);
+        assert_eq!(
+            scheduler.num_bad_epochs() as f64,
+            bad[k],
+            "{name}: num_bad_epochs at step {}",
+            k + 1
+        );
     }
     println!("{name:<40} replayed {} metrics", metrics.len());
 }
@@ -370,22 +429,38 @@ fn schedulers_work_in_f32() {
         lrs.push(f64::from(opt.lr()));
     }
     let file = reference();
-    let case = file["cases"].as_array().unwrap().iter().find(|c| c["scheduler"] == "CosineAnnealingLR").unwrap();
+    let case = file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["scheduler"] == "CosineAnnealingLR")
+        .unwrap();
     let expected = numbers(&case["lr"]);
     let error = relative_error(&lrs, &expected[1..]);
     assert!(error < 1e-5, "f32 cosine: {error:e}");
 
     let mut opt = Sgd::<f32>::new(0.1).momentum(0.9);
     let mut one_cycle = OneCycleLr::new(&mut opt, OneCycleLrConfig::new(0.1_f32, 30));
-    let case = file["cases"].as_array().unwrap().iter().find(|c| c["scheduler"] == "OneCycleLR").unwrap();
+    let case = file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["scheduler"] == "OneCycleLR")
+        .unwrap();
     let (expected_lr, expected_momentum) = (numbers(&case["lr"]), numbers(&case["momentum"]));
     for k in 0..=30 {
         if k > 0 {
             one_cycle.step(&mut opt);
         }
-        assert!((f64::from(opt.lr()) - expected_lr[k]).abs() < 1e-6, "f32 one-cycle lr at {k}");
+        assert!(
+            (f64::from(opt.lr()) - expected_lr[k]).abs() < 1e-6,
+            "f32 one-cycle lr at {k}"
+        );
         let momentum = f64::from(opt.momentum_or_beta1().unwrap());
-        assert!((momentum - expected_momentum[k]).abs() < 1e-6, "f32 one-cycle momentum at {k}");
+        assert!(
+            (momentum - expected_momentum[k]).abs() < 1e-6,
+            "f32 one-cycle momentum at {k}"
+        );
     }
 }
 

@@ -22,7 +22,12 @@ fn reference() -> Value {
 }
 
 fn numbers(value: &Value) -> Vec<f64> {
-    value.as_array().expect("an array").iter().map(|v| v.as_f64().expect("a number")).collect()
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect()
 }
 
 /// `|a - b| <= 1e-8·max(|b|, S)`, `S = max(1, max|b|)`, over a whole record.
@@ -31,7 +36,10 @@ fn assert_trajectory(actual: &[f64], expected: &[f64], what: &str) {
     let scale = expected.iter().fold(1.0_f64, |m, b| m.max(b.abs()));
     for (i, (a, b)) in actual.iter().zip(expected).enumerate() {
         let bound = 1e-8 * b.abs().max(scale);
-        assert!((a - b).abs() <= bound, "{what}[{i}]: {a} vs torch {b} (bound {bound:e})");
+        assert!(
+            (a - b).abs() <= bound,
+            "{what}[{i}]: {a} vs torch {b} (bound {bound:e})"
+        );
     }
 }
 
@@ -46,8 +54,11 @@ fn sign(x: f64) -> f64 {
     }
 }
 
+/// A scalar function of one variable.
+type Scalar = fn(f64) -> f64;
+
 /// The function of a case and its derivative.
-fn function(text: &str) -> (fn(f64) -> f64, fn(f64) -> f64) {
+fn function(text: &str) -> (Scalar, Scalar) {
     match text {
         "f(x) = x**3" => (|x| x * x * x, |x| 3.0 * x * x),
         "f(x) = abs(x) * 5" => (|x| x.abs() * 5.0, |x| 5.0 * sign(x)),
@@ -112,7 +123,11 @@ fn scalar_trajectory(case: &Value) {
     }
     assert_trajectory(&xs, &numbers(&case["x"]), &format!("{name}: x"));
     assert_trajectory(&ys, &numbers(&case["y"]), &format!("{name}: y"));
-    assert_trajectory(&losses, &numbers(&case["loss_values"]), &format!("{name}: loss"));
+    assert_trajectory(
+        &losses,
+        &numbers(&case["loss_values"]),
+        &format!("{name}: loss"),
+    );
     assert_trajectory(&lrs, &numbers(&case["lr"]), &format!("{name}: lr"));
 }
 
@@ -141,7 +156,8 @@ fn curve_fit(case: &Value) {
     let mut params = (p0[0], p0[1], p0[2]);
     let mut opt = optimizer::<(f64, f64, f64)>(&case["optimizer"]);
     let steps = usize::try_from(case["steps"].as_u64().expect("steps")).expect("fits");
-    let every = usize::try_from(case["record_every"].as_u64().expect("record_every")).expect("fits");
+    let every =
+        usize::try_from(case["record_every"].as_u64().expect("record_every")).expect("fits");
     let (mut loss_history, mut params_history) = (Vec::new(), Vec::new());
     for k in 0..steps {
         let (loss, grad) = quadratic_fit_loss(&params, &t, &signal);
@@ -151,16 +167,32 @@ fn curve_fit(case: &Value) {
         }
         opt.step(&mut params, &grad);
     }
-    assert_trajectory(&loss_history, &numbers(&case["loss_history"]), &format!("{name}: loss"));
-    let expected: Vec<Vec<f64>> =
-        case["params_history"].as_array().expect("params_history").iter().map(numbers).collect();
+    assert_trajectory(
+        &loss_history,
+        &numbers(&case["loss_history"]),
+        &format!("{name}: loss"),
+    );
+    let expected: Vec<Vec<f64>> = case["params_history"]
+        .as_array()
+        .expect("params_history")
+        .iter()
+        .map(numbers)
+        .collect();
     assert_eq!(params_history.len(), expected.len());
     let flat_expected: Vec<f64> = expected.into_iter().flatten().collect();
     let flat_actual: Vec<f64> = params_history.into_iter().flatten().collect();
     assert_trajectory(&flat_actual, &flat_expected, &format!("{name}: params"));
     let final_loss = quadratic_fit_loss(&params, &t, &signal).0;
-    assert_trajectory(&[final_loss], &[case["final_loss"].as_f64().expect("final_loss")], name);
-    assert_trajectory(&[params.0, params.1, params.2], &numbers(&case["final_params"]), name);
+    assert_trajectory(
+        &[final_loss],
+        &[case["final_loss"].as_f64().expect("final_loss")],
+        name,
+    );
+    assert_trajectory(
+        &[params.0, params.1, params.2],
+        &numbers(&case["final_params"]),
+        name,
+    );
 }
 
 #[test]

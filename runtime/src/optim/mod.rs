@@ -66,7 +66,7 @@ pub use adagrad::Adagrad;
 pub use adam::Adam;
 pub use adamax::Adamax;
 pub use adamw::AdamW;
-pub use lbfgs::{LineSearch, Lbfgs};
+pub use lbfgs::{Lbfgs, LineSearch};
 pub use nadam::NAdam;
 pub use radam::RAdam;
 pub use rmsprop::RmsProp;
@@ -89,10 +89,12 @@ pub use sgd::Sgd;
 /// use tapeless_runtime::optim::{Optimizer, Sgd};
 /// let mut x = 4.0_f64;
 /// let mut sgd = Sgd::new(0.25);
-/// sgd.step(&mut x, &(2.0 * x)); // d(x²)/dx = 2x
+/// let grad = 2.0 * x; // d(x²)/dx
+/// sgd.step(&mut x, &grad);
 /// assert_eq!(x, 2.0);
 /// sgd.set_lr(0.5);
-/// sgd.step(&mut x, &(2.0 * x));
+/// let grad = 2.0 * x;
+/// sgd.step(&mut x, &grad);
 /// assert_eq!(x, 0.0);
 /// assert_eq!(sgd.lr(), 0.5);
 /// ```

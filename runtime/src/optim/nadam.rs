@@ -144,7 +144,11 @@ impl<P: Params> Optimizer<P> for NAdam<P> {
         let (beta1, beta2) = self.betas;
         let (lr, eps, maximize) = (self.lr, self.eps, self.maximize);
         let decoupled = self.decoupled_weight_decay && self.weight_decay != P::Scalar::ZERO;
-        let l2_decay = if self.decoupled_weight_decay { P::Scalar::ZERO } else { self.weight_decay };
+        let l2_decay = if self.decoupled_weight_decay {
+            P::Scalar::ZERO
+        } else {
+            self.weight_decay
+        };
         let param_scale = one - lr * self.weight_decay;
         let (exp_avg, exp_avg_sq) = self.state.get_or_insert_with(|| (P::zeros(), P::zeros()));
         self.step_count += 1;
@@ -152,8 +156,8 @@ impl<P: Params> Optimizer<P> for NAdam<P> {
         let bias_correction2 = one - P::Scalar::powf(beta2, t);
         let base = constant::<P::Scalar>(0.96);
         let mu = beta1 * (one - P::Scalar::HALF * P::Scalar::powf(base, t * self.momentum_decay));
-        let mu_next =
-            beta1 * (one - P::Scalar::HALF * P::Scalar::powf(base, (t + one) * self.momentum_decay));
+        let mu_next = beta1
+            * (one - P::Scalar::HALF * P::Scalar::powf(base, (t + one) * self.momentum_decay));
         self.mu_product *= mu;
         let mu_product_next = self.mu_product * mu_next;
         let grad_coefficient = -lr * (one - mu) / (one - self.mu_product);

@@ -125,7 +125,11 @@ impl<P: Params> Optimizer<P> for RAdam<P> {
         let (beta1, beta2) = self.betas;
         let (lr, eps, maximize) = (self.lr, self.eps, self.maximize);
         let decoupled = self.decoupled_weight_decay && self.weight_decay != P::Scalar::ZERO;
-        let l2_decay = if self.decoupled_weight_decay { P::Scalar::ZERO } else { self.weight_decay };
+        let l2_decay = if self.decoupled_weight_decay {
+            P::Scalar::ZERO
+        } else {
+            self.weight_decay
+        };
         let param_scale = one - lr * self.weight_decay;
         let (exp_avg, exp_avg_sq) = self.state.get_or_insert_with(|| (P::zeros(), P::zeros()));
         self.step_count += 1;

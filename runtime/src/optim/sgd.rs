@@ -154,7 +154,11 @@ impl<P: Params> Optimizer<P> for Sgd<P> {
         let buffer = self.momentum_buffer.get_or_insert_with(P::zeros);
         let keep = <P::Scalar as crate::Real>::ONE - self.dampening;
         for k in 0..P::SLICES {
-            let slices = params.slice_mut(k).iter_mut().zip(grad.slice(k)).zip(buffer.slice_mut(k));
+            let slices = params
+                .slice_mut(k)
+                .iter_mut()
+                .zip(grad.slice(k))
+                .zip(buffer.slice_mut(k));
             for ((p, &g), buf) in slices {
                 let g = effective_grad(g, *p, maximize, wd);
                 *buf = if first { g } else { *buf * momentum + keep * g };

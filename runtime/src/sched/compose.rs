@@ -44,7 +44,13 @@ impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> SequentialLr<T, A, B> {
         milestone: usize,
     ) -> Self {
         let base_lr = base_lr(opt);
-        let mut scheduler = Self { base_lr, first, second, milestone, last_epoch: 0 };
+        let mut scheduler = Self {
+            base_lr,
+            first,
+            second,
+            milestone,
+            last_epoch: 0,
+        };
         scheduler.restart(opt);
         scheduler
     }
@@ -104,7 +110,11 @@ pub struct ChainedScheduler<A, B> {
 impl<A, B> ChainedScheduler<A, B> {
     /// Chains two schedulers of the same optimizer.
     pub fn new(first: A, second: B) -> Self {
-        Self { first, second, last_epoch: 0 }
+        Self {
+            first,
+            second,
+            last_epoch: 0,
+        }
     }
 }
 

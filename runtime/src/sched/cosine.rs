@@ -46,10 +46,19 @@ impl<T: Real> CosineAnnealingLr<T> {
     /// # Panics
     /// If `t_max == 0`.
     #[track_caller]
-    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), t_max: usize, eta_min: T) -> Self {
+    pub fn new<P: Params<Scalar = T>>(
+        opt: &mut (impl Optimizer<P> + ?Sized),
+        t_max: usize,
+        eta_min: T,
+    ) -> Self {
         assert!(t_max > 0, "invalid T_max: 0 (must be >= 1)");
         let base_lr = base_lr(opt);
-        Self { base_lr, t_max, eta_min, last_epoch: 0 }
+        Self {
+            base_lr,
+            t_max,
+            eta_min,
+            last_epoch: 0,
+        }
     }
 }
 
@@ -132,8 +141,15 @@ impl<T: Real> CosineAnnealingWarmRestarts<T> {
         assert!(t_0 > 0, "expected positive integer T_0, but got 0");
         assert!(t_mult > 0, "expected integer T_mult >= 1, but got 0");
         let base_lr = base_lr(opt);
-        let mut scheduler =
-            Self { base_lr, t_0, t_mult, eta_min, t_i: t_0, t_cur: 0, last_epoch: 0 };
+        let mut scheduler = Self {
+            base_lr,
+            t_0,
+            t_mult,
+            eta_min,
+            t_i: t_0,
+            t_cur: 0,
+            last_epoch: 0,
+        };
         scheduler.restart(opt);
         scheduler
     }

@@ -148,11 +148,17 @@ impl<T: Real> CyclicLr<T> {
     /// `cycle_momentum` is set and the optimizer has no momentum
     /// ([`Optimizer::momentum_or_beta1`] is `None`).
     #[track_caller]
-    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), config: CyclicLrConfig<T>) -> Self {
+    pub fn new<P: Params<Scalar = T>>(
+        opt: &mut (impl Optimizer<P> + ?Sized),
+        config: CyclicLrConfig<T>,
+    ) -> Self {
         let up: T = epoch(config.step_size_up);
         let down: T = config.step_size_down.map_or(up, epoch);
         let total_size = up + down;
-        assert!(total_size > T::ZERO, "step_size_up + step_size_down must be positive");
+        assert!(
+            total_size > T::ZERO,
+            "step_size_up + step_size_down must be positive"
+        );
         assert!(
             !config.cycle_momentum || opt.momentum_or_beta1().is_some(),
             "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
@@ -162,7 +168,12 @@ impl<T: Real> CyclicLr<T> {
         if config.cycle_momentum {
             opt.set_momentum_or_beta1(config.max_momentum);
         }
-        let mut scheduler = Self { config, total_size, step_ratio: up / total_size, last_epoch: 0 };
+        let mut scheduler = Self {
+            config,
+            total_size,
+            step_ratio: up / total_size,
+            last_epoch: 0,
+        };
         scheduler.restart(opt);
         scheduler
     }

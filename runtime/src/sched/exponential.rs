@@ -31,7 +31,11 @@ impl<T: Real> ExponentialLr<T> {
     /// Decay by `gamma` every epoch.
     pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), gamma: T) -> Self {
         let base_lr = base_lr(opt);
-        Self { base_lr, gamma, last_epoch: 0 }
+        Self {
+            base_lr,
+            gamma,
+            last_epoch: 0,
+        }
     }
 }
 

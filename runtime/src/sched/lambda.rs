@@ -35,10 +35,17 @@ pub struct LambdaLr<T, F> {
 impl<T: Real, F: Fn(usize) -> T> LambdaLr<T, F> {
     /// Scales the base learning rate by `lr_lambda(epoch)`; sets the
     /// learning rate of epoch 0.
-    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), lr_lambda: F) -> Self {
+    pub fn new<P: Params<Scalar = T>>(
+        opt: &mut (impl Optimizer<P> + ?Sized),
+        lr_lambda: F,
+    ) -> Self {
         let base_lr = base_lr(opt);
         opt.set_lr(base_lr * lr_lambda(0));
-        Self { base_lr, lr_lambda, last_epoch: 0 }
+        Self {
+            base_lr,
+            lr_lambda,
+            last_epoch: 0,
+        }
     }
 }
 

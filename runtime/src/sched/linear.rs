@@ -57,7 +57,13 @@ impl<T: Real> LinearLr<T> {
             "ending multiplicative factor expected to be between 0 and 1"
         );
         let base_lr = base_lr(opt);
-        let mut scheduler = Self { base_lr, start_factor, end_factor, total_iters, last_epoch: 0 };
+        let mut scheduler = Self {
+            base_lr,
+            start_factor,
+            end_factor,
+            total_iters,
+            last_epoch: 0,
+        };
         scheduler.restart(opt);
         scheduler
     }
@@ -70,7 +76,8 @@ impl<T: Real> LrScheduler<T> for LinearLr<T> {
         if e <= self.total_iters {
             let (start, end) = (self.start_factor, self.end_factor);
             let factor = T::ONE
-                + (end - start) / (epoch::<T>(self.total_iters) * start + epoch::<T>(e - 1) * (end - start));
+                + (end - start)
+                    / (epoch::<T>(self.total_iters) * start + epoch::<T>(e - 1) * (end - start));
             opt.set_lr(opt.lr() * factor);
         }
     }
@@ -119,13 +126,22 @@ impl<T: Real> ConstantLr<T> {
     /// # Panics
     /// If `factor` is not in `[0, 1]`, as torch.
     #[track_caller]
-    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), factor: T, total_iters: usize) -> Self {
+    pub fn new<P: Params<Scalar = T>>(
+        opt: &mut (impl Optimizer<P> + ?Sized),
+        factor: T,
+        total_iters: usize,
+    ) -> Self {
         assert!(
             factor >= T::ZERO && factor <= T::ONE,
             "constant factor expected to be between 0 and 1"
         );
         let base_lr = base_lr(opt);
-        let mut scheduler = Self { base_lr, factor, total_iters, last_epoch: 0 };
+        let mut scheduler = Self {
+            base_lr,
+            factor,
+            total_iters,
+            last_epoch: 0,
+        };
         scheduler.restart(opt);
         scheduler
     }
@@ -141,7 +157,11 @@ impl<T: Real> LrScheduler<T> for ConstantLr<T> {
 
     fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch = 0;
-        let factor = if self.total_iters == 0 { T::ONE } else { self.factor };
+        let factor = if self.total_iters == 0 {
+            T::ONE
+        } else {
+            self.factor
+        };
         opt.set_lr(self.base_lr * factor);
     }
 
@@ -183,10 +203,19 @@ impl<T: Real> PolynomialLr<T> {
     /// # Panics
     /// If `total_iters == 0`.
     #[track_caller]
-    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), total_iters: usize, power: T) -> Self {
+    pub fn new<P: Params<Scalar = T>>(
+        opt: &mut (impl Optimizer<P> + ?Sized),
+        total_iters: usize,
+        power: T,
+    ) -> Self {
         assert!(total_iters > 0, "invalid total_iters: 0 (must be >= 1)");
         let base_lr = base_lr(opt);
-        Self { base_lr, total_iters, power, last_epoch: 0 }
+        Self {
+            base_lr,
+            total_iters,
+            power,
+            last_epoch: 0,
+        }
     }
 }
 

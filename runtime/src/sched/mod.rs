@@ -45,7 +45,8 @@
 //! let mut lrs = Vec::new();
 //! for _ in 0..5 {
 //!     lrs.push(opt.lr());
-//!     opt.step(&mut x, &(2.0 * x));
+//!     let grad = 2.0 * x;
+//!     opt.step(&mut x, &grad);
 //!     sched.step(&mut opt);
 //! }
 //! assert_eq!(lrs, [0.1, 0.1, 0.05, 0.05, 0.025]);

@@ -177,9 +177,20 @@ impl<T: Real> OneCycleLr<T> {
     /// or if `cycle_momentum` is set and the optimizer has no momentum
     /// ([`Optimizer::momentum_or_beta1`] is `None`).
     #[track_caller]
-    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), config: OneCycleLrConfig<T>) -> Self {
-        let OneCycleLrConfig { max_lr, total_steps, pct_start, .. } = config;
-        assert!(total_steps > 0, "expected positive integer total_steps, but got 0");
+    pub fn new<P: Params<Scalar = T>>(
+        opt: &mut (impl Optimizer<P> + ?Sized),
+        config: OneCycleLrConfig<T>,
+    ) -> Self {
+        let OneCycleLrConfig {
+            max_lr,
+            total_steps,
+            pct_start,
+            ..
+        } = config;
+        assert!(
+            total_steps > 0,
+            "expected positive integer total_steps, but got 0"
+        );
         assert!(
             pct_start >= T::ZERO && pct_start <= T::ONE,
             "expected float between 0 and 1 pct_start, but got {pct_start}"
@@ -247,7 +258,11 @@ impl<T: Real> OneCycleLr<T> {
                 let anneal = self.anneal_strategy;
                 opt.set_lr(anneal.anneal(phase.start_lr, phase.end_lr, pct));
                 if self.cycle_momentum {
-                    opt.set_momentum_or_beta1(anneal.anneal(phase.start_momentum, phase.end_momentum, pct));
+                    opt.set_momentum_or_beta1(anneal.anneal(
+                        phase.start_momentum,
+                        phase.end_momentum,
+                        pct,
+                    ));
                 }
                 return;
             }

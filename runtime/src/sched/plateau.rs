@@ -185,7 +185,11 @@ impl<T: Real> ReduceLrOnPlateau<T> {
     /// Records `metric` for the epoch just finished and reduces the
     /// optimizer's learning rate if it has not improved for more than
     /// `patience` epochs.
-    pub fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized), metric: T) {
+    pub fn step<P: Params<Scalar = T>>(
+        &mut self,
+        opt: &mut (impl Optimizer<P> + ?Sized),
+        metric: T,
+    ) {
         self.last_epoch += 1;
         if self.is_better(metric) {
             self.best = metric;

@@ -34,10 +34,19 @@ impl<T: Real> StepLr<T> {
     /// # Panics
     /// If `step_size == 0`.
     #[track_caller]
-    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), step_size: usize, gamma: T) -> Self {
+    pub fn new<P: Params<Scalar = T>>(
+        opt: &mut (impl Optimizer<P> + ?Sized),
+        step_size: usize,
+        gamma: T,
+    ) -> Self {
         assert!(step_size > 0, "invalid step_size: 0 (must be >= 1)");
         let base_lr = base_lr(opt);
-        Self { base_lr, step_size, gamma, last_epoch: 0 }
+        Self {
+            base_lr,
+            step_size,
+            gamma,
+            last_epoch: 0,
+        }
     }
 }
 
@@ -92,14 +101,23 @@ impl<T: Real, const N: usize> MultiStepLr<T, N> {
         gamma: T,
     ) -> Self {
         let base_lr = base_lr(opt);
-        Self { base_lr, milestones, gamma, last_epoch: 0 }
+        Self {
+            base_lr,
+            milestones,
+            gamma,
+            last_epoch: 0,
+        }
     }
 }
 
 impl<T: Real, const N: usize> LrScheduler<T> for MultiStepLr<T, N> {
     fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
-        let count = self.milestones.iter().filter(|&&m| m == self.last_epoch).count();
+        let count = self
+            .milestones
+            .iter()
+            .filter(|&&m| m == self.last_epoch)
+            .count();
         if count > 0 {
             opt.set_lr(opt.lr() * T::powf(self.gamma, epoch(count)));
         }
