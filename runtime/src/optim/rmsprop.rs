@@ -151,30 +151,54 @@ impl<P: Params> Optimizer<P> for RmsProp<P> {
         } else {
             None
         };
+        // The per-element pieces; each combination of `centered` and momentum
+        // below is one branch-free loop over zipped slices.
+        let square = |p: P::Scalar, g: P::Scalar, v: &mut P::Scalar| {
+            let g = effective_grad(g, p, maximize, wd);
+            *v = *v * alpha + one_minus_alpha * g * g;
+            g
+        };
+        let centered = |g: P::Scalar, v: P::Scalar, g_avg: &mut P::Scalar| {
+            *g_avg = lerp(*g_avg, g, one_minus_alpha);
+            P::Scalar::sqrt(v - *g_avg * *g_avg) + eps
+        };
+        let plain = |v: P::Scalar| P::Scalar::sqrt(v) + eps;
+        let with_momentum =
+            |p: &mut P::Scalar, g: P::Scalar, avg: P::Scalar, buf: &mut P::Scalar| {
+                *buf = *buf * momentum + g / avg;
+                *p += -lr * *buf;
+            };
         for k in 0..P::SLICES {
-            let p = params.slice_mut(k);
-            let g = grad.slice(k);
-            let v = square_avg.slice_mut(k);
-            let mut g_avg = grad_avg.as_deref_mut().map(|x| x.slice_mut(k));
-            let mut buf = buffer.as_deref_mut().map(|x| x.slice_mut(k));
-            let n = p.len();
-            let (g, v) = (&g[..n], &mut v[..n]);
-            for i in 0..n {
-                let g = effective_grad(g[i], p[i], maximize, wd);
-                v[i] = v[i] * alpha + one_minus_alpha * g * g;
-                let avg = match g_avg.as_deref_mut() {
-                    Some(g_avg) => {
-                        g_avg[i] = lerp(g_avg[i], g, one_minus_alpha);
-                        P::Scalar::sqrt(v[i] - g_avg[i] * g_avg[i]) + eps
+            let rows = params
+                .slice_mut(k)
+                .iter_mut()
+                .zip(grad.slice(k))
+                .zip(square_avg.slice_mut(k));
+            match (grad_avg.as_deref_mut(), buffer.as_deref_mut()) {
+                (None, None) => {
+                    for ((p, &g), v) in rows {
+                        let g = square(*p, g, v);
+                        *p += -lr * g / plain(*v);
                     }
-                    None => P::Scalar::sqrt(v[i]) + eps,
-                };
-                match buf.as_deref_mut() {
-                    Some(buf) => {
-                        buf[i] = buf[i] * momentum + g / avg;
-                        p[i] += -lr * buf[i];
+                }
+                (Some(grad_avg), None) => {
+                    for (((p, &g), v), g_avg) in rows.zip(grad_avg.slice_mut(k)) {
+                        let g = square(*p, g, v);
+                        *p += -lr * g / centered(g, *v, g_avg);
                     }
-                    None => p[i] += -lr * g / avg,
+                }
+                (None, Some(buffer)) => {
+                    for (((p, &g), v), buf) in rows.zip(buffer.slice_mut(k)) {
+                        let g = square(*p, g, v);
+                        with_momentum(p, g, plain(*v), buf);
+                    }
+                }
+                (Some(grad_avg), Some(buffer)) => {
+                    let rows = rows.zip(grad_avg.slice_mut(k)).zip(buffer.slice_mut(k));
+                    for ((((p, &g), v), g_avg), buf) in rows {
+                        let g = square(*p, g, v);
+                        with_momentum(p, g, centered(g, *v, g_avg), buf);
+                    }
                 }
             }
         }
