@@ -268,3 +268,21 @@ impl<const IN: usize, const OUT: usize, T: Real> core::ops::Neg for Linear<IN, O
         self
     }
 }
+
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests {
+    use super::Linear;
+    use crate::Params;
+    use crate::nn::{Relu, Sigmoid};
+    use std::string::String;
+
+    #[test]
+    fn models_round_trip_through_serde() {
+        type Model = (Linear<3, 4, f64>, Relu, Linear<4, 1, f64>, Sigmoid);
+        let model: Model = (Linear::seeded(1), Relu, Linear::seeded(2), Sigmoid);
+        let json: String = serde_json::to_string(&model).expect("serialize");
+        let back: Model = serde_json::from_str(&json).expect("deserialize");
+        assert_eq!(back, model);
+        assert_eq!(back.num_params(), 21);
+    }
+}
