@@ -28,7 +28,17 @@ use nalgebra::SMatrix;
 /// * `a.add_scaled(α, &b)` is `a + α·b`, elementwise, so
 ///   `a.add_scaled(1, &b)` equals `a.accumulate(&b)`;
 /// * `a.scale(α)` then `a.scale(β)` equals `a.scale(α·β)` up to rounding;
-/// * `a.dot(&b) == b.dot(&a)` and `a.dot(&a) == a.norm()²` up to rounding.
+/// * `a.dot(&b) == b.dot(&a)` and `a.dot(&a) == a.norm()²` up to rounding;
+/// * `a.subtract(&a)` gives `P::zeros()`, and `a.accumulate(&b)` then
+///   `a.subtract(&b)` gives back `a` up to rounding;
+/// * the flat order is the slice order: `P::from_flat(&f)` after
+///   `a.copy_to_flat(&mut f)` equals `a` exactly, and
+///   `zip_slices_mut` hands over slice `k` of every value at once;
+/// * `a.approx_eq(&a, 0, 0)` holds unless `a` has a NaN.
+///
+/// Structs deriving `Params` (and [`Linear`](crate::nn::Linear)) also get
+/// `+`, `-`, `+=`, `-=`, unary `-` and `* scalar` with the same meaning, so
+/// `a + b * α` reads as the formula.
 ///
 /// ```
 /// use tapeless_runtime::Params;
@@ -330,6 +340,11 @@ impl<P: Params> fmt::Display for DisplayParams<'_, P> {
 /// that `(Linear<3, 10, f64>, Relu, Linear<10, 1, f64>)` is a parameter set of
 /// `f64` although `Relu` names no scalar type. The first member fixes the
 /// scalar and must therefore be a [`Params`] type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a parameter set of `{T}` scalars",
+    label = "not made of `{T}` scalars",
+    note = "members of a parameter set are `f32`/`f64`, nalgebra matrices, arrays and tuples of them, layers, activation modules and `#[derive(Params)]` structs, all with the same scalar type"
+)]
 pub trait ParamsOf<T: Real>: Clone {
     /// How many contiguous slices a value of this type has.
     const SLICES_OF: usize;

@@ -1,0 +1,6 @@
+use tapeless::Params;
+
+#[derive(Clone, Params)]
+struct Nothing;
+
+fn main() {}
