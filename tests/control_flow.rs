@@ -2,7 +2,10 @@
 //! differentiable functions, checked against central differences, hand
 //! derivations and PyTorch's activation data.
 
-#![allow(dead_code, reason = "some primals are only called through their generated siblings")]
+#![allow(
+    dead_code,
+    reason = "some primals are only called through their generated siblings"
+)]
 
 mod common;
 
@@ -12,14 +15,27 @@ use tapeless::differentiable;
 fn check(name: &str, f: fn(f64) -> f64, grad: fn(f64) -> (f64, f64), points: &[f64]) {
     for &x in points {
         let (value, gradient) = grad(x);
-        assert_eq!(value.to_bits(), f(x).to_bits(), "{name}({x}): the value equals the primal's, bit for bit");
-        assert_rel(gradient, central_difference(f, x), 1e-6, &format!("{name}({x})"));
+        assert_eq!(
+            value.to_bits(),
+            f(x).to_bits(),
+            "{name}({x}): the value equals the primal's, bit for bit"
+        );
+        assert_rel(
+            gradient,
+            central_difference(f, x),
+            1e-6,
+            &format!("{name}({x})"),
+        );
     }
 }
 
 // ---- variables ---------------------------------------------------------------
 
 #[differentiable]
+#[allow(
+    clippy::needless_late_init,
+    reason = "late initialisation is one of the forms under test"
+)]
 fn renamings(x: f64) -> f64 {
     let y = x * 2.0;
     let y = y + x; // shadowing
@@ -62,7 +78,12 @@ fn blocks(x: f64) -> f64 {
 #[test]
 fn blocks_with_tails() {
     check("blocks", blocks, blocks_grad, &[-1.0, 0.5, 1.5]);
-    assert_rel(blocks_grad(0.5).1, 2.0 * (1.0_f64).exp() + 3.0, 1e-12, "hand derivation");
+    assert_rel(
+        blocks_grad(0.5).1,
+        2.0 * (1.0_f64).exp() + 3.0,
+        1e-12,
+        "hand derivation",
+    );
 }
 
 // ---- if / else -----------------------------------------------------------------
@@ -74,7 +95,7 @@ fn piecewise(x: f64) -> f64 {
         y = y.sqrt() * 3.0;
     } else if x < -1.0 {
         let k = x.exp();
-        y = k * y;
+        y = k * y.abs();
     } else {
         y += x;
     }
@@ -83,10 +104,25 @@ fn piecewise(x: f64) -> f64 {
 
 #[test]
 fn if_else_if_else_with_different_assignments() {
-    check("piecewise", piecewise, piecewise_grad, &[-2.5, -1.1, -0.5, 0.0, 0.7, 1.2, 3.0]);
+    check(
+        "piecewise",
+        piecewise,
+        piecewise_grad,
+        &[-2.5, -1.1, -0.5, 0.0, 0.7, 1.2, 3.0],
+    );
     assert_rel(piecewise_grad(3.0).1, 6.0, 1e-12, "x > 1 branch");
-    assert_rel(piecewise_grad(-2.0).1, 2.0 * (-2.0_f64).exp() * (4.0 - 4.0), 1e-12, "x < -1 branch");
-    assert_rel(piecewise_grad(0.5).1, 2.0 * (2.0 * 0.5 + 1.0), 1e-12, "middle branch");
+    assert_rel(
+        piecewise_grad(-2.0).1,
+        2.0 * (-2.0_f64).exp() * (4.0 - 4.0),
+        1e-12,
+        "x < -1 branch",
+    );
+    assert_rel(
+        piecewise_grad(0.5).1,
+        2.0 * (2.0 * 0.5 + 1.0),
+        1e-12,
+        "middle branch",
+    );
 }
 
 #[differentiable(wrt = (x, y))]
@@ -101,7 +137,10 @@ fn select(x: f64, y: f64, use_x: bool) -> f64 {
 
 #[test]
 fn if_as_expression_and_if_without_else() {
-    assert_eq!(select_grad(0.3, 2.0, true), (0.3_f64.sin(), (0.3_f64.cos(), 0.0)));
+    assert_eq!(
+        select_grad(0.3, 2.0, true),
+        (0.3_f64.sin(), (0.3_f64.cos(), 0.0))
+    );
     assert_eq!(select_grad(0.5, 2.0, false), (2.0, (4.0, 2.0)));
 }
 
@@ -126,7 +165,12 @@ fn nested_regions_recompute_what_they_need() {
         for x in [-0.8, 0.3, 1.1] {
             let (value, gradient) = nested_grad(x, level);
             assert_eq!(value, nested(x, level));
-            assert_rel(gradient, central_difference(|x| nested(x, level), x), 1e-6, &format!("level {level} at {x}"));
+            assert_rel(
+                gradient,
+                central_difference(|x| nested(x, level), x),
+                1e-6,
+                &format!("level {level} at {x}"),
+            );
         }
     }
 }
@@ -134,14 +178,23 @@ fn nested_regions_recompute_what_they_need() {
 #[differentiable]
 fn huber(x: f64, delta: f64) -> f64 {
     let magnitude = x.abs();
-    if magnitude < delta { 0.5 * x * x } else { delta * (magnitude - 0.5 * delta) }
+    if magnitude < delta {
+        0.5 * x * x
+    } else {
+        delta * (magnitude - 0.5 * delta)
+    }
 }
 
 #[test]
 fn conditions_on_differentiated_values_are_not_differentiated() {
     // Huber's derivative is clamp(x, -delta, delta), also at the switch point.
     for x in [-3.0, -1.0, -0.4, 0.0, 0.4, 1.0, 3.0] {
-        assert_rel(huber_grad(x, 1.0).1, x.clamp(-1.0, 1.0), 1e-15, &format!("huber' at {x}"));
+        assert_rel(
+            huber_grad(x, 1.0).1,
+            x.clamp(-1.0, 1.0),
+            1e-15,
+            &format!("huber' at {x}"),
+        );
     }
 }
 
@@ -194,6 +247,10 @@ fn constant(x: f64) -> f64 {
 }
 
 #[differentiable]
+#[allow(
+    clippy::needless_return,
+    reason = "a trailing `return` is one of the forms under test"
+)]
 fn trailing_return(x: f64) -> f64 {
     let y = x * 3.0;
     return y.sin();
@@ -202,7 +259,12 @@ fn trailing_return(x: f64) -> f64 {
 #[test]
 fn independent_result_and_trailing_return() {
     assert_eq!(constant_grad(4.0), (2.0, 0.0));
-    assert_rel(trailing_return_grad(0.2).1, 3.0 * 0.6_f64.cos(), 1e-15, "trailing return");
+    assert_rel(
+        trailing_return_grad(0.2).1,
+        3.0 * 0.6_f64.cos(),
+        1e-15,
+        "trailing return",
+    );
 }
 
 // ---- PyTorch's activations, written in plain Rust ---------------------------------
@@ -239,7 +301,9 @@ fn check_activation<F: FnOnce(f64) -> (f64,)>(name: &str, vjp: Vjp<F>, skip_extr
     let mut checked = 0;
     for case in data["cases"].as_array().expect("cases") {
         let case_name = case["name"].as_str().expect("a name");
-        if !case_name.starts_with(&format!("{name}_")) || (skip_extremes && case_name.ends_with("special")) {
+        if !case_name.starts_with(&format!("{name}_"))
+            || (skip_extremes && case_name.ends_with("special"))
+        {
             continue;
         }
         let input = numbers(&case["input"]);
@@ -251,8 +315,16 @@ fn check_activation<F: FnOnce(f64) -> (f64,)>(name: &str, vjp: Vjp<F>, skip_extr
             values.push(value);
             grads.push(pullback(*g).0);
         }
-        assert_close_op(&values, &numbers(&case["output"]), &format!("{case_name} output"));
-        assert_close_op(&grads, &numbers(&case["grad_input"]), &format!("{case_name} grad_input"));
+        assert_close_op(
+            &values,
+            &numbers(&case["output"]),
+            &format!("{case_name} output"),
+        );
+        assert_close_op(
+            &grads,
+            &numbers(&case["grad_input"]),
+            &format!("{case_name} grad_input"),
+        );
         checked += 1;
     }
     assert!(checked > 0, "no reference case for {name}");

@@ -2,6 +2,11 @@
 //! `#[differentiable]` and descent written by hand, reproduce PyTorch's
 //! trajectories (the same functions as `examples/cube_root.rs`).
 
+#![allow(
+    dead_code,
+    reason = "the primals are only called through their generated siblings"
+)]
+
 mod common;
 
 use common::{assert_close_trajectory, case, numbers, reference};
@@ -24,7 +29,12 @@ fn square(theta: f64) -> f64 {
     theta * theta
 }
 
-fn descend(grad: fn(f64) -> (f64, f64), x0: f64, learning_rate: f64, steps: usize) -> (Vec<f64>, Vec<f64>) {
+fn descend(
+    grad: fn(f64) -> (f64, f64),
+    x0: f64,
+    learning_rate: f64,
+    steps: usize,
+) -> (Vec<f64>, Vec<f64>) {
     let mut x = x0;
     let mut xs = vec![x];
     let mut losses = Vec::new();
@@ -52,5 +62,9 @@ fn square_gd_matches_pytorch() {
     let square_case = case(&seeds, "square_gd");
     let (xs, losses) = descend(square_grad, 1.0, 0.2, 20);
     assert_close_trajectory(&xs, &numbers(&square_case["x"]), "square_gd x");
-    assert_close_trajectory(&losses, &numbers(&square_case["loss_values"]), "square_gd loss");
+    assert_close_trajectory(
+        &losses,
+        &numbers(&square_case["loss_values"]),
+        "square_gd loss",
+    );
 }

@@ -29,16 +29,29 @@ impl Activity {
         for (index, value) in function.values.iter().enumerate() {
             varied[index] = match &value.op {
                 Op::Param { index } => wrt.contains(index),
-                Op::Const { .. } | Op::Opaque { opacity: Opacity::ZeroDerivative, .. } => false,
+                Op::Const { .. }
+                | Op::Opaque {
+                    opacity: Opacity::ZeroDerivative,
+                    ..
+                } => false,
                 Op::Phi => {
-                    let (then_value, else_value): (ValueId, ValueId) = phi_inputs[index].expect("phi of a region");
+                    let (then_value, else_value): (ValueId, ValueId) =
+                        phi_inputs[index].expect("phi of a region");
                     varied[then_value.index()] || varied[else_value.index()]
                 }
-                Op::Builtin { rule, receiver, args, .. } => std::iter::once(receiver)
+                Op::Builtin {
+                    rule,
+                    receiver,
+                    args,
+                    ..
+                } => std::iter::once(receiver)
                     .chain(args)
                     .zip(rule.operands)
                     .any(|(operand, rule)| rule.is_some() && varied[operand.value.index()]),
-                _ => value.operands().iter().any(|operand| varied[operand.index()]),
+                _ => value
+                    .operands()
+                    .iter()
+                    .any(|operand| varied[operand.index()]),
             };
         }
 
@@ -50,14 +63,25 @@ impl Activity {
                 continue;
             }
             match &function.values[index].op {
-                Op::Opaque { opacity: Opacity::ZeroDerivative, .. } | Op::Const { .. } | Op::Param { .. } => {}
+                Op::Opaque {
+                    opacity: Opacity::ZeroDerivative,
+                    ..
+                }
+                | Op::Const { .. }
+                | Op::Param { .. } => {}
                 Op::Phi => {
                     let (then_value, else_value) = phi_inputs[index].expect("phi of a region");
                     useful[then_value.index()] = true;
                     useful[else_value.index()] = true;
                 }
-                Op::Builtin { rule, receiver, args, .. } => {
-                    for (operand, rule) in std::iter::once(receiver).chain(args).zip(rule.operands) {
+                Op::Builtin {
+                    rule,
+                    receiver,
+                    args,
+                    ..
+                } => {
+                    for (operand, rule) in std::iter::once(receiver).chain(args).zip(rule.operands)
+                    {
                         if rule.is_some() {
                             useful[operand.value.index()] = true;
                         }
@@ -74,8 +98,15 @@ impl Activity {
 
         let activity = Self { varied, useful };
         for (index, value) in function.values.iter().enumerate() {
-            if let Op::Opaque { expr, opacity: Opacity::Unsupported(message), .. } = &value.op {
-                if activity.is_active(ValueId(u32::try_from(index).expect("fewer than 2^32 values"))) {
+            if let Op::Opaque {
+                expr,
+                opacity: Opacity::Unsupported(message),
+                ..
+            } = &value.op
+            {
+                if activity.is_active(ValueId(
+                    u32::try_from(index).expect("fewer than 2^32 values"),
+                )) {
                     cx.error_spanned_by(expr, message);
                 }
             }

@@ -17,7 +17,11 @@ pub(crate) struct Args {
 
 /// Parses the attribute's arguments, recording errors in `cx`.
 pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> Args {
-    let mut args = Args { wrt: None, krate: syn::parse_quote!(::tapeless), require_grad: false };
+    let mut args = Args {
+        wrt: None,
+        krate: syn::parse_quote!(::tapeless),
+        require_grad: false,
+    };
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("wrt") {
             let value = meta.value()?;
@@ -32,7 +36,9 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> Args {
                 vec![parse_name(value)?]
             };
             if names.is_empty() {
-                return Err(meta.error("`wrt` needs at least one parameter: `wrt = x` or `wrt = (x, y)`"));
+                return Err(
+                    meta.error("`wrt` needs at least one parameter: `wrt = x` or `wrt = (x, y)`")
+                );
             }
             if args.wrt.replace(names).is_some() {
                 return Err(meta.error("`wrt` given twice"));

@@ -26,7 +26,10 @@
 //! ```
 
 use crate::ctxt::Ctxt;
-use crate::ir::{Access, ArithOp, Block, Effect, Function, IfRegion, Op, Opacity, Operand, Phi, Stmt, Value, ValueId};
+use crate::ir::{
+    Access, ArithOp, Block, Effect, Function, IfRegion, Op, Opacity, Operand, Phi, Stmt, Value,
+    ValueId,
+};
 use crate::rules;
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use syn::spanned::Spanned;
@@ -77,19 +80,43 @@ impl<'a> Builder<'a> {
     /// recorded in `cx` (and lowered to placeholders so that every error is
     /// found in one pass).
     pub(crate) fn build(cx: &'a Ctxt, params: &[Param], body: &syn::Block) -> Function {
-        let mut builder = Builder { cx, values: Vec::new(), scopes: vec![Vec::new()], current: Vec::new(), items: Vec::new() };
+        let mut builder = Builder {
+            cx,
+            values: Vec::new(),
+            scopes: vec![Vec::new()],
+            current: Vec::new(),
+            items: Vec::new(),
+        };
         for (index, param) in params.iter().enumerate() {
-            let id = builder.new_value(Op::Param { index }, param.ident.span(), Some(param.ident.to_string()), None);
+            let id = builder.new_value(
+                Op::Param { index },
+                param.ident.span(),
+                Some(param.ident.to_string()),
+                None,
+            );
             builder.bind(param.ident.to_string(), Some(Operand::plain(id)), None);
         }
         let result = builder.lower_fn_body(body);
-        let body = Block { stmts: std::mem::take(&mut builder.current) };
-        Function { values: builder.values, body, result, items: builder.items }
+        let body = Block {
+            stmts: std::mem::take(&mut builder.current),
+        };
+        Function {
+            values: builder.values,
+            body,
+            result,
+            items: builder.items,
+        }
     }
 
     // ---- values and scopes ------------------------------------------------
 
-    fn new_value(&mut self, op: Op, span: Span, name: Option<String>, ty: Option<syn::Type>) -> ValueId {
+    fn new_value(
+        &mut self,
+        op: Op,
+        span: Span,
+        name: Option<String>,
+        ty: Option<syn::Type>,
+    ) -> ValueId {
         let id = ValueId(u32::try_from(self.values.len()).expect("fewer than 2^32 values"));
         self.values.push(Value { op, name, ty, span });
         id
@@ -103,20 +130,37 @@ impl<'a> Builder<'a> {
     }
 
     fn bind(&mut self, name: String, operand: Option<Operand>, declared_ty: Option<syn::Type>) {
-        self.scopes.last_mut().expect("a scope").push(Binding { name, operand, declared_ty });
+        self.scopes.last_mut().expect("a scope").push(Binding {
+            name,
+            operand,
+            declared_ty,
+        });
     }
 
     fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.scopes.iter().rev().flat_map(|scope| scope.iter().rev()).find(|binding| binding.name == name)
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|scope| scope.iter().rev())
+            .find(|binding| binding.name == name)
     }
 
     fn lookup_mut(&mut self, name: &str) -> Option<&mut Binding> {
-        self.scopes.iter_mut().rev().flat_map(|scope| scope.iter_mut().rev()).find(|binding| binding.name == name)
+        self.scopes
+            .iter_mut()
+            .rev()
+            .flat_map(|scope| scope.iter_mut().rev())
+            .find(|binding| binding.name == name)
     }
 
     /// A placeholder after an error, so lowering can go on.
     fn placeholder(&mut self, span: Span) -> Operand {
-        self.define(Op::Const { expr: syn::parse_quote_spanned!(span=> ()) }, span)
+        self.define(
+            Op::Const {
+                expr: syn::parse_quote_spanned!(span=> ()),
+            },
+            span,
+        )
     }
 
     // ---- blocks and statements ---------------------------------------------
@@ -132,7 +176,8 @@ impl<'a> Builder<'a> {
             return match &ret.expr {
                 Some(expr) => self.lower(expr),
                 None => {
-                    self.cx.error_spanned_by(ret, "a differentiable function must return a value");
+                    self.cx
+                        .error_spanned_by(ret, "a differentiable function must return a value");
                     self.placeholder(span)
                 }
             };
@@ -140,8 +185,13 @@ impl<'a> Builder<'a> {
         match self.lower_stmts(stmts) {
             Some(tail) => tail,
             None => {
-                let at = stmts.last().map_or(body.brace_token.span.close(), Spanned::span);
-                self.cx.error_at(at, "a differentiable function must end with the expression it returns");
+                let at = stmts
+                    .last()
+                    .map_or(body.brace_token.span.close(), Spanned::span);
+                self.cx.error_at(
+                    at,
+                    "a differentiable function must end with the expression it returns",
+                );
                 self.placeholder(span)
             }
         }
@@ -205,23 +255,35 @@ impl<'a> Builder<'a> {
                 // An expression statement (`f(x);`): kept for its effect; it
                 // cannot change a local, so it has no derivative.
                 let uses = self.free_locals(expr);
-                self.current.push(Stmt::Effect(Effect { stmt: stmt.clone(), uses }));
+                self.current.push(Stmt::Effect(Box::new(Effect {
+                    stmt: stmt.clone(),
+                    uses,
+                })));
             }
             _ => {
-                self.current.push(Stmt::Effect(Effect { stmt: stmt.clone(), uses: Vec::new() }));
+                self.current.push(Stmt::Effect(Box::new(Effect {
+                    stmt: stmt.clone(),
+                    uses: Vec::new(),
+                })));
             }
         }
     }
 
     fn effect(&mut self, stmt: &syn::Stmt, tokens: TokenStream) {
         let uses = self.locals_in_tokens(tokens);
-        self.current.push(Stmt::Effect(Effect { stmt: stmt.clone(), uses }));
+        self.current.push(Stmt::Effect(Box::new(Effect {
+            stmt: stmt.clone(),
+            uses,
+        })));
     }
 
     fn lower_local(&mut self, local: &syn::Local) {
         if let Some(init) = &local.init {
             if let Some((_, diverge)) = &init.diverge {
-                self.cx.error_spanned_by(diverge, "`let ... else` is not supported; use `if` on a condition instead");
+                self.cx.error_spanned_by(
+                    diverge,
+                    "`let ... else` is not supported; use `if` on a condition instead",
+                );
             }
         }
         let (pat, ty) = match &local.pat {
@@ -231,10 +293,16 @@ impl<'a> Builder<'a> {
         match pat {
             syn::Pat::Ident(pat_ident) => {
                 if pat_ident.by_ref.is_some() || pat_ident.subpat.is_some() {
-                    self.cx.error_spanned_by(pat_ident, "`ref` bindings and `@` patterns are not supported; bind by value");
+                    self.cx.error_spanned_by(
+                        pat_ident,
+                        "`ref` bindings and `@` patterns are not supported; bind by value",
+                    );
                 }
                 let name = pat_ident.ident.to_string();
-                let operand = local.init.as_ref().map(|init| self.lower_named(&init.expr, &name, ty.clone()));
+                let operand = local
+                    .init
+                    .as_ref()
+                    .map(|init| self.lower_named(&init.expr, &name, ty.clone()));
                 let declared_ty = if operand.is_none() { ty } else { None };
                 self.bind(name, operand, declared_ty);
             }
@@ -242,7 +310,10 @@ impl<'a> Builder<'a> {
                 if let Some(init) = &local.init {
                     if self.mentions_locals(&init.expr) {
                         let uses = self.free_locals(&init.expr);
-                        self.current.push(Stmt::Effect(Effect { stmt: syn::Stmt::Local(local.clone()), uses }));
+                        self.current.push(Stmt::Effect(Box::new(Effect {
+                            stmt: syn::Stmt::Local(local.clone()),
+                            uses,
+                        })));
                     }
                 }
             }
@@ -260,20 +331,28 @@ impl<'a> Builder<'a> {
                 let mut bindings = Vec::new();
                 for (pat, expr) in tuple.elems.iter().zip(&init_tuple.elems) {
                     match pat {
-                        syn::Pat::Ident(pat_ident) if pat_ident.by_ref.is_none() && pat_ident.subpat.is_none() => {
+                        syn::Pat::Ident(pat_ident)
+                            if pat_ident.by_ref.is_none() && pat_ident.subpat.is_none() =>
+                        {
                             let name = pat_ident.ident.to_string();
                             let operand = self.lower_named(expr, &name, None);
                             bindings.push((name, operand));
                         }
                         syn::Pat::Wild(_) => {}
-                        other => self.cx.error_spanned_by(other, "only names and `_` are supported inside tuple patterns"),
+                        other => self.cx.error_spanned_by(
+                            other,
+                            "only names and `_` are supported inside tuple patterns",
+                        ),
                     }
                 }
                 for (name, operand) in bindings {
                     self.bind(name, Some(operand), None);
                 }
             }
-            other => self.cx.error_spanned_by(other, "this pattern is not supported in a differentiable function; bind a name"),
+            other => self.cx.error_spanned_by(
+                other,
+                "this pattern is not supported in a differentiable function; bind a name",
+            ),
         }
     }
 
@@ -293,7 +372,13 @@ impl<'a> Builder<'a> {
     }
 
     /// `place = value` or `place op= value`.
-    fn assign(&mut self, place: &syn::Expr, op: Option<ArithOp>, value: &syn::Expr, whole: &syn::Expr) {
+    fn assign(
+        &mut self,
+        place: &syn::Expr,
+        op: Option<ArithOp>,
+        value: &syn::Expr,
+        whole: &syn::Expr,
+    ) {
         let name = match place {
             syn::Expr::Path(path) => single_ident(path).map(ToString::to_string),
             _ => None,
@@ -310,7 +395,9 @@ impl<'a> Builder<'a> {
             None => {
                 let first_new = self.values.len();
                 let operand = self.lower(value);
-                if operand.value.index() >= first_new && self.values[operand.value.index()].name.is_none() {
+                if operand.value.index() >= first_new
+                    && self.values[operand.value.index()].name.is_none()
+                {
                     self.values[operand.value.index()].name = Some(name.clone());
                     if self.values[operand.value.index()].ty.is_none() {
                         self.values[operand.value.index()].ty = binding.declared_ty.clone();
@@ -320,11 +407,21 @@ impl<'a> Builder<'a> {
             }
             Some(op) => {
                 let Some(current) = binding.operand else {
-                    self.cx.error_spanned_by(place, format!("`{name}` is used before it is assigned"));
+                    self.cx
+                        .error_spanned_by(place, format!("`{name}` is used before it is assigned"));
                     return;
                 };
                 let rhs = self.lower(value);
-                let id = self.new_value(Op::Arith { op, lhs: current, rhs }, whole.span(), Some(name.clone()), None);
+                let id = self.new_value(
+                    Op::Arith {
+                        op,
+                        lhs: current,
+                        rhs,
+                    },
+                    whole.span(),
+                    Some(name.clone()),
+                    None,
+                );
                 self.current.push(Stmt::Def(id));
                 Operand::plain(id)
             }
@@ -346,7 +443,10 @@ impl<'a> Builder<'a> {
                         return match binding.operand {
                             Some(operand) => operand,
                             None => {
-                                self.cx.error_spanned_by(path, format!("`{ident}` is used before it is assigned"));
+                                self.cx.error_spanned_by(
+                                    path,
+                                    format!("`{ident}` is used before it is assigned"),
+                                );
                                 self.placeholder(path.span())
                             }
                         };
@@ -469,16 +569,27 @@ impl<'a> Builder<'a> {
             (Access::Plain, access) => access,
             (Access::Ref, Access::Deref) | (Access::Deref, Access::Ref) => Access::Plain,
             _ => {
-                self.cx.error_spanned_by(expr, "nested references are not supported; borrow once");
+                self.cx
+                    .error_spanned_by(expr, "nested references are not supported; borrow once");
                 Access::Plain
             }
         };
-        Operand { value: inner.value, access: combined }
+        Operand {
+            value: inner.value,
+            access: combined,
+        }
     }
 
     fn opaque(&mut self, expr: &syn::Expr, opacity: Opacity) -> Operand {
         let uses = self.free_locals(expr);
-        self.define(Op::Opaque { expr: expr.clone(), uses, opacity }, expr.span())
+        self.define(
+            Op::Opaque {
+                expr: expr.clone(),
+                uses,
+                opacity,
+            },
+            expr.span(),
+        )
     }
 
     fn lower_method_call(&mut self, call: &syn::ExprMethodCall) -> Operand {
@@ -497,12 +608,28 @@ impl<'a> Builder<'a> {
         let args: Vec<Operand> = call.args.iter().map(|arg| self.lower(arg)).collect();
         if let Some(rule) = rules::method(&name, args.len()) {
             if call.turbofish.is_none() {
-                return self.define(Op::Builtin { method: call.method.clone(), rule, receiver, args }, span);
+                return self.define(
+                    Op::Builtin {
+                        method: call.method.clone(),
+                        rule,
+                        receiver,
+                        args,
+                    },
+                    span,
+                );
             }
         }
-        let spans = std::iter::once(call.receiver.span()).chain(call.args.iter().map(Spanned::span)).collect();
+        let spans = std::iter::once(call.receiver.span())
+            .chain(call.args.iter().map(Spanned::span))
+            .collect();
         self.define(
-            Op::MethodCall { spans, receiver, method: call.method.clone(), turbofish: call.turbofish.clone(), args },
+            Op::MethodCall {
+                spans,
+                receiver,
+                method: call.method.clone(),
+                turbofish: call.turbofish.clone(),
+                args,
+            },
             span,
         )
     }
@@ -513,7 +640,8 @@ impl<'a> Builder<'a> {
             return self.opaque(
                 &syn::Expr::Call(call.clone()),
                 Opacity::Unsupported(
-                    "calling a function value cannot be differentiated; call a named function".to_owned(),
+                    "calling a function value cannot be differentiated; call a named function"
+                        .to_owned(),
                 ),
             );
         };
@@ -528,28 +656,52 @@ impl<'a> Builder<'a> {
                 if let Some(rule) = rules::method(&name, call.args.len() - 1) {
                     // `f64::max(a, b)` is the method call `a.max(b)`.
                     let receiver = self.lower(&call.args[0]);
-                    let args = call.args.iter().skip(1).map(|arg| self.lower(arg)).collect();
+                    let args = call
+                        .args
+                        .iter()
+                        .skip(1)
+                        .map(|arg| self.lower(arg))
+                        .collect();
                     let method = Ident::new(&name, last.ident.span());
-                    return self.define(Op::Builtin { method, rule, receiver, args }, span);
+                    return self.define(
+                        Op::Builtin {
+                            method,
+                            rule,
+                            receiver,
+                            args,
+                        },
+                        span,
+                    );
                 }
             }
         }
         let args = call.args.iter().map(|arg| self.lower(arg)).collect();
         let spans = call.args.iter().map(Spanned::span).collect();
-        self.define(Op::Call { func: func.clone(), args, spans }, span)
+        self.define(
+            Op::Call {
+                func: func.clone(),
+                args,
+                spans,
+            },
+            span,
+        )
     }
 
     /// Lowers an `if` region; returns its value if both branches have one.
     fn lower_if(&mut self, expr_if: &syn::ExprIf) -> Option<Operand> {
         let span = expr_if.span();
         if let syn::Expr::Let(expr_let) = &*expr_if.cond {
-            self.cx.error_spanned_by(expr_let, "`if let` is not supported in a differentiable function; use `if` on a condition");
+            self.cx.error_spanned_by(
+                expr_let,
+                "`if let` is not supported in a differentiable function; use `if` on a condition",
+            );
             return None;
         }
         let condition = self.lower(&expr_if.cond).value;
         let entry = self.scopes.clone();
 
-        let (then_block, then_tail) = self.lower_branch(|builder| builder.lower_scoped(&expr_if.then_branch));
+        let (then_block, then_tail) =
+            self.lower_branch(|builder| builder.lower_scoped(&expr_if.then_branch));
         let then_scopes = std::mem::replace(&mut self.scopes, entry.clone());
         let (else_block, else_tail) = match &expr_if.else_branch {
             Some((_, else_expr)) => self.lower_branch(|builder| match &**else_expr {
@@ -565,7 +717,9 @@ impl<'a> Builder<'a> {
         for (depth, scope) in then_scopes.iter().enumerate() {
             for (index, then_binding) in scope.iter().enumerate() {
                 let else_binding = &else_scopes[depth][index];
-                let (Some(then_operand), Some(else_operand)) = (then_binding.operand, else_binding.operand) else {
+                let (Some(then_operand), Some(else_operand)) =
+                    (then_binding.operand, else_binding.operand)
+                else {
                     continue;
                 };
                 let entry_operand = self.scopes[depth][index].operand;
@@ -577,26 +731,44 @@ impl<'a> Builder<'a> {
                     continue;
                 }
                 let out = self.new_value(Op::Phi, span, Some(then_binding.name.clone()), None);
-                phis.push(Phi { out, then_value: then_operand.value, else_value: else_operand.value });
+                phis.push(Phi {
+                    out,
+                    then_value: then_operand.value,
+                    else_value: else_operand.value,
+                });
                 self.scopes[depth][index].operand = Some(Operand::plain(out));
             }
         }
         let result = match (then_tail, else_tail) {
             (Some(then_operand), Some(else_operand)) => {
                 let out = self.new_value(Op::Phi, span, None, None);
-                phis.push(Phi { out, then_value: then_operand.value, else_value: else_operand.value });
+                phis.push(Phi {
+                    out,
+                    then_value: then_operand.value,
+                    else_value: else_operand.value,
+                });
                 Some(Operand::plain(out))
             }
             _ => None,
         };
-        self.current.push(Stmt::If(IfRegion { condition, then_block, else_block, phis }));
+        self.current.push(Stmt::If(IfRegion {
+            condition,
+            then_block,
+            else_block,
+            phis,
+        }));
         result
     }
 
-    fn lower_branch(&mut self, lower: impl FnOnce(&mut Self) -> Option<Operand>) -> (Block, Option<Operand>) {
+    fn lower_branch(
+        &mut self,
+        lower: impl FnOnce(&mut Self) -> Option<Operand>,
+    ) -> (Block, Option<Operand>) {
         let outer = std::mem::take(&mut self.current);
         let tail = lower(self);
-        let block = Block { stmts: std::mem::replace(&mut self.current, outer) };
+        let block = Block {
+            stmts: std::mem::replace(&mut self.current, outer),
+        };
         (block, tail)
     }
 
@@ -608,7 +780,10 @@ impl<'a> Builder<'a> {
 
     /// The local variables `expr` reads, with their current values.
     fn free_locals(&self, expr: &syn::Expr) -> Vec<(Ident, ValueId)> {
-        let mut finder = FreeLocals { builder: self, found: Vec::new() };
+        let mut finder = FreeLocals {
+            builder: self,
+            found: Vec::new(),
+        };
         finder.visit_expr(expr);
         finder.found
     }
@@ -644,7 +819,11 @@ impl<'a> Builder<'a> {
         if found.iter().any(|(known, _)| *known == name) {
             return;
         }
-        if let Some(Binding { operand: Some(operand), .. }) = self.lookup(&name) {
+        if let Some(Binding {
+            operand: Some(operand),
+            ..
+        }) = self.lookup(&name)
+        {
             found.push((ident.clone(), operand.value));
         }
     }
@@ -673,7 +852,8 @@ impl<'ast> Visit<'ast> for FreeLocals<'_, '_> {
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        self.builder.scan_tokens(mac.tokens.clone(), &mut self.found);
+        self.builder
+            .scan_tokens(mac.tokens.clone(), &mut self.found);
     }
 }
 
@@ -690,8 +870,15 @@ fn inline_format_args(literal: &str) -> Vec<String> {
             chars.next();
             continue;
         }
-        let name: String = chars.clone().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-        if name.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_') {
+        let name: String = chars
+            .clone()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+        {
             names.push(name);
         }
     }
@@ -699,7 +886,11 @@ fn inline_format_args(literal: &str) -> Vec<String> {
 }
 
 pub(crate) fn single_ident(path: &syn::ExprPath) -> Option<&Ident> {
-    if path.qself.is_none() { path.path.get_ident() } else { None }
+    if path.qself.is_none() {
+        path.path.get_ident()
+    } else {
+        None
+    }
 }
 
 fn arith_op(op: &syn::BinOp) -> Option<ArithOp> {
@@ -744,8 +935,9 @@ fn contains_block_with_assignments(expr: &syn::Expr) -> bool {
 
 /// Whether `ty` is a primitive integer type.
 pub(crate) fn is_integer_type(ty: &syn::Type) -> bool {
-    const INTEGERS: &[&str] =
-        &["usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128"];
+    const INTEGERS: &[&str] = &[
+        "usize", "isize", "u8", "u16", "u32", "u64", "u128", "i8", "i16", "i32", "i64", "i128",
+    ];
     matches!(ty, syn::Type::Path(path) if path.qself.is_none()
         && path.path.get_ident().is_some_and(|ident| INTEGERS.contains(&ident.to_string().as_str())))
 }

@@ -42,7 +42,9 @@ impl<'ast> Visit<'ast> for BodyChecker<'_> {
                 "`for` loops are not supported yet; unroll the loop, or move it into a function with a hand-written `_vjp`",
             ),
             syn::Expr::Break(_) => Some("`break` is not supported in a differentiable function"),
-            syn::Expr::Continue(_) => Some("`continue` is not supported in a differentiable function"),
+            syn::Expr::Continue(_) => {
+                Some("`continue` is not supported in a differentiable function")
+            }
             syn::Expr::Return(_) => Some(
                 "early `return` is not supported; write the function as one expression with `if`/`else` so it ends with the value it returns",
             ),
@@ -52,7 +54,9 @@ impl<'ast> Visit<'ast> for BodyChecker<'_> {
             syn::Expr::Closure(_) => Some(
                 "closures are not supported in a differentiable function; write a named function (`#[differentiable]` if values it computes are differentiated)",
             ),
-            syn::Expr::Unsafe(_) => Some("`unsafe` blocks are not supported in a differentiable function"),
+            syn::Expr::Unsafe(_) => {
+                Some("`unsafe` blocks are not supported in a differentiable function")
+            }
             syn::Expr::Async(_) | syn::Expr::Await(_) => {
                 Some("`async` and `.await` are not supported in a differentiable function")
             }
@@ -128,13 +132,19 @@ pub(crate) fn signature(cx: &Ctxt, sig: &syn::Signature) -> Vec<Param> {
                 }
                 params.push(Param {
                     ident: Ident::new("self", receiver.self_token.span),
-                    ty: if receiver.reference.is_some() { syn::parse_quote!(&Self) } else { syn::parse_quote!(Self) },
+                    ty: if receiver.reference.is_some() {
+                        syn::parse_quote!(&Self)
+                    } else {
+                        syn::parse_quote!(Self)
+                    },
                     is_ref: receiver.reference.is_some(),
                 });
             }
             syn::FnArg::Typed(typed) => {
                 let ident = match &*typed.pat {
-                    syn::Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
+                    syn::Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                        pat.ident.clone()
+                    }
                     other => {
                         cx.error_spanned_by(other, "parameters must be plain names (`x: f64`); destructure inside the body");
                         Ident::new("_", other.span())
@@ -149,7 +159,10 @@ pub(crate) fn signature(cx: &Ctxt, sig: &syn::Signature) -> Vec<Param> {
                     }
                 }
                 if let syn::Type::ImplTrait(_) = &*typed.ty {
-                    cx.error_spanned_by(&typed.ty, "`impl Trait` arguments are not supported; use a named type parameter");
+                    cx.error_spanned_by(
+                        &typed.ty,
+                        "`impl Trait` arguments are not supported; use a named type parameter",
+                    );
                 }
                 params.push(Param {
                     ident,
@@ -163,25 +176,43 @@ pub(crate) fn signature(cx: &Ctxt, sig: &syn::Signature) -> Vec<Param> {
 }
 
 /// Resolves `wrt` to parameter indices (default: the first parameter).
-pub(crate) fn wrt(cx: &Ctxt, sig: &syn::Signature, params: &[Param], wrt: Option<&[Ident]>) -> Vec<usize> {
+pub(crate) fn wrt(
+    cx: &Ctxt,
+    sig: &syn::Signature,
+    params: &[Param],
+    wrt: Option<&[Ident]>,
+) -> Vec<usize> {
     let Some(names) = wrt else {
         if params.is_empty() {
-            cx.error_spanned_by(&sig.ident, "a differentiable function needs a parameter to differentiate with respect to");
+            cx.error_spanned_by(
+                &sig.ident,
+                "a differentiable function needs a parameter to differentiate with respect to",
+            );
             return Vec::new();
         }
-        return if check_differentiable_type(cx, &params[0], &params[0].ident) { vec![0] } else { Vec::new() };
+        return if check_differentiable_type(cx, &params[0], &params[0].ident) {
+            vec![0]
+        } else {
+            Vec::new()
+        };
     };
     let mut indices = Vec::new();
     for name in names {
         match params.iter().position(|param| param.ident == *name) {
-            Some(index) if indices.contains(&index) => cx.error_spanned_by(name, format!("`{name}` is listed twice in `wrt`")),
+            Some(index) if indices.contains(&index) => {
+                cx.error_spanned_by(name, format!("`{name}` is listed twice in `wrt`"))
+            }
             Some(index) => {
                 if check_differentiable_type(cx, &params[index], name) {
                     indices.push(index);
                 }
             }
             None => {
-                let known = params.iter().map(|p| format!("`{}`", p.ident)).collect::<Vec<_>>().join(", ");
+                let known = params
+                    .iter()
+                    .map(|p| format!("`{}`", p.ident))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 cx.error_spanned_by(
                     name,
                     format!("`wrt` names `{name}`, which is not a parameter of `{}` (its parameters: {known})", sig.ident),

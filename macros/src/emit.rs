@@ -49,13 +49,19 @@ impl Names {
 }
 
 impl<'a> Emitter<'a> {
-    pub(crate) fn new(function: &'a Function, activity: &'a Activity, params: &'a [Param], krate: TokenStream) -> Self {
+    pub(crate) fn new(
+        function: &'a Function,
+        activity: &'a Activity,
+        params: &'a [Param],
+        krate: TokenStream,
+    ) -> Self {
         let mut names = Names(params.iter().map(|p| p.ident.to_string()).collect());
         let count = function.values.len();
         let mut local = Vec::with_capacity(count);
         let mut inline = Vec::with_capacity(count);
         for (index, value) in function.values.iter().enumerate() {
-            let is_inline = matches!(&value.op, Op::Const { expr } if value.name.is_none() && is_simple(expr));
+            let is_inline =
+                matches!(&value.op, Op::Const { expr } if value.name.is_none() && is_simple(expr));
             inline.push(is_inline);
             local.push(match (&value.op, &value.name) {
                 (Op::Param { index }, _) => params[*index].ident.clone(),
@@ -63,14 +69,19 @@ impl<'a> Emitter<'a> {
                 (_, None) => names.fresh(&format!("v{index}")),
             });
         }
-        let adjoint = local.iter().map(|name| names.fresh(&format!("adj_of_{}", unraw(name)))).collect();
+        let adjoint = local
+            .iter()
+            .map(|name| names.fresh(&format!("adj_of_{}", unraw(name))))
+            .collect();
         let mut pullback = Vec::with_capacity(count);
         let mut cotangents = HashMap::new();
         for (index, value) in function.values.iter().enumerate() {
             let id = ValueId(u32::try_from(index).expect("fewer than 2^32 values"));
             let arguments: Vec<Operand> = match &value.op {
                 Op::Call { args, .. } => args.clone(),
-                Op::MethodCall { receiver, args, .. } => std::iter::once(*receiver).chain(args.iter().copied()).collect(),
+                Op::MethodCall { receiver, args, .. } => std::iter::once(*receiver)
+                    .chain(args.iter().copied())
+                    .collect(),
                 _ => {
                     pullback.push(format_ident!("unused_pullback"));
                     continue;
@@ -79,10 +90,23 @@ impl<'a> Emitter<'a> {
             pullback.push(names.fresh(&format!("{}_pullback", unraw(&local[index]))));
             for (position, argument) in arguments.iter().enumerate() {
                 let argument_name = unraw(&local[argument.value.index()]);
-                cotangents.insert((id, position), names.fresh(&format!("cotangent_of_{argument_name}")));
+                cotangents.insert(
+                    (id, position),
+                    names.fresh(&format!("cotangent_of_{argument_name}")),
+                );
             }
         }
-        Self { function, activity, params, krate, local, adjoint, pullback, cotangents, inline }
+        Self {
+            function,
+            activity,
+            params,
+            krate,
+            local,
+            adjoint,
+            pullback,
+            cotangents,
+            inline,
+        }
     }
 
     pub(crate) fn cotangent_name(&self, call: ValueId, position: usize) -> Ident {
@@ -98,10 +122,18 @@ impl<'a> Emitter<'a> {
     pub(crate) fn reference(&self, value: ValueId) -> TokenStream {
         if self.inline[value.index()] {
             let expr = self.const_expr(value);
-            return if matches!(expr, syn::Expr::Lit(_) | syn::Expr::Path(_)) { quote!(&#expr) } else { quote!(&(#expr)) };
+            return if matches!(expr, syn::Expr::Lit(_) | syn::Expr::Path(_)) {
+                quote!(&#expr)
+            } else {
+                quote!(&(#expr))
+            };
         }
         let local = &self.local[value.index()];
-        if self.is_ref(value) { quote!(#local) } else { quote!(&#local) }
+        if self.is_ref(value) {
+            quote!(#local)
+        } else {
+            quote!(&#local)
+        }
     }
 
     fn const_expr(&self, value: ValueId) -> &syn::Expr {
@@ -115,7 +147,11 @@ impl<'a> Emitter<'a> {
     fn operand(&self, operand: Operand) -> TokenStream {
         let base = if self.inline[operand.value.index()] {
             let expr = self.const_expr(operand.value);
-            if matches!(expr, syn::Expr::Lit(_) | syn::Expr::Path(_)) { quote!(#expr) } else { quote!((#expr)) }
+            if matches!(expr, syn::Expr::Lit(_) | syn::Expr::Path(_)) {
+                quote!(#expr)
+            } else {
+                quote!((#expr))
+            }
         } else {
             self.local[operand.value.index()].to_token_stream()
         };
@@ -129,7 +165,11 @@ impl<'a> Emitter<'a> {
     /// The operand as a method receiver (parenthesised when borrowed).
     fn receiver(&self, operand: Operand) -> TokenStream {
         let rendered = self.operand(operand);
-        if operand.access == Access::Plain { rendered } else { quote!((#rendered)) }
+        if operand.access == Access::Plain {
+            rendered
+        } else {
+            quote!((#rendered))
+        }
     }
 
     /// The primal expression computing `id` (or its `_vjp` call).
@@ -148,20 +188,39 @@ impl<'a> Emitter<'a> {
                 let arg = self.operand(*arg);
                 quote_spanned!(span=> -#arg)
             }
-            Op::Builtin { method, receiver, args, .. } => {
+            Op::Builtin {
+                method,
+                receiver,
+                args,
+                ..
+            } => {
                 let receiver = self.receiver(*receiver);
                 let args = args.iter().map(|arg| self.operand(*arg));
                 quote_spanned!(span=> #receiver.#method(#(#args),*))
             }
             Op::Call { func, args, .. } => {
                 let args = args.iter().map(|arg| self.operand(*arg));
-                let func = if with_pullback { vjp_path(func) } else { func.clone() };
+                let func = if with_pullback {
+                    vjp_path(func)
+                } else {
+                    func.clone()
+                };
                 quote_spanned!(span=> #func(#(#args),*))
             }
-            Op::MethodCall { receiver, method, turbofish, args, .. } => {
+            Op::MethodCall {
+                receiver,
+                method,
+                turbofish,
+                args,
+                ..
+            } => {
                 let receiver = self.receiver(*receiver);
                 let args = args.iter().map(|arg| self.operand(*arg));
-                let method = if with_pullback { format_ident!("{}_vjp", method) } else { method.clone() };
+                let method = if with_pullback {
+                    format_ident!("{}_vjp", method)
+                } else {
+                    method.clone()
+                };
                 quote_spanned!(span=> #receiver.#method #turbofish(#(#args),*))
             }
             Op::Param { .. } | Op::Phi => unreachable!("not defined by an expression"),
@@ -176,8 +235,10 @@ impl<'a> Emitter<'a> {
             return quote!({ #rebind #expr });
         }
         let mut renamed = expr.clone();
-        let map: HashMap<String, Ident> =
-            uses.iter().map(|(ident, value)| (ident.to_string(), self.local[value.index()].clone())).collect();
+        let map: HashMap<String, Ident> = uses
+            .iter()
+            .map(|(ident, value)| (ident.to_string(), self.local[value.index()].clone()))
+            .collect();
         Renamer(&map).visit_expr_mut(&mut renamed);
         renamed.into_token_stream()
     }
@@ -192,8 +253,9 @@ impl<'a> Emitter<'a> {
                 let expr = self.const_expr(*value);
                 return Some(quote!(#[allow(unused_variables)] let #ident = #expr;));
             }
-            (local.to_string() != ident.to_string() || !matches!(self.function.value(*value).op, Op::Param { .. }))
-                .then(|| quote!(#[allow(unused_variables)] let #ident = #local;))
+            let is_same_parameter =
+                *local == *ident && matches!(self.function.value(*value).op, Op::Param { .. });
+            (!is_same_parameter).then(|| quote!(#[allow(unused_variables)] let #ident = #local;))
         });
         quote!(#(#lets)*)
     }
@@ -229,7 +291,12 @@ impl<'a> Emitter<'a> {
 
     /// Renders `block`. With `demand`, only the definitions it lists (and
     /// the regions defining phis it lists) are rendered, for recomputation.
-    fn forward_block(&self, block: &Block, top_level: bool, demand: Option<&Demand>) -> TokenStream {
+    fn forward_block(
+        &self,
+        block: &Block,
+        top_level: bool,
+        demand: Option<&Demand>,
+    ) -> TokenStream {
         let mut tokens = TokenStream::new();
         for stmt in &block.stmts {
             match stmt {
@@ -247,7 +314,11 @@ impl<'a> Emitter<'a> {
                 }
                 Stmt::If(region) => {
                     if let Some(demand) = demand {
-                        if !region.phis.iter().any(|phi| demand.values.contains(&phi.out)) {
+                        if !region
+                            .phis
+                            .iter()
+                            .any(|phi| demand.values.contains(&phi.out))
+                        {
                             continue;
                         }
                     }
@@ -272,16 +343,31 @@ impl<'a> Emitter<'a> {
     /// `let (y, z) = if c { ...; (y_then, z_then) } else { ...; (y, z_else) };`
     fn forward_region(&self, region: &IfRegion, demand: Option<&Demand>) -> TokenStream {
         let condition = self.operand(Operand::plain(region.condition));
-        let phis: Vec<_> = region.phis.iter().filter(|phi| demand.is_none_or(|d| d.values.contains(&phi.out))).collect();
+        let phis: Vec<_> = region
+            .phis
+            .iter()
+            .filter(|phi| demand.is_none_or(|d| d.values.contains(&phi.out)))
+            .collect();
         let then_block = self.forward_block(&region.then_block, false, demand);
         let else_block = self.forward_block(&region.else_block, false, demand);
-        let then_values: Vec<_> = phis.iter().map(|phi| self.operand(Operand::plain(phi.then_value))).collect();
-        let else_values: Vec<_> = phis.iter().map(|phi| self.operand(Operand::plain(phi.else_value))).collect();
-        let outs: Vec<_> = phis.iter().map(|phi| &self.local[phi.out.index()]).collect();
+        let then_values: Vec<_> = phis
+            .iter()
+            .map(|phi| self.operand(Operand::plain(phi.then_value)))
+            .collect();
+        let else_values: Vec<_> = phis
+            .iter()
+            .map(|phi| self.operand(Operand::plain(phi.else_value)))
+            .collect();
+        let outs: Vec<_> = phis
+            .iter()
+            .map(|phi| &self.local[phi.out.index()])
+            .collect();
         match phis.len() {
             0 if else_block.is_empty() => quote!(if #condition { #then_block }),
             0 => quote!(if #condition { #then_block } else { #else_block }),
-            1 => quote!(let #(#outs)* = if #condition { #then_block #(#then_values)* } else { #else_block #(#else_values)* };),
+            1 => {
+                quote!(let #(#outs)* = if #condition { #then_block #(#then_values)* } else { #else_block #(#else_values)* };)
+            }
             _ => quote! {
                 let (#(#outs),*) = if #condition { #then_block (#(#then_values),*) } else { #else_block (#(#else_values),*) };
             },
@@ -297,7 +383,10 @@ impl<'a> Emitter<'a> {
         reads: &BTreeSet<ValueId>,
         pullbacks: &BTreeSet<ValueId>,
     ) -> (TokenStream, BTreeSet<ValueId>) {
-        let mut demand = Demand { values: BTreeSet::new(), pullbacks: pullbacks.clone() };
+        let mut demand = Demand {
+            values: BTreeSet::new(),
+            pullbacks: pullbacks.clone(),
+        };
         let mut outer = reads.clone();
         outer.extend(pullbacks.iter().copied());
         self.demand(block, &mut outer, &mut demand.values);
@@ -351,7 +440,11 @@ impl<'a> Emitter<'a> {
                     let mutability = mutable.contains(id).then(|| quote!(mut));
                     tokens.extend(quote!(let #mutability #adjoint;));
                 }
-                Rev::Contribute { target, how, contribution } => {
+                Rev::Contribute {
+                    target,
+                    how,
+                    contribution,
+                } => {
                     let adjoint = &self.adjoint[target.index()];
                     let value = match contribution {
                         Contribution::Plain(c) => c.clone(),
@@ -379,7 +472,11 @@ impl<'a> Emitter<'a> {
                         (How::Accumulate, Contribution::Zero) => TokenStream::new(),
                     });
                 }
-                Rev::If { condition, then_branch, else_branch } => {
+                Rev::If {
+                    condition,
+                    then_branch,
+                    else_branch,
+                } => {
                     let condition = self.operand(Operand::plain(*condition));
                     let then_branch = self.reverse(then_branch, mutable);
                     let else_branch = self.reverse(else_branch, mutable);
@@ -416,14 +513,17 @@ pub(crate) fn vjp_path(func: &syn::ExprPath) -> syn::ExprPath {
 
 fn unraw(ident: &Ident) -> String {
     let text = ident.to_string();
-    text.strip_prefix("r#").map_or(text.clone(), ToOwned::to_owned)
+    text.strip_prefix("r#")
+        .map_or(text.clone(), ToOwned::to_owned)
 }
 
 /// Literals, paths and negated literals are written at each use.
 fn is_simple(expr: &syn::Expr) -> bool {
     match expr {
         syn::Expr::Lit(_) | syn::Expr::Path(_) => true,
-        syn::Expr::Unary(unary) => matches!(unary.op, syn::UnOp::Neg(_)) && matches!(&*unary.expr, syn::Expr::Lit(_)),
+        syn::Expr::Unary(unary) => {
+            matches!(unary.op, syn::UnOp::Neg(_)) && matches!(&*unary.expr, syn::Expr::Lit(_))
+        }
         _ => false,
     }
 }
@@ -448,7 +548,11 @@ impl VisitMut for Renamer<'_> {
         if let syn::Expr::Path(path) = expr {
             if let Some(ident) = crate::build::single_ident(path) {
                 if let Some(local) = self.0.get(&ident.to_string()) {
-                    *expr = syn::Expr::Path(syn::ExprPath { attrs: Vec::new(), qself: None, path: local.clone().into() });
+                    *expr = syn::Expr::Path(syn::ExprPath {
+                        attrs: Vec::new(),
+                        qself: None,
+                        path: local.clone().into(),
+                    });
                     return;
                 }
             }
@@ -461,7 +565,11 @@ impl VisitMut for Renamer<'_> {
             if let syn::Member::Named(ident) = &field.member {
                 if let Some(local) = self.0.get(&ident.to_string()) {
                     field.colon_token = Some(syn::Token![:](ident.span()));
-                    field.expr = syn::Expr::Path(syn::ExprPath { attrs: Vec::new(), qself: None, path: local.clone().into() });
+                    field.expr = syn::Expr::Path(syn::ExprPath {
+                        attrs: Vec::new(),
+                        qself: None,
+                        path: local.clone().into(),
+                    });
                     return;
                 }
             }

@@ -56,7 +56,10 @@ pub(crate) struct Operand {
 
 impl Operand {
     pub(crate) fn plain(value: ValueId) -> Self {
-        Self { value, access: Access::Plain }
+        Self {
+            value,
+            access: Access::Plain,
+        }
     }
 }
 
@@ -104,16 +107,33 @@ pub(crate) enum Op {
     Const { expr: syn::Expr },
     /// An expression the differentiator does not look into, copied verbatim
     /// with the local variables it mentions renamed.
-    Opaque { expr: syn::Expr, uses: Vec<(Ident, ValueId)>, opacity: Opacity },
+    Opaque {
+        expr: syn::Expr,
+        uses: Vec<(Ident, ValueId)>,
+        opacity: Opacity,
+    },
     /// `lhs op rhs`.
-    Arith { op: ArithOp, lhs: Operand, rhs: Operand },
+    Arith {
+        op: ArithOp,
+        lhs: Operand,
+        rhs: Operand,
+    },
     /// `-arg`.
     Neg { arg: Operand },
     /// A scalar method with a built-in rule: `receiver.method(args)`.
-    Builtin { method: Ident, rule: &'static crate::rules::MethodRule, receiver: Operand, args: Vec<Operand> },
+    Builtin {
+        method: Ident,
+        rule: &'static crate::rules::MethodRule,
+        receiver: Operand,
+        args: Vec<Operand>,
+    },
     /// A call linked by name: `func(args)`, differentiated through
     /// `func_vjp(args)`. `spans` locate the arguments.
-    Call { func: syn::ExprPath, args: Vec<Operand>, spans: Vec<Span> },
+    Call {
+        func: syn::ExprPath,
+        args: Vec<Operand>,
+        spans: Vec<Span>,
+    },
     /// A method call linked by name: `receiver.method(args)`, differentiated
     /// through `receiver.method_vjp(args)`.
     MethodCall {
@@ -150,7 +170,9 @@ impl Value {
             Op::Arith { lhs, rhs, .. } => vec![lhs.value, rhs.value],
             Op::Neg { arg } => vec![arg.value],
             Op::Builtin { receiver, args, .. } | Op::MethodCall { receiver, args, .. } => {
-                std::iter::once(receiver.value).chain(args.iter().map(|a| a.value)).collect()
+                std::iter::once(receiver.value)
+                    .chain(args.iter().map(|a| a.value))
+                    .collect()
             }
             Op::Call { args, .. } => args.iter().map(|a| a.value).collect(),
         }
@@ -192,7 +214,7 @@ pub(crate) enum Stmt {
     /// A structured `if` region.
     If(IfRegion),
     /// A statement kept for its effect only.
-    Effect(Effect),
+    Effect(Box<Effect>),
 }
 
 /// A sequence of statements.
@@ -227,7 +249,9 @@ impl Function {
             }
             for operand in value.operands() {
                 if operand.index() >= index {
-                    return Err(format!("v{index} reads {operand}, which does not precede it"));
+                    return Err(format!(
+                        "v{index} reads {operand}, which does not precede it"
+                    ));
                 }
             }
         }
@@ -241,7 +265,7 @@ impl Function {
         Ok(())
     }
 
-    fn verify_block(&self, block: &Block, defined: &mut Vec<bool>) -> Result<(), String> {
+    fn verify_block(&self, block: &Block, defined: &mut [bool]) -> Result<(), String> {
         for stmt in &block.stmts {
             match stmt {
                 Stmt::Def(id) => {
@@ -257,18 +281,26 @@ impl Function {
                 }
                 Stmt::If(region) => {
                     if !defined[region.condition.index()] {
-                        return Err(format!("condition {} is not defined before its region", region.condition));
+                        return Err(format!(
+                            "condition {} is not defined before its region",
+                            region.condition
+                        ));
                     }
-                    let mut then_defined = defined.clone();
+                    let mut then_defined = defined.to_vec();
                     self.verify_block(&region.then_block, &mut then_defined)?;
-                    let mut else_defined = defined.clone();
+                    let mut else_defined = defined.to_vec();
                     self.verify_block(&region.else_block, &mut else_defined)?;
                     for phi in &region.phis {
                         if !matches!(self.value(phi.out).op, Op::Phi) {
                             return Err(format!("{} merges a region but is not a phi", phi.out));
                         }
-                        if !then_defined[phi.then_value.index()] || !else_defined[phi.else_value.index()] {
-                            return Err(format!("an input of phi {} is not defined in its branch", phi.out));
+                        if !then_defined[phi.then_value.index()]
+                            || !else_defined[phi.else_value.index()]
+                        {
+                            return Err(format!(
+                                "an input of phi {} is not defined in its branch",
+                                phi.out
+                            ));
                         }
                     }
                     // Values of both branches stay "defined" for the uniqueness
@@ -321,18 +353,30 @@ impl Function {
             match stmt {
                 Stmt::Def(id) => {
                     let value = self.value(*id);
-                    let operands =
-                        value.operands().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                    let operands = value
+                        .operands()
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     let op = match &value.op {
                         Op::Param { .. } | Op::Phi => unreachable!("not defined by a statement"),
                         Op::Const { .. } => "const".to_owned(),
-                        Op::Opaque { opacity: Opacity::ZeroDerivative, .. } => "opaque.zero".to_owned(),
+                        Op::Opaque {
+                            opacity: Opacity::ZeroDerivative,
+                            ..
+                        } => "opaque.zero".to_owned(),
                         Op::Opaque { .. } => "opaque".to_owned(),
                         Op::Arith { op, .. } => format!("{op:?}").to_lowercase(),
                         Op::Neg { .. } => "neg".to_owned(),
                         Op::Builtin { method, .. } => format!("builtin.{method}"),
                         Op::Call { func, .. } => {
-                            format!("call {}", quote::ToTokens::to_token_stream(func).to_string().replace(' ', ""))
+                            format!(
+                                "call {}",
+                                quote::ToTokens::to_token_stream(func)
+                                    .to_string()
+                                    .replace(' ', "")
+                            )
                         }
                         Op::MethodCall { method, .. } => format!("method.{method}"),
                     };
@@ -345,11 +389,20 @@ impl Function {
                     self.fmt_block(f, &region.else_block, depth + 1)?;
                     writeln!(f, "{indent}}}")?;
                     for phi in &region.phis {
-                        writeln!(f, "{indent}{} = phi {}, {}", phi.out, phi.then_value, phi.else_value)?;
+                        writeln!(
+                            f,
+                            "{indent}{} = phi {}, {}",
+                            phi.out, phi.then_value, phi.else_value
+                        )?;
                     }
                 }
                 Stmt::Effect(effect) => {
-                    let uses = effect.uses.iter().map(|(_, v)| v.to_string()).collect::<Vec<_>>().join(", ");
+                    let uses = effect
+                        .uses
+                        .iter()
+                        .map(|(_, v)| v.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     writeln!(f, "{indent}effect {uses}")?;
                 }
             }

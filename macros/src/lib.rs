@@ -2,10 +2,10 @@
 //! the `tapeless` facade, which documents them.
 //!
 //! `#[differentiable]` runs a pipeline of one module per stage:
-//! [`attr`] (arguments) → [`check`] (signature, unsupported constructs) →
-//! [`build`] (syn to the SSA graph of [`ir`]) → [`activity`] (which values need
-//! adjoints) → [`reverse`] (the adjoint statements) → [`emit`] (Rust tokens),
-//! orchestrated by [`expand`]. Errors are collected in a [`ctxt::Ctxt`] so
+//! `attr` (arguments) → `check` (signature, unsupported constructs) →
+//! `build` (syn to the SSA graph of `ir`) → `activity` (which values need
+//! adjoints) → `reverse` (the adjoint statements) → `emit` (Rust tokens),
+//! orchestrated by `expand`. Errors are collected in a `ctxt::Ctxt` so
 //! that every unsupported construct of a function is reported at once.
 
 use proc_macro::TokenStream;

@@ -58,9 +58,17 @@ pub(crate) enum Rev {
     /// `let adj;`, for an adjoint set inside a region.
     Declare(ValueId),
     /// A contribution to the adjoint of a value.
-    Contribute { target: ValueId, how: How, contribution: Contribution },
+    Contribute {
+        target: ValueId,
+        how: How,
+        contribution: Contribution,
+    },
     /// A replayed `if` region.
-    If { condition: ValueId, then_branch: Vec<Rev>, else_branch: Vec<Rev> },
+    If {
+        condition: ValueId,
+        then_branch: Vec<Rev>,
+        else_branch: Vec<Rev>,
+    },
 }
 
 /// Which adjoints exist at a point of the reverse sweep.
@@ -72,7 +80,10 @@ pub(crate) struct AdjointState {
 
 impl AdjointState {
     pub(crate) fn new(count: usize) -> Self {
-        Self { initialized: vec![false; count], deferred: vec![false; count] }
+        Self {
+            initialized: vec![false; count],
+            deferred: vec![false; count],
+        }
     }
 }
 
@@ -87,11 +98,21 @@ pub(crate) struct ReverseSweep<'e, 'a> {
 
 impl<'e, 'a> ReverseSweep<'e, 'a> {
     pub(crate) fn new(emitter: &'e Emitter<'a>) -> Self {
-        Self { emitter, reads: BTreeSet::new(), pullbacks: BTreeSet::new() }
+        Self {
+            emitter,
+            reads: BTreeSet::new(),
+            pullbacks: BTreeSet::new(),
+        }
     }
 
     /// Adds a contribution to the adjoint of `target`, if `target` is varied.
-    pub(crate) fn contribute(&mut self, target: ValueId, contribution: Contribution, state: &mut AdjointState, out: &mut Vec<Rev>) {
+    pub(crate) fn contribute(
+        &mut self,
+        target: ValueId,
+        contribution: Contribution,
+        state: &mut AdjointState,
+        out: &mut Vec<Rev>,
+    ) {
         if !self.emitter.activity.is_varied(target) {
             return;
         }
@@ -106,7 +127,11 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             state.initialized[index] = true;
             How::Let
         };
-        out.push(Rev::Contribute { target, how, contribution });
+        out.push(Rev::Contribute {
+            target,
+            how,
+            contribution,
+        });
     }
 
     /// The reverse sweep of `block`, appended to `out`.
@@ -151,7 +176,8 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                         for (target, rule) in [(lhs, quote!(mul_lhs)), (rhs, quote!(mul_rhs))] {
                             if emitter.activity.is_varied(target) {
                                 let (l, r) = (self.read(lhs), self.read(rhs));
-                                let call = quote!(#krate::__private::MulRule::#rule(&#adjoint, #l, #r));
+                                let call =
+                                    quote!(#krate::__private::MulRule::#rule(&#adjoint, #l, #r));
                                 self.contribute(target, Contribution::Plain(call), state, out);
                             }
                         }
@@ -167,16 +193,29 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                     }
                 }
             }
-            Op::Neg { arg } => self.contribute(arg.value, Contribution::Negated(quote!(#adjoint)), state, out),
-            Op::Builtin { rule, receiver, args, .. } => {
-                let operands: Vec<ValueId> = std::iter::once(receiver.value).chain(args.iter().map(|a| a.value)).collect();
+            Op::Neg { arg } => self.contribute(
+                arg.value,
+                Contribution::Negated(quote!(#adjoint)),
+                state,
+                out,
+            ),
+            Op::Builtin {
+                rule,
+                receiver,
+                args,
+                ..
+            } => {
+                let operands: Vec<ValueId> = std::iter::once(receiver.value)
+                    .chain(args.iter().map(|a| a.value))
+                    .collect();
                 for (position, rule_name) in rule.operands.iter().enumerate() {
                     let Some(rule_name) = rule_name else { continue };
                     let target = operands[position];
                     if !emitter.activity.is_varied(target) {
                         continue;
                     }
-                    let references: Vec<TokenStream> = operands.iter().map(|operand| self.read(*operand)).collect();
+                    let references: Vec<TokenStream> =
+                        operands.iter().map(|operand| self.read(*operand)).collect();
                     let output = self.read(id);
                     let rule_ident = proc_macro2::Ident::new(rule_name, value.span);
                     let call = quote!(#krate::__private::scalar_rules::#rule_ident(&#adjoint, #(#references,)* #output));
@@ -187,8 +226,15 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                 let arguments: Vec<ValueId> = args.iter().map(|a| a.value).collect();
                 self.pullback(id, &arguments, spans, state, out);
             }
-            Op::MethodCall { receiver, args, spans, .. } => {
-                let arguments: Vec<ValueId> = std::iter::once(receiver.value).chain(args.iter().map(|a| a.value)).collect();
+            Op::MethodCall {
+                receiver,
+                args,
+                spans,
+                ..
+            } => {
+                let arguments: Vec<ValueId> = std::iter::once(receiver.value)
+                    .chain(args.iter().map(|a| a.value))
+                    .collect();
                 self.pullback(id, &arguments, spans, state, out);
             }
             // Parameters and constants have no operands; phis are handled by
@@ -222,18 +268,29 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                 patterns.push(quote!(_));
             }
         }
-        out.push(Rev::Code(quote!(let (#(#patterns,)*) = #pullback(#adjoint);)));
+        out.push(Rev::Code(
+            quote!(let (#(#patterns,)*) = #pullback(#adjoint);),
+        ));
         for (argument, mut name, span) in contributions {
             // A type error in the cotangent points at the user's argument.
             name.set_span(name.span().located_at(span));
             self.reads.insert(argument);
-            self.contribute(argument, Contribution::Cotangent(quote!(#name), span), state, out);
+            self.contribute(
+                argument,
+                Contribution::Cotangent(quote!(#name), span),
+                state,
+                out,
+            );
         }
     }
 
     /// The replay of an `if` region.
     fn region(&mut self, region: &IfRegion, state: &mut AdjointState, out: &mut Vec<Rev>) {
-        if !region.phis.iter().any(|phi| state.initialized[phi.out.index()]) {
+        if !region
+            .phis
+            .iter()
+            .any(|phi| state.initialized[phi.out.index()])
+        {
             // Nothing flows into the region: its adjoints are all zero.
             return;
         }
@@ -272,11 +329,21 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             for id in &pending {
                 if branch_state.deferred[id.index()] {
                     inner.reads.insert(*id);
-                    code.push(Rev::Contribute { target: *id, how: How::Assign, contribution: Contribution::Zero });
+                    code.push(Rev::Contribute {
+                        target: *id,
+                        how: How::Assign,
+                        contribution: Contribution::Zero,
+                    });
                 }
             }
-            let block = if then_side { &region.then_block } else { &region.else_block };
-            let (recompute, outer_reads) = self.emitter.recompute(block, &inner.reads, &inner.pullbacks);
+            let block = if then_side {
+                &region.then_block
+            } else {
+                &region.else_block
+            };
+            let (recompute, outer_reads) =
+                self.emitter
+                    .recompute(block, &inner.reads, &inner.pullbacks);
             self.reads.extend(outer_reads);
             let mut rendered = Vec::with_capacity(code.len() + 1);
             if !recompute.is_empty() {
@@ -292,20 +359,38 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         self.reads.insert(region.condition);
         let else_branch = branches.pop().expect("two branches");
         let then_branch = branches.pop().expect("two branches");
-        out.push(Rev::If { condition: region.condition, then_branch, else_branch });
+        out.push(Rev::If {
+            condition: region.condition,
+            then_branch,
+            else_branch,
+        });
     }
 
     /// The reverse sweep of one branch: the phi adjoints flow to the
     /// branch's incoming values, then the branch's statements.
-    fn branch(&mut self, region: &IfRegion, then_side: bool, state: &mut AdjointState, out: &mut Vec<Rev>) {
+    fn branch(
+        &mut self,
+        region: &IfRegion,
+        then_side: bool,
+        state: &mut AdjointState,
+        out: &mut Vec<Rev>,
+    ) {
         for phi in &region.phis {
             if state.initialized[phi.out.index()] {
                 let adjoint = &self.emitter.adjoint[phi.out.index()];
-                let incoming = if then_side { phi.then_value } else { phi.else_value };
+                let incoming = if then_side {
+                    phi.then_value
+                } else {
+                    phi.else_value
+                };
                 self.contribute(incoming, Contribution::Plain(quote!(#adjoint)), state, out);
             }
         }
-        let block = if then_side { &region.then_block } else { &region.else_block };
+        let block = if then_side {
+            &region.then_block
+        } else {
+            &region.else_block
+        };
         self.block(block, state, out);
     }
 }
@@ -338,10 +423,18 @@ fn collect_defined(block: &Block, defined: &mut BTreeSet<ValueId>) {
 pub(crate) fn accumulated(code: &[Rev], found: &mut BTreeSet<ValueId>) {
     for rev in code {
         match rev {
-            Rev::Contribute { target, how: How::Accumulate, .. } => {
+            Rev::Contribute {
+                target,
+                how: How::Accumulate,
+                ..
+            } => {
                 found.insert(*target);
             }
-            Rev::If { then_branch, else_branch, .. } => {
+            Rev::If {
+                then_branch,
+                else_branch,
+                ..
+            } => {
                 accumulated(then_branch, found);
                 accumulated(else_branch, found);
             }

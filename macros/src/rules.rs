@@ -32,20 +32,75 @@ macro_rules! unary {
 }
 
 const UNARY: [MethodRule; 26] = unary![
-    "exp", "exp2", "exp_m1", "ln", "ln_1p", "log2", "log10", "sqrt", "cbrt", "recip", "sin", "cos", "tan", "asin",
-    "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "abs", "to_degrees", "to_radians", "fract",
+    "exp",
+    "exp2",
+    "exp_m1",
+    "ln",
+    "ln_1p",
+    "log2",
+    "log10",
+    "sqrt",
+    "cbrt",
+    "recip",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "abs",
+    "to_degrees",
+    "to_radians",
+    "fract",
 ];
 
 const MULTI: [MethodRule; 9] = [
-    MethodRule { name: "powi", operands: &[Some("powi"), None] },
-    MethodRule { name: "powf", operands: &[Some("powf_base"), Some("powf_exponent")] },
-    MethodRule { name: "log", operands: &[Some("log_value"), Some("log_base")] },
-    MethodRule { name: "atan2", operands: &[Some("atan2_y"), Some("atan2_x")] },
-    MethodRule { name: "hypot", operands: &[Some("hypot_lhs"), Some("hypot_rhs")] },
-    MethodRule { name: "max", operands: &[Some("max_lhs"), Some("max_rhs")] },
-    MethodRule { name: "min", operands: &[Some("min_lhs"), Some("min_rhs")] },
-    MethodRule { name: "clamp", operands: &[Some("clamp_value"), Some("clamp_min"), Some("clamp_max")] },
-    MethodRule { name: "mul_add", operands: &[Some("mul_add_value"), Some("mul_add_factor"), Some("mul_add_addend")] },
+    MethodRule {
+        name: "powi",
+        operands: &[Some("powi"), None],
+    },
+    MethodRule {
+        name: "powf",
+        operands: &[Some("powf_base"), Some("powf_exponent")],
+    },
+    MethodRule {
+        name: "log",
+        operands: &[Some("log_value"), Some("log_base")],
+    },
+    MethodRule {
+        name: "atan2",
+        operands: &[Some("atan2_y"), Some("atan2_x")],
+    },
+    MethodRule {
+        name: "hypot",
+        operands: &[Some("hypot_lhs"), Some("hypot_rhs")],
+    },
+    MethodRule {
+        name: "max",
+        operands: &[Some("max_lhs"), Some("max_rhs")],
+    },
+    MethodRule {
+        name: "min",
+        operands: &[Some("min_lhs"), Some("min_rhs")],
+    },
+    MethodRule {
+        name: "clamp",
+        operands: &[Some("clamp_value"), Some("clamp_min"), Some("clamp_max")],
+    },
+    MethodRule {
+        name: "mul_add",
+        operands: &[
+            Some("mul_add_value"),
+            Some("mul_add_factor"),
+            Some("mul_add_addend"),
+        ],
+    },
 ];
 
 /// Methods whose derivative is zero wherever it exists (PyTorch gives them a
@@ -69,13 +124,19 @@ pub(crate) const ZERO_DERIVATIVE: &[&str] = &[
 
 /// The built-in rule for `name` called with `arity` arguments, if any.
 pub(crate) fn method(name: &str, arity: usize) -> Option<&'static MethodRule> {
-    UNARY.iter().chain(MULTI.iter()).find(|rule| rule.name == name && rule.arity() == arity)
+    UNARY
+        .iter()
+        .chain(MULTI.iter())
+        .find(|rule| rule.name == name && rule.arity() == arity)
 }
 
 /// Whether `name` is a built-in method under any arity (used to read
 /// `f64::sin(x)` as the method call `x.sin()`).
 pub(crate) fn is_builtin_name(name: &str) -> bool {
-    UNARY.iter().chain(MULTI.iter()).any(|rule| rule.name == name)
+    UNARY
+        .iter()
+        .chain(MULTI.iter())
+        .any(|rule| rule.name == name)
 }
 
 #[cfg(test)]
@@ -84,7 +145,11 @@ mod tests {
 
     #[test]
     fn table_has_no_duplicates() {
-        let mut names: Vec<_> = UNARY.iter().chain(MULTI.iter()).map(|r| (r.name, r.arity())).collect();
+        let mut names: Vec<_> = UNARY
+            .iter()
+            .chain(MULTI.iter())
+            .map(|r| (r.name, r.arity()))
+            .collect();
         names.sort_unstable();
         let before = names.len();
         names.dedup();

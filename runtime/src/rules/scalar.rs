@@ -86,7 +86,8 @@ fn sign<T: Real>(x: T) -> T {
     } else if x < T::ZERO {
         -T::ONE
     } else {
-        x - x
+        // 0 stays 0 (with its sign), NaN stays NaN.
+        x * T::ZERO
     }
 }
 

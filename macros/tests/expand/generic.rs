@@ -1,0 +1,5 @@
+// A generic scalar: the siblings add `T: Real`.
+#[differentiable]
+fn smooth<T: Float>(x: T) -> T {
+    (x * x + T::one()).sqrt()
+}

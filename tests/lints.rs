@@ -1,0 +1,67 @@
+//! Generated code compiles cleanly under strict lints, and names nothing
+//! through the user's scope: a local module called `tapeless` and local
+//! items called like the runtime's cannot capture it.
+#![deny(
+    warnings,
+    unused,
+    unused_qualifications,
+    rust_2018_idioms,
+    missing_docs
+)]
+#![deny(clippy::all, clippy::pedantic)]
+
+/// A local module with the crate's name: generated paths are absolute.
+mod tapeless {}
+
+/// Local items with the names generated code uses.
+#[allow(dead_code, reason = "present only to collide")]
+mod collisions {
+    pub(crate) struct MulRule;
+    pub(crate) struct Params;
+    pub(crate) fn cotangent() {}
+}
+#[allow(unused_imports, reason = "present only to collide")]
+use collisions::{MulRule, Params, cotangent};
+
+use ::tapeless::differentiable;
+use num_traits::Float;
+
+/// A documented public function: its siblings are documented too.
+#[differentiable(wrt = (x, scale))]
+#[must_use]
+pub fn strict(x: f64, scale: &f64, n: u32) -> f64 {
+    let count = f64::from(n);
+    let mut total = x * scale / count;
+    if total > 1.0 {
+        total = total.ln();
+    } else if total < -1.0 {
+        total *= -x;
+    }
+    let adj_of_total = 3.0; // a user name like the generated ones
+    total.tanh() * adj_of_total + helper(x)
+}
+
+/// A helper with a generated rule.
+#[differentiable]
+#[must_use]
+pub fn helper(x: f64) -> f64 {
+    x.powi(2).max(0.5)
+}
+
+/// A generic function.
+#[differentiable]
+#[must_use]
+pub fn generic<T: Float>(x: T, y: T) -> T {
+    let v0 = x * y; // a user name like a generated temporary
+    v0.sin() + x
+}
+
+#[test]
+fn strict_lints_and_hygiene() {
+    let (value, (dx, dscale)) = strict_grad(0.5, &2.0, 4);
+    assert_eq!(value.to_bits(), strict(0.5, &2.0, 4).to_bits());
+    assert!(dx.is_finite() && dscale.is_finite());
+    let (value, dx) = generic_grad(0.5_f64, 2.0);
+    assert_eq!(value.to_bits(), generic(0.5_f64, 2.0).to_bits());
+    assert!((dx - (2.0 * 1.0_f64.cos() + 1.0)).abs() < 1e-15);
+}
