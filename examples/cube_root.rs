@@ -22,7 +22,9 @@ fn loss(x: f64) -> f64 {
 }
 
 fn main() {
-    let steps: usize = std::env::args().nth(1).map_or(10, |arg| arg.parse().expect("STEPS is a number"));
+    let steps: usize = std::env::args()
+        .nth(1)
+        .map_or(10, |arg| arg.parse().expect("STEPS is a number"));
     let learning_rate = 0.01;
     let mut x = 8.0_f64;
     println!("step          x               f(x)            loss'(x)");

@@ -1,6 +1,9 @@
 //! Calls between differentiable functions, hand-written `_vjp` rules (custom
 //! derivatives), references, several `wrt` parameters and generic scalars.
-#![allow(dead_code, reason = "some primals are only called through their generated siblings")]
+#![allow(
+    dead_code,
+    reason = "some primals are only called through their generated siblings"
+)]
 
 mod common;
 
@@ -24,7 +27,12 @@ fn calls_are_linked_through_vjp() {
     for x in [-1.2, 0.0, 0.8] {
         let (value, gradient) = outer_grad(x);
         assert_eq!(value, outer(x));
-        assert_rel(gradient, 2.0 * x.sin() * x.cos() + 4.0 * x, 1e-14, "hand derivation");
+        assert_rel(
+            gradient,
+            2.0 * x.sin() * x.cos() + 4.0 * x,
+            1e-14,
+            "hand derivation",
+        );
     }
 }
 
@@ -76,13 +84,22 @@ fn hand_written_vjp_is_a_custom_derivative() {
     let (value, gradient) = quantised_loss_grad(0.33);
     assert_eq!(value, 0.7 * 0.7);
     // d/dx (q²) with the straight-through rule dq/du = 1 and u = 2x.
-    assert_rel(gradient, 2.0 * 0.7 * 2.0, 1e-15, "straight-through gradient");
+    assert_rel(
+        gradient,
+        2.0 * 0.7 * 2.0,
+        1e-15,
+        "straight-through gradient",
+    );
 }
 
 /// A numerically stable `ln(1 + e^x)` whose hand-written rule uses the
 /// logistic function directly.
 fn softplus(x: f64) -> f64 {
-    if x > 0.0 { x + (-x).exp().ln_1p() } else { x.exp().ln_1p() }
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
 }
 
 fn softplus_vjp(x: f64) -> (f64, impl FnOnce(f64) -> (f64,)) {
@@ -111,8 +128,16 @@ fn custom_rules_compose_and_pass_the_gradient_check() {
         let (value, gradient) = stable_grad(x, 3.0);
         assert_eq!(value, stable(x, 3.0));
         let logistic = 1.0 / (1.0 + (-x).exp());
-        assert_rel(gradient, 3.0 * logistic - (1.0 - logistic), 1e-14, "hand derivation");
-        assert!(check_grad(|x: &f64| stable(*x, 3.0), &x, &gradient).is_ok(), "check_grad at {x}");
+        assert_rel(
+            gradient,
+            3.0 * logistic - (1.0 - logistic),
+            1e-14,
+            "hand derivation",
+        );
+        assert!(
+            check_grad(|x: &f64| stable(*x, 3.0), &x, &gradient).is_ok(),
+            "check_grad at {x}"
+        );
     }
 }
 
@@ -164,7 +189,12 @@ fn methods_are_linked_through_their_vjp() {
     let spring = Spring { stiffness: 3.0 };
     let (value, gradient) = total_energy_grad(0.5, &spring);
     assert_eq!(value, total_energy(0.5, &spring));
-    assert_rel(gradient, 3.0 * 0.5 + 4.0 * 3.0 * 0.5, 1e-15, "hand derivation");
+    assert_rel(
+        gradient,
+        3.0 * 0.5 + 4.0 * 3.0 * 0.5,
+        1e-15,
+        "hand derivation",
+    );
 }
 
 // ---- generic scalars -------------------------------------------------------------------
@@ -188,15 +218,31 @@ where
 fn generic_functions_instantiate_with_f32_and_f64() {
     let x = 0.7_f64;
     let expected = x.cos() * x * 2.0 + x.sin() * 2.0 + 1.5 * x * x;
-    assert_rel(generic_real_field_grad(x, 2.0).1, expected, 1e-14, "RealField, f64");
+    assert_rel(
+        generic_real_field_grad(x, 2.0).1,
+        expected,
+        1e-14,
+        "RealField, f64",
+    );
     let (value32, gradient32) = generic_real_field_grad(0.7_f32, 2.0_f32);
     assert_eq!(value32, generic_real_field(0.7_f32, 2.0_f32));
-    assert!((f64::from(gradient32) - expected).abs() < 1e-5, "RealField, f32");
+    assert!(
+        (f64::from(gradient32) - expected).abs() < 1e-5,
+        "RealField, f32"
+    );
 
     let expected = (x + 1.0).exp() * x.tanh() + (x + 1.0).exp() * (1.0 - x.tanh() * x.tanh());
     assert_rel(generic_float_grad(x).1, expected, 1e-14, "Float, f64");
-    assert!((f64::from(generic_float_grad(0.7_f32).1) - expected).abs() < 1e-5, "Float, f32");
-    assert_rel(generic_float_grad(x).1, central_difference(generic_float::<f64>, x), 1e-7, "Float, numerically");
+    assert!(
+        (f64::from(generic_float_grad(0.7_f32).1) - expected).abs() < 1e-5,
+        "Float, f32"
+    );
+    assert_rel(
+        generic_float_grad(x).1,
+        central_difference(generic_float::<f64>, x),
+        1e-7,
+        "Float, numerically",
+    );
 }
 
 #[differentiable]

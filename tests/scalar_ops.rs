@@ -157,15 +157,31 @@ fn clamped(x: f64, y: f64) -> f64 {
 type Binary = fn(f64, f64) -> f64;
 type BinaryGrad = fn(f64, f64) -> (f64, (f64, f64));
 
-fn check_binary(name: &str, f: Binary, grad: BinaryGrad, hand: fn(f64, f64) -> (f64, f64), points: &[(f64, f64)]) {
+fn check_binary(
+    name: &str,
+    f: Binary,
+    grad: BinaryGrad,
+    hand: fn(f64, f64) -> (f64, f64),
+    points: &[(f64, f64)],
+) {
     for &(x, y) in points {
         let (value, (dx, dy)) = grad(x, y);
         assert_eq!(value, f(x, y), "{name}({x}, {y}): value");
         let (hx, hy) = hand(x, y);
         assert_rel(dx, hx, 1e-12, &format!("{name}({x}, {y}): d/dx by hand"));
         assert_rel(dy, hy, 1e-12, &format!("{name}({x}, {y}): d/dy by hand"));
-        assert_rel(dx, central_difference(|x| f(x, y), x), 1e-6, &format!("{name}({x}, {y}): d/dx numerically"));
-        assert_rel(dy, central_difference(|y| f(x, y), y), 1e-6, &format!("{name}({x}, {y}): d/dy numerically"));
+        assert_rel(
+            dx,
+            central_difference(|x| f(x, y), x),
+            1e-6,
+            &format!("{name}({x}, {y}): d/dx numerically"),
+        );
+        assert_rel(
+            dy,
+            central_difference(|y| f(x, y), y),
+            1e-6,
+            &format!("{name}({x}, {y}): d/dy numerically"),
+        );
     }
 }
 
@@ -173,16 +189,64 @@ fn check_binary(name: &str, f: Binary, grad: BinaryGrad, hand: fn(f64, f64) -> (
 fn binary_operations_match_hand_derivations_and_central_differences() {
     let points = [(0.7, 1.3), (2.0, -0.5), (-1.5, 0.25)];
     check_binary("product", product, product_grad, |x, y| (y, x), &points);
-    check_binary("ratio", ratio, ratio_grad, |x, y| (1.0 / y, -x / (y * y)), &points);
-    check_binary("difference", difference, difference_grad, |_, _| (1.5, -0.5), &points);
+    check_binary(
+        "ratio",
+        ratio,
+        ratio_grad,
+        |x, y| (1.0 / y, -x / (y * y)),
+        &points,
+    );
+    check_binary(
+        "difference",
+        difference,
+        difference_grad,
+        |_, _| (1.5, -0.5),
+        &points,
+    );
     let positive = [(0.7, 1.3), (2.0, -0.5), (1.5, 2.25)];
-    check_binary("power", power, power_grad, |x, y| (y * x.powf(y - 1.0), x.powf(y) * x.ln()), &positive);
-    check_binary("angle", angle, angle_grad, |x, y| (y / (x * x + y * y), -x / (x * x + y * y)), &points);
-    check_binary("hypotenuse", hypotenuse, hypotenuse_grad, |x, y| (x / x.hypot(y), y / x.hypot(y)), &points);
-    check_binary("larger", larger, larger_grad, |x, y| if x > y { (1.0, 0.0) } else { (0.0, 1.0) }, &points);
-    check_binary("smaller", smaller, smaller_grad, |x, y| if x < y { (1.0, 0.0) } else { (0.0, 1.0) }, &points);
+    check_binary(
+        "power",
+        power,
+        power_grad,
+        |x, y| (y * x.powf(y - 1.0), x.powf(y) * x.ln()),
+        &positive,
+    );
+    check_binary(
+        "angle",
+        angle,
+        angle_grad,
+        |x, y| (y / (x * x + y * y), -x / (x * x + y * y)),
+        &points,
+    );
+    check_binary(
+        "hypotenuse",
+        hypotenuse,
+        hypotenuse_grad,
+        |x, y| (x / x.hypot(y), y / x.hypot(y)),
+        &points,
+    );
+    check_binary(
+        "larger",
+        larger,
+        larger_grad,
+        |x, y| if x > y { (1.0, 0.0) } else { (0.0, 1.0) },
+        &points,
+    );
+    check_binary(
+        "smaller",
+        smaller,
+        smaller_grad,
+        |x, y| if x < y { (1.0, 0.0) } else { (0.0, 1.0) },
+        &points,
+    );
     let bases = [(0.7, 1.3), (2.0, 0.5), (5.0, 3.0)];
-    check_binary("logarithm", logarithm, logarithm_grad, |x, y| (1.0 / (x * y.ln()), -x.ln() / (y * y.ln() * y.ln())), &bases);
+    check_binary(
+        "logarithm",
+        logarithm,
+        logarithm_grad,
+        |x, y| (1.0 / (x * y.ln()), -x.ln() / (y * y.ln() * y.ln())),
+        &bases,
+    );
     check_binary("fused", fused, fused_grad, |x, y| (y + 1.0, x), &points);
     let inside = [(0.7, -1.3), (1.5, 0.25)];
     check_binary("clamped", clamped, clamped_grad, |_, _| (1.0, 0.0), &inside);

@@ -22,7 +22,12 @@ pub(crate) fn case<'v>(file: &'v Value, name: &str) -> &'v Value {
 
 /// A JSON array of numbers.
 pub(crate) fn numbers(value: &Value) -> Vec<f64> {
-    value.as_array().expect("an array").iter().map(|v| v.as_f64().expect("a number")).collect()
+    value
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect()
 }
 
 /// The single-operation tolerance of the reference README:
@@ -32,7 +37,10 @@ pub(crate) fn assert_close_op(actual: &[f64], expected: &[f64], what: &str) {
     let scale = expected.iter().fold(1.0_f64, |m, b| m.max(b.abs()));
     for (i, (a, b)) in actual.iter().zip(expected).enumerate() {
         let bound = 1e-10 * b.abs() + 1e-13 * scale;
-        assert!((a - b).abs() <= bound, "{what}[{i}]: {a} vs {b} (bound {bound:e})");
+        assert!(
+            (a - b).abs() <= bound,
+            "{what}[{i}]: {a} vs {b} (bound {bound:e})"
+        );
     }
 }
 
@@ -43,7 +51,10 @@ pub(crate) fn assert_close_trajectory(actual: &[f64], expected: &[f64], what: &s
     let scale = expected.iter().fold(1.0_f64, |m, b| m.max(b.abs()));
     for (i, (a, b)) in actual.iter().zip(expected).enumerate() {
         let bound = 1e-8 * b.abs().max(scale);
-        assert!((a - b).abs() <= bound, "{what}[{i}]: {a} vs {b} (bound {bound:e})");
+        assert!(
+            (a - b).abs() <= bound,
+            "{what}[{i}]: {a} vs {b} (bound {bound:e})"
+        );
     }
 }
 
