@@ -87,16 +87,18 @@ pub fn bce_with_logits_pos_weight_elementwise<T: Real, const R: usize, const C: 
 
 /// The `_vjp` rule of [`bce_with_logits_pos_weight_elementwise`].
 #[inline]
-pub fn bce_with_logits_pos_weight_elementwise_vjp<'a, T: Real, const R: usize, const C: usize>(
-    input: &'a SMatrix<T, R, C>,
-    target: &'a SMatrix<T, R, C>,
-    pos_weight: &'a SVector<T, R>,
+pub fn bce_with_logits_pos_weight_elementwise_vjp<T: Real, const R: usize, const C: usize>(
+    input: &SMatrix<T, R, C>,
+    target: &SMatrix<T, R, C>,
+    pos_weight: &SVector<T, R>,
 ) -> (
     SMatrix<T, R, C>,
-    impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>, NoTangent, NoTangent) + 'a,
+    impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>, NoTangent, NoTangent) + use<T, R, C>,
 ) {
     let value = bce_with_logits_pos_weight_elementwise(input, target, pos_weight);
+    let (input, target, pos_weight) = (*input, *target, *pos_weight);
     (value, move |adjoint: SMatrix<T, R, C>| {
+        let (input, target, pos_weight) = (&input, &target, &pos_weight);
         let derivative = map_with_pos_weight(
             input,
             target,
@@ -138,17 +140,19 @@ pub fn bce_with_logits_pos_weight<T: Real, const R: usize, const C: usize>(
 
 /// The `_vjp` rule of [`bce_with_logits_pos_weight`].
 #[inline]
-pub fn bce_with_logits_pos_weight_vjp<'a, T: Real, const R: usize, const C: usize>(
-    input: &'a SMatrix<T, R, C>,
-    target: &'a SMatrix<T, R, C>,
-    pos_weight: &'a SVector<T, R>,
+pub fn bce_with_logits_pos_weight_vjp<T: Real, const R: usize, const C: usize>(
+    input: &SMatrix<T, R, C>,
+    target: &SMatrix<T, R, C>,
+    pos_weight: &SVector<T, R>,
     reduction: Reduction,
 ) -> (
     T,
-    impl FnOnce(T) -> (SMatrix<T, R, C>, NoTangent, NoTangent, NoTangent) + 'a,
+    impl FnOnce(T) -> (SMatrix<T, R, C>, NoTangent, NoTangent, NoTangent) + use<T, R, C>,
 ) {
     let value = bce_with_logits_pos_weight(input, target, pos_weight, reduction);
+    let (input, target, pos_weight) = (*input, *target, *pos_weight);
     (value, move |adjoint: T| {
+        let (input, target, pos_weight) = (&input, &target, &pos_weight);
         let adjoint = reduction.adjoint(adjoint, T::from_f64_lossy((R * C) as f64));
         let grad = map_with_pos_weight(input, target, pos_weight, |x, t, p| {
             adjoint * bce_with_logits_pos_weight_derivative(x, t, p)

@@ -95,7 +95,7 @@ pub fn cross_entropy_vjp<T: Real, const C: usize, const B: usize>(
     reduction: Reduction,
 ) -> (
     T,
-    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent),
+    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent) + use<T, C, B>,
 ) {
     let (value, pullback) = cross_entropy_with_vjp(input, target, None, T::ZERO, reduction);
     (value, move |adjoint: T| {
@@ -181,10 +181,12 @@ pub fn cross_entropy_with_vjp<T: Real, const C: usize, const B: usize>(
     reduction: Reduction,
 ) -> (
     T,
-    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent, NoTangent),
+    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent, NoTangent) + use<T, C, B>,
 ) {
     let value = cross_entropy_with(input, target, weight, label_smoothing, reduction);
+    let (input, target, weight) = (*input, *target, weight.copied());
     (value, move |adjoint: T| {
+        let (input, target, weight) = (&input, &target, weight.as_ref());
         let log_probs = log_softmax(*input);
         let mut weight_total = T::ZERO;
         for n in 0..B {
@@ -229,10 +231,12 @@ pub fn cross_entropy_elementwise_vjp<T: Real, const C: usize, const B: usize>(
     label_smoothing: T,
 ) -> (
     SVector<T, B>,
-    impl FnOnce(SVector<T, B>) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent),
+    impl FnOnce(SVector<T, B>) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent) + use<T, C, B>,
 ) {
     let value = cross_entropy_elementwise(input, target, weight, label_smoothing);
+    let (input, target, weight) = (*input, *target, weight.copied());
     (value, move |adjoint: SVector<T, B>| {
+        let (input, target, weight) = (&input, &target, weight.as_ref());
         let log_probs = log_softmax(*input);
         let grad = cross_entropy_grad(&log_probs, target, weight, label_smoothing, |n| adjoint[n]);
         (grad, NoTangent, NoTangent, NoTangent)
@@ -284,10 +288,12 @@ pub fn cross_entropy_probs_vjp<T: Real, const C: usize, const B: usize>(
     reduction: Reduction,
 ) -> (
     T,
-    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent, NoTangent),
+    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent, NoTangent) + use<T, C, B>,
 ) {
     let value = cross_entropy_probs(input, target, weight, label_smoothing, reduction);
+    let (input, target, weight) = (*input, *target, weight.copied());
     (value, move |adjoint: T| {
+        let (input, target, weight) = (&input, &target, weight.as_ref());
         let log_probs = log_softmax(*input);
         let adjoint = reduction.adjoint(adjoint, T::from_f64_lossy(B as f64));
         let smoothing_per_class = label_smoothing / T::from_f64_lossy(C as f64);
@@ -333,7 +339,7 @@ pub fn nll_vjp<T: Real, const C: usize, const B: usize>(
     reduction: Reduction,
 ) -> (
     T,
-    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent),
+    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent) + use<T, C, B>,
 ) {
     let (value, pullback) = nll_with_vjp(input, target, None, reduction);
     (value, move |adjoint: T| {
@@ -373,10 +379,12 @@ pub fn nll_with_vjp<T: Real, const C: usize, const B: usize>(
     reduction: Reduction,
 ) -> (
     T,
-    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent),
+    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent) + use<T, C, B>,
 ) {
     let value = nll_with(input, target, weight, reduction);
+    let (target, weight) = (*target, weight.copied());
     (value, move |adjoint: T| {
+        let (target, weight) = (&target, weight.as_ref());
         let mut weight_total = T::ZERO;
         for n in 0..B {
             weight_total += class_weight(weight, target_class::<C, B>(target, n));
@@ -416,10 +424,12 @@ pub fn nll_elementwise_vjp<T: Real, const C: usize, const B: usize>(
     weight: Option<&SVector<T, C>>,
 ) -> (
     SVector<T, B>,
-    impl FnOnce(SVector<T, B>) -> (SMatrix<T, C, B>, NoTangent, NoTangent),
+    impl FnOnce(SVector<T, B>) -> (SMatrix<T, C, B>, NoTangent, NoTangent) + use<T, C, B>,
 ) {
     let value = nll_elementwise(input, target, weight);
+    let (target, weight) = (*target, weight.copied());
     (value, move |adjoint: SVector<T, B>| {
+        let (target, weight) = (&target, weight.as_ref());
         let mut grad = SMatrix::<T, C, B>::from_element(T::ZERO);
         for n in 0..B {
             let class = target_class::<C, B>(target, n);

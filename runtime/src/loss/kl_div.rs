@@ -77,10 +77,12 @@ pub fn kl_div_vjp<T: Real, const R: usize, const B: usize>(
     reduction: KlDivReduction,
 ) -> (
     T,
-    impl FnOnce(T) -> (SMatrix<T, R, B>, NoTangent, NoTangent, NoTangent),
+    impl FnOnce(T) -> (SMatrix<T, R, B>, NoTangent, NoTangent, NoTangent) + use<T, R, B>,
 ) {
     let value = kl_div(input, target, log_target, reduction);
+    let target = *target;
     (value, move |adjoint: T| {
+        let target = &target;
         let adjoint = adjoint / divisor::<T>(reduction, R, B);
         let grad = target.map_elements(|t| adjoint * kl_div_derivative(t, log_target));
         (grad, NoTangent, NoTangent, NoTangent)
@@ -105,10 +107,12 @@ pub fn kl_div_elementwise_vjp<T: Real, const R: usize, const B: usize>(
     log_target: bool,
 ) -> (
     SMatrix<T, R, B>,
-    impl FnOnce(SMatrix<T, R, B>) -> (SMatrix<T, R, B>, NoTangent, NoTangent),
+    impl FnOnce(SMatrix<T, R, B>) -> (SMatrix<T, R, B>, NoTangent, NoTangent) + use<T, R, B>,
 ) {
     let value = kl_div_elementwise(input, target, log_target);
+    let target = *target;
     (value, move |adjoint: SMatrix<T, R, B>| {
+        let target = &target;
         let grad = adjoint.zip_map_elements(target, |g, t| g * kl_div_derivative(t, log_target));
         (grad, NoTangent, NoTangent)
     })

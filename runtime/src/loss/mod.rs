@@ -12,7 +12,8 @@
 //! Each function `f` has a sibling `f_vjp` with the same arguments that
 //! returns the loss and a pullback; the pullback returns the gradient with
 //! respect to the input and [`NoTangent`](crate::NoTangent) for targets and
-//! options. Values and gradients follow PyTorch's formulas, including its
+//! options. Pullbacks own copies of what they need, so they never borrow
+//! the arguments (callers may pass temporaries). Values and gradients follow PyTorch's formulas, including its
 //! special cases (BCE's log clamp at −100 and its backward's `1e-12`
 //! floor, `sign(0) = 0` for L1, stable log-sum-exp).
 //!
@@ -157,12 +158,13 @@ macro_rules! elementwise_loss {
             reduction: Reduction,
         ) -> (
             X::Element,
-            impl FnOnce(X::Element) -> (X, $crate::NoTangent, $($crate::loss::no_tangent!($param),)* $crate::NoTangent),
+            impl FnOnce(X::Element) -> (X, $crate::NoTangent, $($crate::loss::no_tangent!($param),)* $crate::NoTangent) + use<X>,
         ) {
             let value = $name(input, target, $($param,)* reduction);
+            let (input, target) = (*input, *target);
             (value, move |adjoint: X::Element| {
-                let adjoint = reduction.adjoint(adjoint, $crate::loss::element_count(input));
-                let grad = input.zip_map_elements(target, |$x, $t| adjoint * $derivative);
+                let adjoint = reduction.adjoint(adjoint, $crate::loss::element_count(&input));
+                let grad = input.zip_map_elements(&target, |$x, $t| adjoint * $derivative);
                 (grad, $crate::NoTangent, $($crate::loss::no_tangent!($param),)* $crate::NoTangent)
             })
         }
@@ -180,10 +182,11 @@ macro_rules! elementwise_loss {
             input: &X,
             target: &X,
             $($param: $param_ty),*
-        ) -> (X, impl FnOnce(X) -> (X, $crate::NoTangent, $($crate::loss::no_tangent!($param)),*)) {
+        ) -> (X, impl FnOnce(X) -> (X, $crate::NoTangent, $($crate::loss::no_tangent!($param)),*) + use<X>) {
             let value = $elementwise(input, target, $($param),*);
+            let (input, target) = (*input, *target);
             (value, move |adjoint: X| {
-                let grad = adjoint.zip3_map_elements(input, target, |g, $x, $t| g * $derivative);
+                let grad = adjoint.zip3_map_elements(&input, &target, |g, $x, $t| g * $derivative);
                 (grad, $crate::NoTangent, $($crate::loss::no_tangent!($param)),*)
             })
         }

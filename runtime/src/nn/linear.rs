@@ -124,39 +124,45 @@ impl<const IN: usize, const OUT: usize, T: Real> Linear<IN, OUT, T> {
     /// The `_vjp` rule of [`forward`](Linear::forward): for the output
     /// cotangent `ȳ`, the gradient `(W̄ = ȳ·xᵀ, b̄ = Σ_columns ȳ)` as a
     /// `Linear`, and `x̄ = Wᵀ·ȳ`.
+    ///
+    /// The pullback owns copies of the weight and of `x`, so it outlives
+    /// both borrows.
     #[inline]
     pub fn forward_vjp<const B: usize>(
         &self,
         x: &SMatrix<T, IN, B>,
     ) -> (
         SMatrix<T, OUT, B>,
-        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>),
+        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>) + use<IN, OUT, T, B>,
     ) {
-        (self.forward(x), move |adjoint| self.pullback(x, &adjoint))
+        let (weight, x) = (self.weight, *x);
+        (self.forward(&x), move |adjoint| {
+            pullback(&weight, &x, &adjoint)
+        })
     }
+}
 
-    /// The cotangents of the layer and of `x` for the output cotangent
-    /// `adjoint`.
-    #[inline]
-    fn pullback<const B: usize>(
-        &self,
-        x: &SMatrix<T, IN, B>,
-        adjoint: &SMatrix<T, OUT, B>,
-    ) -> (Self, SMatrix<T, IN, B>) {
-        let mut grad = Self::zeros();
-        let mut grad_x = SMatrix::<T, IN, B>::from_element(T::ZERO);
-        for b in 0..B {
-            for o in 0..OUT {
-                let g = adjoint[(o, b)];
-                grad.bias[o] += g;
-                for i in 0..IN {
-                    grad.weight[(o, i)] += g * x[(i, b)];
-                    grad_x[(i, b)] += self.weight[(o, i)] * g;
-                }
+/// The cotangents of a layer with weight `weight` and of its input `x`, for
+/// the output cotangent `adjoint`.
+#[inline]
+fn pullback<const IN: usize, const OUT: usize, T: Real, const B: usize>(
+    weight: &SMatrix<T, OUT, IN>,
+    x: &SMatrix<T, IN, B>,
+    adjoint: &SMatrix<T, OUT, B>,
+) -> (Linear<IN, OUT, T>, SMatrix<T, IN, B>) {
+    let mut grad = Linear::<IN, OUT, T>::zeros();
+    let mut grad_x = SMatrix::<T, IN, B>::from_element(T::ZERO);
+    for b in 0..B {
+        for o in 0..OUT {
+            let g = adjoint[(o, b)];
+            grad.bias[o] += g;
+            for i in 0..IN {
+                grad.weight[(o, i)] += g * x[(i, b)];
+                grad_x[(i, b)] += weight[(o, i)] * g;
             }
         }
-        (grad, grad_x)
     }
+    (grad, grad_x)
 }
 
 impl<const IN: usize, const OUT: usize, T: Real, const B: usize> Module<SMatrix<T, IN, B>>
@@ -173,7 +179,7 @@ impl<const IN: usize, const OUT: usize, T: Real, const B: usize> Module<SMatrix<
         x: &SMatrix<T, IN, B>,
     ) -> (
         SMatrix<T, OUT, B>,
-        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>),
+        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>) + use<IN, OUT, T, B>,
     ) {
         Linear::forward_vjp(self, x)
     }
@@ -183,11 +189,9 @@ impl<const IN: usize, const OUT: usize, T: Real, const B: usize> Module<SMatrix<
         x: SMatrix<T, IN, B>,
     ) -> (
         SMatrix<T, OUT, B>,
-        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>),
+        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>) + use<IN, OUT, T, B>,
     ) {
-        (Linear::forward(self, &x), move |adjoint| {
-            self.pullback(&x, &adjoint)
-        })
+        Linear::forward_vjp(self, &x)
     }
 }
 

@@ -47,8 +47,17 @@ pub trait Module<Input: Clone>: Sized {
     /// The `_vjp` rule of [`forward`](Module::forward): the output and a
     /// pullback that maps the output's cotangent to the cotangents of the
     /// module and of `x`.
+    ///
+    /// The pullback owns what it needs (it borrows neither the module nor
+    /// `x`), so callers may drop both before calling it.
     #[inline]
-    fn forward_vjp(&self, x: &Input) -> (Self::Output, impl FnOnce(Self::Output) -> (Self, Input)) {
+    fn forward_vjp(
+        &self,
+        x: &Input,
+    ) -> (
+        Self::Output,
+        impl FnOnce(Self::Output) -> (Self, Input) + use<Self, Input>,
+    ) {
         self.forward_vjp_owned(x.clone())
     }
 
@@ -58,7 +67,10 @@ pub trait Module<Input: Clone>: Sized {
     fn forward_vjp_owned(
         &self,
         x: Input,
-    ) -> (Self::Output, impl FnOnce(Self::Output) -> (Self, Input));
+    ) -> (
+        Self::Output,
+        impl FnOnce(Self::Output) -> (Self, Input) + use<Self, Input>,
+    );
 }
 
 /// Implements `ParamsOf<T>` for every `T` for a module without scalars.
@@ -109,7 +121,7 @@ macro_rules! unit_activation {
                 $function(*x)
             }
             #[inline]
-            fn forward_vjp_owned(&self, x: X) -> (X, impl FnOnce(X) -> (Self, X)) {
+            fn forward_vjp_owned(&self, x: X) -> (X, impl FnOnce(X) -> (Self, X) + use<X>) {
                 let (y, pullback) = $function_vjp(x);
                 (y, move |adjoint: X| ($name, pullback(adjoint).0))
             }
@@ -166,7 +178,10 @@ macro_rules! column_activation {
             fn forward_vjp_owned(
                 &self,
                 x: SMatrix<T, R, C>,
-            ) -> (SMatrix<T, R, C>, impl FnOnce(SMatrix<T, R, C>) -> (Self, SMatrix<T, R, C>)) {
+            ) -> (
+                SMatrix<T, R, C>,
+                impl FnOnce(SMatrix<T, R, C>) -> (Self, SMatrix<T, R, C>) + use<T, R, C>,
+            ) {
                 let (y, pullback) = $function_vjp(x);
                 (y, move |adjoint| ($name, pullback(adjoint).0))
             }
@@ -243,7 +258,7 @@ impl<T: Real, X: Elementwise<Element = T>> Module<X> for LeakyRelu<T> {
         leaky_relu(*x, self.negative_slope)
     }
     #[inline]
-    fn forward_vjp_owned(&self, x: X) -> (X, impl FnOnce(X) -> (Self, X)) {
+    fn forward_vjp_owned(&self, x: X) -> (X, impl FnOnce(X) -> (Self, X) + use<T, X>) {
         let (y, pullback) = leaky_relu_vjp(x, self.negative_slope);
         let this = *self;
         (y, move |adjoint: X| (this, pullback(adjoint).0))
@@ -274,7 +289,7 @@ impl<T: Real, X: Elementwise<Element = T>> Module<X> for Elu<T> {
         elu(*x, self.alpha)
     }
     #[inline]
-    fn forward_vjp_owned(&self, x: X) -> (X, impl FnOnce(X) -> (Self, X)) {
+    fn forward_vjp_owned(&self, x: X) -> (X, impl FnOnce(X) -> (Self, X) + use<T, X>) {
         let (y, pullback) = elu_vjp(x, self.alpha);
         let this = *self;
         (y, move |adjoint: X| (this, pullback(adjoint).0))
@@ -311,7 +326,7 @@ impl<T: Real, X: Elementwise<Element = T>> Module<X> for Softplus<T> {
         softplus(*x, self.beta, self.threshold)
     }
     #[inline]
-    fn forward_vjp_owned(&self, x: X) -> (X, impl FnOnce(X) -> (Self, X)) {
+    fn forward_vjp_owned(&self, x: X) -> (X, impl FnOnce(X) -> (Self, X) + use<T, X>) {
         let (y, pullback) = softplus_vjp(x, self.beta, self.threshold);
         let this = *self;
         (y, move |adjoint: X| (this, pullback(adjoint).0))
@@ -342,7 +357,10 @@ macro_rules! impl_module_tuple {
             }
 
             #[inline]
-            fn forward_vjp_owned(&self, x: Input) -> ($last, impl FnOnce($last) -> (Self, Input)) {
+            fn forward_vjp_owned(
+                &self,
+                x: Input,
+            ) -> ($last, impl FnOnce($last) -> (Self, Input) + use<Input, $($ty, $out,)+>) {
                 let value = x;
                 $(let (value, $pullback) = self.$index.forward_vjp_owned(value);)+
                 (value, move |adjoint: $last| {
