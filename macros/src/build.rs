@@ -27,8 +27,8 @@
 
 use crate::ctxt::Ctxt;
 use crate::ir::{
-    Access, ArithOp, Block, Effect, Function, IfRegion, Op, Opacity, Operand, Phi, Stmt, Value,
-    ValueId,
+    Access, ArithOp, Block, Effect, Function, IfRegion, Op, Opacity, Operand, Phi, Projection,
+    Stmt, Value, ValueId,
 };
 use crate::rules;
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
@@ -318,24 +318,47 @@ impl<'a> Builder<'a> {
                 }
             }
             syn::Pat::Tuple(tuple) => {
-                let init_tuple = match local.init.as_ref().map(|init| &*init.expr) {
-                    Some(syn::Expr::Tuple(t)) if t.elems.len() == tuple.elems.len() => t,
-                    _ => {
-                        self.cx.error_spanned_by(
-                            &local.pat,
-                            "a tuple pattern needs a tuple expression on the right (`let (a, b) = (x, y);`); bind the value to one name and use `.0`, `.1`",
-                        );
-                        return;
-                    }
+                let Some(init) = &local.init else {
+                    self.cx.error_spanned_by(
+                        &local.pat,
+                        "a tuple pattern needs a value: `let (a, b) = ...;`",
+                    );
+                    return;
                 };
+                let literal = match &*init.expr {
+                    syn::Expr::Tuple(literal) if literal.elems.len() == tuple.elems.len() => {
+                        Some(literal)
+                    }
+                    _ => None,
+                };
+                // `let (a, b) = (x, y);` binds each element; `let (a, b) = f(x);`
+                // binds the fields `.0`, `.1` of the value.
+                let whole = literal.is_none().then(|| self.lower(&init.expr));
                 let mut bindings = Vec::new();
-                for (pat, expr) in tuple.elems.iter().zip(&init_tuple.elems) {
+                for (position, pat) in tuple.elems.iter().enumerate() {
                     match pat {
                         syn::Pat::Ident(pat_ident)
                             if pat_ident.by_ref.is_none() && pat_ident.subpat.is_none() =>
                         {
                             let name = pat_ident.ident.to_string();
-                            let operand = self.lower_named(expr, &name, None);
+                            let operand = match (literal, whole) {
+                                (Some(literal), _) => {
+                                    self.lower_named(&literal.elems[position], &name, None)
+                                }
+                                (None, Some(base)) => {
+                                    let member = syn::Member::Unnamed(syn::Index::from(position));
+                                    let projection = Projection::Field(member);
+                                    let id = self.new_value(
+                                        Op::Project { base, projection },
+                                        pat.span(),
+                                        Some(name.clone()),
+                                        None,
+                                    );
+                                    self.current.push(Stmt::Def(id));
+                                    Operand::plain(id)
+                                }
+                                (None, None) => unreachable!("a literal or a value"),
+                            };
                             bindings.push((name, operand));
                         }
                         syn::Pat::Wild(_) => {}
@@ -529,17 +552,37 @@ impl<'a> Builder<'a> {
                     "a macro call cannot be differentiated; compute the value outside the macro, in plain Rust".to_owned(),
                 ),
             ),
-            syn::Expr::Field(_) | syn::Expr::Index(_) => self.opaque(
+            syn::Expr::Field(field) => {
+                let base = self.lower(&field.base);
+                let projection = Projection::Field(field.member.clone());
+                self.define(Op::Project { base, projection }, span)
+            }
+            syn::Expr::Index(index) => {
+                let base = self.lower(&index.expr);
+                let position = self.lower(&index.index);
+                self.define(Op::Project { base, projection: Projection::Index(position) }, span)
+            }
+            syn::Expr::Tuple(tuple) => {
+                let elements = tuple.elems.iter().map(|e| self.lower(e)).collect();
+                self.define(Op::Tuple { elements }, span)
+            }
+            syn::Expr::Array(array) => {
+                let elements = array.elems.iter().map(|e| self.lower(e)).collect();
+                self.define(Op::Array { elements }, span)
+            }
+            syn::Expr::Struct(literal) if literal.rest.is_none() && literal.qself.is_none() => {
+                let fields = literal
+                    .fields
+                    .iter()
+                    .map(|field| (field.member.clone(), self.lower(&field.expr)))
+                    .collect();
+                self.define(Op::Struct { path: literal.path.clone(), fields }, span)
+            }
+            syn::Expr::Struct(_) | syn::Expr::Repeat(_) => self.opaque(
                 expr,
                 Opacity::Unsupported(
-                    "field access and indexing of differentiated values are not supported yet; pass the scalars as separate arguments"
+                    "struct update syntax (`..base`) and `[x; N]` of differentiated values are not supported; write every field or element"
                         .to_owned(),
-                ),
-            ),
-            syn::Expr::Tuple(_) | syn::Expr::Array(_) | syn::Expr::Struct(_) | syn::Expr::Repeat(_) => self.opaque(
-                expr,
-                Opacity::Unsupported(
-                    "building tuples, arrays or structs from differentiated values is not supported yet".to_owned(),
                 ),
             ),
             syn::Expr::Match(_) => self.opaque(
@@ -646,9 +689,28 @@ impl<'a> Builder<'a> {
             );
         };
         let last = func.path.segments.last().expect("a path has a segment");
-        let qualified = func.path.segments.len() > 1 || func.qself.is_some();
         let name = last.ident.to_string();
-        if qualified && !call.args.is_empty() {
+        if let Some(kind) = nalgebra_constructor(func) {
+            let args: Vec<Operand> = call.args.iter().map(|arg| self.lower(arg)).collect();
+            return match (kind, args.as_slice()) {
+                (Constructor::New, _) => self.define(
+                    Op::NewMatrix {
+                        func: func.clone(),
+                        args,
+                    },
+                    span,
+                ),
+                (Constructor::From, [arg]) => self.define(
+                    Op::VectorFrom {
+                        func: func.clone(),
+                        arg: *arg,
+                    },
+                    span,
+                ),
+                (Constructor::From, _) => self.placeholder(span),
+            };
+        }
+        if is_type_qualified(func) && !call.args.is_empty() {
             if rules::ZERO_DERIVATIVE.contains(&name.as_str()) {
                 return self.opaque(&syn::Expr::Call(call.clone()), Opacity::ZeroDerivative);
             }
@@ -883,6 +945,62 @@ fn inline_format_args(literal: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// Whether `func` names an associated function of a type (`f64::max`,
+/// `T::sin`, `<T as Float>::exp`, `Float::abs`) rather than a function in a
+/// module (`nn::tanh`): the segment before the last starts with an uppercase
+/// letter or is a float type.
+fn is_type_qualified(func: &syn::ExprPath) -> bool {
+    if func.qself.is_some() {
+        return true;
+    }
+    let segments = &func.path.segments;
+    segments.len() > 1 && {
+        let owner = segments[segments.len() - 2].ident.to_string();
+        owner == "f32" || owner == "f64" || owner.starts_with(|c: char| c.is_ascii_uppercase())
+    }
+}
+
+/// How a nalgebra value is built from scalars.
+#[derive(Clone, Copy)]
+enum Constructor {
+    /// `Vector3::new(a, b, c)`, `Matrix2::new(...)` (row by row).
+    New,
+    /// `SVector::from([a, b])`, `Vector2::from(array)`.
+    From,
+}
+
+/// Recognises `Vector3::new`, `SMatrix::<T, 2, 2>::new`, `RowVector2::new`,
+/// `SVector::from`, ... by the type's name.
+fn nalgebra_constructor(func: &syn::ExprPath) -> Option<Constructor> {
+    let segments = &func.path.segments;
+    if func.qself.is_some() || segments.len() < 2 {
+        return None;
+    }
+    let owner = segments[segments.len() - 2].ident.to_string();
+    let is_matrix = [
+        "Vector",
+        "RowVector",
+        "Matrix",
+        "SVector",
+        "SMatrix",
+        "RowSVector",
+    ]
+    .iter()
+    .any(|prefix| owner.starts_with(prefix));
+    let is_column_vector = owner.starts_with("Vector") || owner == "SVector";
+    match segments
+        .last()
+        .expect("a segment")
+        .ident
+        .to_string()
+        .as_str()
+    {
+        "new" if is_matrix => Some(Constructor::New),
+        "from" if is_column_vector => Some(Constructor::From),
+        _ => None,
+    }
 }
 
 pub(crate) fn single_ident(path: &syn::ExprPath) -> Option<&Ident> {

@@ -7,7 +7,7 @@
 
 use crate::activity::Activity;
 use crate::build::Param;
-use crate::ir::{Access, Block, Function, IfRegion, Op, Operand, Stmt, ValueId};
+use crate::ir::{Access, Block, Function, IfRegion, Op, Operand, Projection, Stmt, ValueId};
 use crate::reverse::{Contribution, How, Rev};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -32,6 +32,10 @@ pub(crate) struct Emitter<'a> {
     /// Values written in place at each use (literals, paths) instead of
     /// being bound to a local.
     inline: Vec<bool>,
+    /// Whether the reverse sweep runs in a pullback that outlives the
+    /// function (`_vjp`): a callee's pullback that borrows one of the
+    /// function's locals is then made inside it, not in the forward sweep.
+    pub(crate) pullback_escapes: bool,
 }
 
 struct Names(HashSet<String>);
@@ -60,8 +64,8 @@ impl<'a> Emitter<'a> {
         let mut local = Vec::with_capacity(count);
         let mut inline = Vec::with_capacity(count);
         for (index, value) in function.values.iter().enumerate() {
-            let is_inline =
-                matches!(&value.op, Op::Const { expr } if value.name.is_none() && is_simple(expr));
+            let is_inline = matches!(&value.op, Op::Const { expr } if value.name.is_none() && is_simple(expr))
+                || matches!(value.op, Op::Project { .. });
             inline.push(is_inline);
             local.push(match (&value.op, &value.name) {
                 (Op::Param { index }, _) => params[*index].ident.clone(),
@@ -106,7 +110,45 @@ impl<'a> Emitter<'a> {
             pullback,
             cotangents,
             inline,
+            pullback_escapes: false,
         }
+    }
+
+    /// The value whose storage `value` lives in: the base of a projection.
+    fn root(&self, value: ValueId) -> ValueId {
+        match &self.function.value(value).op {
+            Op::Project { base, .. } => self.root(base.value),
+            _ => value,
+        }
+    }
+
+    /// Whether a call's arguments (or a method's receiver) borrow a local of
+    /// this function, rather than data the caller lent to it.
+    fn borrows_local(&self, call: ValueId) -> bool {
+        let borrowed = |operand: &Operand| {
+            let root = self.root(operand.value);
+            !self.is_ref(root) && !self.inline[root.index()]
+        };
+        match &self.function.value(call).op {
+            Op::Call { args, .. } => args.iter().any(|a| a.access == Access::Ref && borrowed(a)),
+            Op::MethodCall { receiver, args, .. } => {
+                borrowed(receiver) || args.iter().any(|a| a.access == Access::Ref && borrowed(a))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the pullback of the active call `call` is made in the reverse
+    /// sweep (see [`Self::pullback_escapes`]).
+    pub(crate) fn recomputes_pullback(&self, call: ValueId) -> bool {
+        self.pullback_escapes && self.borrows_local(call)
+    }
+
+    /// `let (_, y_pullback) = f_vjp(x);`
+    pub(crate) fn make_pullback(&self, call: ValueId) -> TokenStream {
+        let pullback = &self.pullback[call.index()];
+        let expression = self.expression(call, true);
+        quote!(let (_, #pullback) = #expression;)
     }
 
     pub(crate) fn cotangent_name(&self, call: ValueId, position: usize) -> Ident {
@@ -120,6 +162,9 @@ impl<'a> Emitter<'a> {
     /// A reference to the value, as derivative rules take it: `&x`, or `x`
     /// for a parameter that is a reference already.
     pub(crate) fn reference(&self, value: ValueId) -> TokenStream {
+        if let Some(place) = self.place(value) {
+            return quote!(&#place);
+        }
         if self.inline[value.index()] {
             let expr = self.const_expr(value);
             return if matches!(expr, syn::Expr::Lit(_) | syn::Expr::Path(_)) {
@@ -136,6 +181,26 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// A projection written in place: `p.a`, `v[i]`, `m.l1.weight`.
+    fn place(&self, value: ValueId) -> Option<TokenStream> {
+        let Op::Project { base, projection } = &self.function.value(value).op else {
+            return None;
+        };
+        let base = self.receiver(*base);
+        Some(match projection {
+            Projection::Field(member) => quote!(#base.#member),
+            Projection::Index(index) => {
+                let index = self.operand(*index);
+                quote!(#base[#index])
+            }
+        })
+    }
+
+    /// The operand as the user wrote it (for rules that take an index).
+    pub(crate) fn operand_tokens(&self, operand: Operand) -> TokenStream {
+        self.operand(operand)
+    }
+
     fn const_expr(&self, value: ValueId) -> &syn::Expr {
         match &self.function.value(value).op {
             Op::Const { expr } => expr,
@@ -145,7 +210,9 @@ impl<'a> Emitter<'a> {
 
     /// The operand as the user wrote it: `x`, `&x`, `*x`, or a literal.
     fn operand(&self, operand: Operand) -> TokenStream {
-        let base = if self.inline[operand.value.index()] {
+        let base = if let Some(place) = self.place(operand.value) {
+            place
+        } else if self.inline[operand.value.index()] {
             let expr = self.const_expr(operand.value);
             if matches!(expr, syn::Expr::Lit(_) | syn::Expr::Path(_)) {
                 quote!(#expr)
@@ -223,6 +290,34 @@ impl<'a> Emitter<'a> {
                 };
                 quote_spanned!(span=> #receiver.#method #turbofish(#(#args),*))
             }
+            Op::Tuple { elements } => {
+                let elements: Vec<_> = elements.iter().map(|e| self.operand(*e)).collect();
+                if elements.len() == 1 {
+                    quote_spanned!(span=> (#(#elements,)*))
+                } else {
+                    quote_spanned!(span=> (#(#elements),*))
+                }
+            }
+            Op::Array { elements } => {
+                let elements = elements.iter().map(|e| self.operand(*e));
+                quote_spanned!(span=> [#(#elements),*])
+            }
+            Op::Struct { path, fields } => {
+                let fields = fields.iter().map(|(member, value)| {
+                    let value = self.operand(*value);
+                    quote!(#member: #value)
+                });
+                quote_spanned!(span=> #path { #(#fields),* })
+            }
+            Op::NewMatrix { func, args } => {
+                let args = args.iter().map(|arg| self.operand(*arg));
+                quote_spanned!(span=> #func(#(#args),*))
+            }
+            Op::VectorFrom { func, arg } => {
+                let arg = self.operand(*arg);
+                quote_spanned!(span=> #func(#arg))
+            }
+            Op::Project { .. } => self.place(id).expect("a projection"),
             Op::Param { .. } | Op::Phi => unreachable!("not defined by an expression"),
         }
     }
@@ -302,7 +397,11 @@ impl<'a> Emitter<'a> {
             match stmt {
                 Stmt::Def(id) => {
                     let with_pullback = match demand {
-                        None => top_level && self.activity.is_active(*id),
+                        None => {
+                            top_level
+                                && self.activity.is_active(*id)
+                                && !self.recomputes_pullback(*id)
+                        }
                         Some(demand) => {
                             if !demand.values.contains(id) {
                                 continue;
@@ -453,11 +552,21 @@ impl<'a> Emitter<'a> {
                             let like = self.reference(*target);
                             quote_spanned!(*span=> #krate::__private::cotangent(#like, #c))
                         }
-                        Contribution::Zero => {
+                        Contribution::Zero | Contribution::Projected(..) => {
                             let reference = self.reference(*target);
                             quote!(#krate::__private::Params::zero_like(#reference))
                         }
                     };
+                    if let Contribution::Projected(place, c) = contribution {
+                        let accumulate =
+                            quote!(#krate::__private::accumulate(&mut #adjoint #place, #c););
+                        tokens.extend(match how {
+                            How::Let => quote!(let mut #adjoint = #value; #accumulate),
+                            How::Assign => quote!(#adjoint = #value; #accumulate),
+                            How::Accumulate => accumulate,
+                        });
+                        continue;
+                    }
                     tokens.extend(match (how, contribution) {
                         (How::Let, _) => {
                             let mutability = mutable.contains(target).then(|| quote!(mut));
@@ -469,7 +578,9 @@ impl<'a> Emitter<'a> {
                         (How::Accumulate, Contribution::Cotangent(c, span)) => {
                             quote_spanned!(*span=> #krate::__private::accumulate(&mut #adjoint, #c);)
                         }
-                        (How::Accumulate, Contribution::Zero) => TokenStream::new(),
+                        (How::Accumulate, Contribution::Zero | Contribution::Projected(..)) => {
+                            TokenStream::new()
+                        }
                     });
                 }
                 Rev::If {

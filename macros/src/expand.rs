@@ -77,7 +77,7 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         let stubs = stubs(&function, &params, &wrt, &ret, scalar_result, &krate);
         return quote!(#function #errors #stubs);
     }
-    let emitter = Emitter::new(&ir, &activity, &params, krate);
+    let emitter = Emitter::new(&ir, &activity, &params, krate.clone());
     let generated = Generated {
         function: &function,
         params: &params,
@@ -86,6 +86,12 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         emitter: &emitter,
     };
     let grad = scalar_result.then(|| generated.grad());
+    let mut emitter = Emitter::new(&ir, &activity, &params, krate);
+    emitter.pullback_escapes = true;
+    let generated = Generated {
+        emitter: &emitter,
+        ..generated
+    };
     let vjp = generated.vjp();
     quote! {
         #function

@@ -147,6 +147,39 @@ pub(crate) enum Op {
     /// The merge of a variable (or of the `if` expression's value) at the
     /// end of an `if` region.
     Phi,
+    /// A place inside a value: `base.field`, `base.0`, `base[index]`. Written
+    /// in place at each use (never copied into a local); its adjoint flows
+    /// into the same place of the base's adjoint.
+    Project {
+        base: Operand,
+        projection: Projection,
+    },
+    /// `(a, b, ...)`.
+    Tuple { elements: Vec<Operand> },
+    /// `[a, b, ...]`.
+    Array { elements: Vec<Operand> },
+    /// `Path { field: value, ... }`.
+    Struct {
+        path: syn::Path,
+        fields: Vec<(syn::Member, Operand)>,
+    },
+    /// A nalgebra constructor from scalars, `Vector3::new(a, b, c)` or
+    /// `Matrix2::new(m11, m12, m21, m22)` (row by row).
+    NewMatrix {
+        func: syn::ExprPath,
+        args: Vec<Operand>,
+    },
+    /// A nalgebra vector from an array, `SVector::from([a, b])`.
+    VectorFrom { func: syn::ExprPath, arg: Operand },
+}
+
+/// How a [`Op::Project`] selects a place.
+#[derive(Clone, Debug)]
+pub(crate) enum Projection {
+    /// `.field` or `.0`.
+    Field(syn::Member),
+    /// `[index]`, with an index that is not differentiated.
+    Index(Operand),
 }
 
 /// A value of the graph.
@@ -174,7 +207,20 @@ impl Value {
                     .chain(args.iter().map(|a| a.value))
                     .collect()
             }
-            Op::Call { args, .. } => args.iter().map(|a| a.value).collect(),
+            Op::Call { args, .. }
+            | Op::NewMatrix { args, .. }
+            | Op::Tuple { elements: args }
+            | Op::Array { elements: args } => args.iter().map(|a| a.value).collect(),
+            Op::Struct { fields, .. } => fields.iter().map(|(_, a)| a.value).collect(),
+            Op::VectorFrom { arg, .. } => vec![arg.value],
+            Op::Project {
+                base,
+                projection: Projection::Field(_),
+            } => vec![base.value],
+            Op::Project {
+                base,
+                projection: Projection::Index(index),
+            } => vec![base.value, index.value],
         }
     }
 }
@@ -379,6 +425,21 @@ impl Function {
                             )
                         }
                         Op::MethodCall { method, .. } => format!("method.{method}"),
+                        Op::Project {
+                            projection: Projection::Field(member),
+                            ..
+                        } => {
+                            format!("field.{}", quote::ToTokens::to_token_stream(member))
+                        }
+                        Op::Project {
+                            projection: Projection::Index(_),
+                            ..
+                        } => "index".to_owned(),
+                        Op::Tuple { .. } => "tuple".to_owned(),
+                        Op::Array { .. } => "array".to_owned(),
+                        Op::Struct { .. } => "struct".to_owned(),
+                        Op::NewMatrix { .. } => "new_matrix".to_owned(),
+                        Op::VectorFrom { .. } => "vector_from".to_owned(),
                     };
                     writeln!(f, "{indent}{id} = {op} {operands}")?;
                 }

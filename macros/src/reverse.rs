@@ -20,7 +20,7 @@
 //! ```
 
 use crate::emit::Emitter;
-use crate::ir::{ArithOp, Block, IfRegion, Op, Stmt, ValueId};
+use crate::ir::{ArithOp, Block, IfRegion, Op, Projection, Stmt, ValueId};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
@@ -48,6 +48,9 @@ pub(crate) enum Contribution {
     Cotangent(TokenStream, proc_macro2::Span),
     /// Zero, in a branch that does not touch an adjoint declared before it.
     Zero,
+    /// An adjoint for a place (`.field`, `[index]`) inside the target: the
+    /// target's adjoint starts at zero and the place accumulates it.
+    Projected(TokenStream, TokenStream),
 }
 
 /// A statement of the reverse sweep.
@@ -94,6 +97,9 @@ pub(crate) struct ReverseSweep<'e, 'a> {
     pub(crate) reads: BTreeSet<ValueId>,
     /// Active calls whose pullbacks the reverse code calls.
     pub(crate) pullbacks: BTreeSet<ValueId>,
+    /// Whether this sweep reverses the function body itself (not a branch
+    /// that recomputes its values).
+    top_level: bool,
 }
 
 impl<'e, 'a> ReverseSweep<'e, 'a> {
@@ -102,6 +108,14 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             emitter,
             reads: BTreeSet::new(),
             pullbacks: BTreeSet::new(),
+            top_level: true,
+        }
+    }
+
+    fn branch_sweep(emitter: &'e Emitter<'a>) -> Self {
+        Self {
+            top_level: false,
+            ..Self::new(emitter)
         }
     }
 
@@ -217,8 +231,9 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                     let references: Vec<TokenStream> =
                         operands.iter().map(|operand| self.read(*operand)).collect();
                     let output = self.read(id);
-                    let rule_ident = proc_macro2::Ident::new(rule_name, value.span);
-                    let call = quote!(#krate::__private::scalar_rules::#rule_ident(&#adjoint, #(#references,)* #output));
+                    let rule: syn::Path = syn::parse_str(rule_name).expect("a rule path");
+                    let call =
+                        quote!(#krate::__private::#rule(&#adjoint, #(#references,)* #output));
                     self.contribute(target, Contribution::Plain(call), state, out);
                 }
             }
@@ -236,6 +251,65 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                     .chain(args.iter().map(|a| a.value))
                     .collect();
                 self.pullback(id, &arguments, spans, state, out);
+            }
+            Op::Project { base, projection } => {
+                let place = match projection {
+                    Projection::Field(member) => quote!(.#member),
+                    Projection::Index(index) => {
+                        self.reads.insert(index.value);
+                        let index = emitter.operand_tokens(*index);
+                        quote!([#index])
+                    }
+                };
+                self.reads.insert(base.value);
+                self.contribute(
+                    base.value,
+                    Contribution::Projected(place, quote!(#adjoint)),
+                    state,
+                    out,
+                );
+            }
+            Op::Tuple { elements } => {
+                for (position, element) in elements.iter().enumerate() {
+                    let index = syn::Index::from(position);
+                    self.contribute(
+                        element.value,
+                        Contribution::Plain(quote!(#adjoint.#index)),
+                        state,
+                        out,
+                    );
+                }
+            }
+            Op::Array { elements } => {
+                for (position, element) in elements.iter().enumerate() {
+                    self.contribute(
+                        element.value,
+                        Contribution::Plain(quote!(#adjoint[#position])),
+                        state,
+                        out,
+                    );
+                }
+            }
+            Op::Struct { fields, .. } => {
+                for (member, field) in fields {
+                    self.contribute(
+                        field.value,
+                        Contribution::Plain(quote!(#adjoint.#member)),
+                        state,
+                        out,
+                    );
+                }
+            }
+            Op::NewMatrix { args, .. } => {
+                for (position, argument) in args.iter().enumerate() {
+                    let call =
+                        quote!(#krate::__private::matrix_rules::new_argument(&#adjoint, #position));
+                    self.contribute(argument.value, Contribution::Plain(call), state, out);
+                }
+            }
+            Op::VectorFrom { arg, .. } => {
+                let call = quote!(#krate::__private::matrix_rules::vector_from_argument(&#adjoint));
+                self.contribute(arg.value, Contribution::Plain(call), state, out);
             }
             // Parameters and constants have no operands; phis are handled by
             // their region; unsupported opaque values were reported.
@@ -267,6 +341,9 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             } else {
                 patterns.push(quote!(_));
             }
+        }
+        if self.top_level && emitter.recomputes_pullback(id) {
+            out.push(Rev::Code(emitter.make_pullback(id)));
         }
         out.push(Rev::Code(
             quote!(let (#(#patterns,)*) = #pullback(#adjoint);),
@@ -300,7 +377,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         // A dry run finds the adjoints of outer values the branches start.
         let mut pending = BTreeSet::new();
         for (then_side, defined) in [(true, &then_defined), (false, &else_defined)] {
-            let mut trial = ReverseSweep::new(self.emitter);
+            let mut trial = ReverseSweep::branch_sweep(self.emitter);
             let mut trial_state = state.clone();
             trial.branch(region, then_side, &mut trial_state, &mut Vec::new());
             for (index, started) in trial_state.initialized.iter().enumerate() {
@@ -319,7 +396,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
 
         let mut branches = Vec::new();
         for then_side in [true, false] {
-            let mut inner = ReverseSweep::new(self.emitter);
+            let mut inner = ReverseSweep::branch_sweep(self.emitter);
             let mut branch_state = state.clone();
             for id in &pending {
                 branch_state.deferred[id.index()] = true;
@@ -426,6 +503,11 @@ pub(crate) fn accumulated(code: &[Rev], found: &mut BTreeSet<ValueId>) {
             Rev::Contribute {
                 target,
                 how: How::Accumulate,
+                ..
+            }
+            | Rev::Contribute {
+                target,
+                contribution: Contribution::Projected(..),
                 ..
             } => {
                 found.insert(*target);

@@ -3,8 +3,8 @@
 //!
 //! A method call `x.m(a, b)` whose name and argument count appear in
 //! [`METHODS`] becomes an [`Op::Builtin`](crate::ir::Op::Builtin); the
-//! reverse sweep calls `scalar_rules::RULE(&adjoint, &x, &a, &b, &y)` for
-//! each active operand that has a rule. Methods in [`ZERO_DERIVATIVE`] are
+//! reverse sweep calls the rule (`scalar_rules::sin`, `AbsRule::abs`, ...)
+//! as `RULE(&adjoint, &x, &a, &b, &y)` for each active operand that has one. Methods in [`ZERO_DERIVATIVE`] are
 //! piecewise constant and never active. Any other method is linked by name
 //! (`x.m_vjp(a, b)`).
 
@@ -13,8 +13,9 @@
 pub(crate) struct MethodRule {
     /// The method's name.
     pub(crate) name: &'static str,
-    /// The rule function for each operand, receiver first; `None` for an
-    /// operand that is not differentiable (the integer exponent of `powi`).
+    /// The rule for each operand, receiver first, as a path under the
+    /// runtime's `__private` module; `None` for an operand that is not
+    /// differentiable (the integer exponent of `powi`).
     pub(crate) operands: &'static [Option<&'static str>],
 }
 
@@ -27,11 +28,11 @@ impl MethodRule {
 
 macro_rules! unary {
     ($($name:literal),+ $(,)?) => {
-        [$(MethodRule { name: $name, operands: &[Some($name)] }),+]
+        [$(MethodRule { name: $name, operands: &[Some(concat!("scalar_rules::", $name))] }),+]
     };
 }
 
-const UNARY: [MethodRule; 26] = unary![
+const UNARY: [MethodRule; 25] = unary![
     "exp",
     "exp2",
     "exp_m1",
@@ -54,7 +55,6 @@ const UNARY: [MethodRule; 26] = unary![
     "asinh",
     "acosh",
     "atanh",
-    "abs",
     "to_degrees",
     "to_radians",
     "fract",
@@ -63,43 +63,111 @@ const UNARY: [MethodRule; 26] = unary![
 const MULTI: [MethodRule; 9] = [
     MethodRule {
         name: "powi",
-        operands: &[Some("powi"), None],
+        operands: &[Some("scalar_rules::powi"), None],
     },
     MethodRule {
         name: "powf",
-        operands: &[Some("powf_base"), Some("powf_exponent")],
+        operands: &[
+            Some("scalar_rules::powf_base"),
+            Some("scalar_rules::powf_exponent"),
+        ],
     },
     MethodRule {
         name: "log",
-        operands: &[Some("log_value"), Some("log_base")],
+        operands: &[
+            Some("scalar_rules::log_value"),
+            Some("scalar_rules::log_base"),
+        ],
     },
     MethodRule {
         name: "atan2",
-        operands: &[Some("atan2_y"), Some("atan2_x")],
+        operands: &[Some("scalar_rules::atan2_y"), Some("scalar_rules::atan2_x")],
     },
     MethodRule {
         name: "hypot",
-        operands: &[Some("hypot_lhs"), Some("hypot_rhs")],
+        operands: &[
+            Some("scalar_rules::hypot_lhs"),
+            Some("scalar_rules::hypot_rhs"),
+        ],
     },
     MethodRule {
         name: "max",
-        operands: &[Some("max_lhs"), Some("max_rhs")],
+        operands: &[Some("scalar_rules::max_lhs"), Some("scalar_rules::max_rhs")],
     },
     MethodRule {
         name: "min",
-        operands: &[Some("min_lhs"), Some("min_rhs")],
+        operands: &[Some("scalar_rules::min_lhs"), Some("scalar_rules::min_rhs")],
     },
     MethodRule {
         name: "clamp",
-        operands: &[Some("clamp_value"), Some("clamp_min"), Some("clamp_max")],
+        operands: &[
+            Some("scalar_rules::clamp_value"),
+            Some("scalar_rules::clamp_min"),
+            Some("scalar_rules::clamp_max"),
+        ],
     },
     MethodRule {
         name: "mul_add",
         operands: &[
-            Some("mul_add_value"),
-            Some("mul_add_factor"),
-            Some("mul_add_addend"),
+            Some("scalar_rules::mul_add_value"),
+            Some("scalar_rules::mul_add_factor"),
+            Some("scalar_rules::mul_add_addend"),
         ],
+    },
+];
+
+/// Methods of scalars and matrices alike (the rule is a trait), and of
+/// nalgebra matrices and vectors.
+const MATRIX: [MethodRule; 11] = [
+    MethodRule {
+        name: "abs",
+        operands: &[Some("AbsRule::abs")],
+    },
+    MethodRule {
+        name: "dot",
+        operands: &[Some("matrix_rules::dot_lhs"), Some("matrix_rules::dot_rhs")],
+    },
+    MethodRule {
+        name: "component_mul",
+        operands: &[
+            Some("matrix_rules::component_mul_lhs"),
+            Some("matrix_rules::component_mul_rhs"),
+        ],
+    },
+    MethodRule {
+        name: "component_div",
+        operands: &[
+            Some("matrix_rules::component_div_lhs"),
+            Some("matrix_rules::component_div_rhs"),
+        ],
+    },
+    MethodRule {
+        name: "transpose",
+        operands: &[Some("matrix_rules::transpose")],
+    },
+    MethodRule {
+        name: "sum",
+        operands: &[Some("matrix_rules::sum")],
+    },
+    MethodRule {
+        name: "mean",
+        operands: &[Some("matrix_rules::mean")],
+    },
+    MethodRule {
+        name: "norm",
+        operands: &[Some("matrix_rules::norm")],
+    },
+    MethodRule {
+        name: "norm_squared",
+        operands: &[Some("matrix_rules::norm_squared")],
+    },
+    MethodRule {
+        name: "max",
+        operands: &[Some("matrix_rules::max")],
+    },
+    MethodRule {
+        name: "min",
+        operands: &[Some("matrix_rules::min")],
     },
 ];
 
@@ -122,21 +190,19 @@ pub(crate) const ZERO_DERIVATIVE: &[&str] = &[
     "total_cmp",
 ];
 
+fn all() -> impl Iterator<Item = &'static MethodRule> {
+    UNARY.iter().chain(MULTI.iter()).chain(MATRIX.iter())
+}
+
 /// The built-in rule for `name` called with `arity` arguments, if any.
 pub(crate) fn method(name: &str, arity: usize) -> Option<&'static MethodRule> {
-    UNARY
-        .iter()
-        .chain(MULTI.iter())
-        .find(|rule| rule.name == name && rule.arity() == arity)
+    all().find(|rule| rule.name == name && rule.arity() == arity)
 }
 
 /// Whether `name` is a built-in method under any arity (used to read
 /// `f64::sin(x)` as the method call `x.sin()`).
 pub(crate) fn is_builtin_name(name: &str) -> bool {
-    UNARY
-        .iter()
-        .chain(MULTI.iter())
-        .any(|rule| rule.name == name)
+    all().any(|rule| rule.name == name)
 }
 
 #[cfg(test)]
@@ -145,11 +211,7 @@ mod tests {
 
     #[test]
     fn table_has_no_duplicates() {
-        let mut names: Vec<_> = UNARY
-            .iter()
-            .chain(MULTI.iter())
-            .map(|r| (r.name, r.arity()))
-            .collect();
+        let mut names: Vec<_> = all().map(|r| (r.name, r.arity())).collect();
         names.sort_unstable();
         let before = names.len();
         names.dedup();

@@ -29,6 +29,8 @@ pub use tangent::{CotangentOf, NoTangent};
 /// it changes without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::rules::AbsRule;
+    pub use crate::rules::matrix as matrix_rules;
     pub use crate::rules::scalar as scalar_rules;
     pub use crate::rules::{DivRule, MulRule};
     pub use crate::tangent::{accumulate, cotangent};

@@ -23,7 +23,9 @@ mod sealed {
 ///
 /// `#[differentiable]` adds the bound `T: Real` to the generated `_grad` and
 /// `_vjp` functions for every type parameter the user bounded by `Float`,
-/// `RealField`, `ComplexField` or `Real`.
+/// `RealField`, `ComplexField` or `Real`. Its other supertraits are the
+/// nalgebra and num-traits bounds fixed-size matrix arithmetic needs, none
+/// with a method of the same name as `Float`'s or `RealField`'s.
 ///
 /// ```
 /// use tapeless_runtime::Real;
@@ -50,6 +52,13 @@ pub trait Real:
     + MulAssign
     + DivAssign
     + Sum
+    + nalgebra::Scalar
+    + num_traits::Zero
+    + num_traits::One
+    + nalgebra::ClosedAddAssign
+    + nalgebra::ClosedSubAssign
+    + nalgebra::ClosedMulAssign
+    + nalgebra::ClosedDivAssign
     + sealed::Sealed
 {
     /// 0.

@@ -8,7 +8,7 @@ fn loss_grad(x: f64) -> (f64, f64) {
     let v2 = v1 * x;
     let v3 = v2.abs();
     let adj_of_v3 = <f64 as ::tapeless::__private::Real>::ONE;
-    let adj_of_v2 = ::tapeless::__private::scalar_rules::abs(&adj_of_v3, &v2, &v3);
+    let adj_of_v2 = ::tapeless::__private::AbsRule::abs(&adj_of_v3, &v2, &v3);
     let adj_of_v1 = ::tapeless::__private::MulRule::mul_lhs(&adj_of_v2, &v1, &x);
     let mut adj_of_x = ::tapeless::__private::MulRule::mul_rhs(&adj_of_v2, &v1, &x);
     adj_of_x += ::tapeless::__private::MulRule::mul_lhs(&adj_of_v1, &x, &x);
@@ -24,11 +24,7 @@ fn loss_vjp(x: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> (f64,) + use<>) {
     (
         v3,
         move |adj_of_v3: f64| {
-            let adj_of_v2 = ::tapeless::__private::scalar_rules::abs(
-                &adj_of_v3,
-                &v2,
-                &v3,
-            );
+            let adj_of_v2 = ::tapeless::__private::AbsRule::abs(&adj_of_v3, &v2, &v3);
             let adj_of_v1 = ::tapeless::__private::MulRule::mul_lhs(&adj_of_v2, &v1, &x);
             let mut adj_of_x = ::tapeless::__private::MulRule::mul_rhs(
                 &adj_of_v2,

@@ -11,6 +11,8 @@
 //! are generic functions over [`Real`](crate::Real).
 
 mod arith;
+pub mod matrix;
 pub mod scalar;
 
 pub use arith::{DivRule, MulRule};
+pub use matrix::AbsRule;
