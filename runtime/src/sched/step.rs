@@ -53,7 +53,7 @@ impl<T: Real> StepLr<T> {
 impl<T: Real> LrScheduler<T> for StepLr<T> {
     fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
         self.last_epoch += 1;
-        if self.last_epoch % self.step_size == 0 {
+        if self.last_epoch.is_multiple_of(self.step_size) {
             opt.set_lr(opt.lr() * self.gamma);
         }
     }
