@@ -62,5 +62,9 @@ fn main() -> ! {
     } else {
         debug::EXIT_FAILURE
     });
-    loop {}
+    // `exit` returns only without a semihosting host (a real board without a
+    // debugger): sleep.
+    loop {
+        cortex_m::asm::wfi();
+    }
 }
