@@ -8,7 +8,7 @@
 //! never become active, and neither does anything computed from data alone.
 
 use crate::ctxt::Ctxt;
-use crate::ir::{Block, Function, Op, Opacity, Stmt, ValueId};
+use crate::ir::{Block, ForRegion, Function, Op, Opacity, Stmt, ValueId};
 
 /// The result of the analysis.
 pub(crate) struct Activity {
@@ -21,78 +21,68 @@ impl Activity {
     /// `wrt`, and reports in `cx` every unsupported operation that is active.
     pub(crate) fn analyse(cx: &Ctxt, function: &Function, wrt: &[usize]) -> Self {
         let count = function.values.len();
-        let mut phi_inputs = vec![None; count];
-        collect_phis(&function.body, &mut phi_inputs);
+        let mut regions = Regions {
+            merges: vec![Vec::new(); count],
+            loops: Vec::new(),
+        };
+        collect_regions(&function.body, &mut regions);
+        let inputs: Vec<Vec<ValueId>> = (0..count)
+            .map(|index| differentiable_inputs(function, index, &regions))
+            .collect();
 
-        // Operands precede users, so one forward pass propagates variation...
+        // Operands precede users except around loops, so a forward pass
+        // propagates variation, repeated until nothing changes...
         let mut varied = vec![false; count];
-        for (index, value) in function.values.iter().enumerate() {
-            varied[index] = match &value.op {
-                Op::Param { index } => wrt.contains(index),
-                Op::Const { .. }
-                | Op::Opaque {
-                    opacity: Opacity::ZeroDerivative,
-                    ..
-                } => false,
-                Op::Phi => {
-                    let (then_value, else_value): (ValueId, ValueId) =
-                        phi_inputs[index].expect("phi of a region");
-                    varied[then_value.index()] || varied[else_value.index()]
+        loop {
+            let mut changed = false;
+            for (index, value) in function.values.iter().enumerate() {
+                let now = match value.op {
+                    Op::Param { index } => wrt.contains(&index),
+                    _ => inputs[index].iter().any(|input| varied[input.index()]),
+                };
+                if now && !varied[index] {
+                    varied[index] = true;
+                    changed = true;
                 }
-                Op::Builtin {
-                    rule,
-                    receiver,
-                    args,
-                    ..
-                } => std::iter::once(receiver)
-                    .chain(args)
-                    .zip(rule.operands)
-                    .any(|(operand, rule)| rule.is_some() && varied[operand.value.index()]),
-                _ => value
-                    .operands()
-                    .iter()
-                    .any(|operand| varied[operand.index()]),
-            };
+            }
+            if !changed {
+                break;
+            }
         }
 
-        // ...and one backward pass propagates usefulness.
+        // ...and a backward pass propagates usefulness the same way.
         let mut useful = vec![false; count];
         useful[function.result.value.index()] = true;
-        for index in (0..count).rev() {
-            if !useful[index] {
-                continue;
+        loop {
+            let mut changed = false;
+            for index in (0..count).rev() {
+                if !useful[index] {
+                    continue;
+                }
+                for input in &inputs[index] {
+                    if !useful[input.index()] {
+                        useful[input.index()] = true;
+                        changed = true;
+                    }
+                }
             }
-            match &function.values[index].op {
-                Op::Opaque {
-                    opacity: Opacity::ZeroDerivative,
-                    ..
-                }
-                | Op::Const { .. }
-                | Op::Param { .. } => {}
-                Op::Phi => {
-                    let (then_value, else_value) = phi_inputs[index].expect("phi of a region");
-                    useful[then_value.index()] = true;
-                    useful[else_value.index()] = true;
-                }
-                Op::Builtin {
-                    rule,
-                    receiver,
-                    args,
-                    ..
-                } => {
-                    for (operand, rule) in std::iter::once(receiver).chain(args).zip(rule.operands)
-                    {
-                        if rule.is_some() {
-                            useful[operand.value.index()] = true;
-                        }
-                    }
-                }
-                other_op => {
-                    let _ = other_op;
-                    for operand in function.values[index].operands() {
-                        useful[operand.index()] = true;
-                    }
-                }
+            if !changed {
+                break;
+            }
+        }
+
+        for region in &regions.loops {
+            if let Some((ident, _)) = region
+                .iter_uses
+                .iter()
+                .find(|(_, value)| varied[value.index()])
+            {
+                cx.error_spanned_by(
+                    &region.iter,
+                    format!(
+                        "cannot iterate over `{ident}`, which is differentiated; loop over indices (`for i in 0..n`) and index it"
+                    ),
+                );
             }
         }
 
@@ -125,14 +115,60 @@ impl Activity {
     }
 }
 
-fn collect_phis(block: &Block, phi_inputs: &mut [Option<(ValueId, ValueId)>]) {
+/// What the regions of a function say about its values.
+struct Regions<'f> {
+    /// For phis, loop headers and loop outputs: the values they merge.
+    merges: Vec<Vec<ValueId>>,
+    loops: Vec<&'f ForRegion>,
+}
+
+fn collect_regions<'f>(block: &'f Block, regions: &mut Regions<'f>) {
     for stmt in &block.stmts {
-        if let Stmt::If(region) = stmt {
-            collect_phis(&region.then_block, phi_inputs);
-            collect_phis(&region.else_block, phi_inputs);
-            for phi in &region.phis {
-                phi_inputs[phi.out.index()] = Some((phi.then_value, phi.else_value));
+        match stmt {
+            Stmt::If(region) => {
+                collect_regions(&region.then_block, regions);
+                collect_regions(&region.else_block, regions);
+                for phi in &region.phis {
+                    regions.merges[phi.out.index()] = vec![phi.then_value, phi.else_value];
+                }
             }
+            Stmt::For(region) => {
+                collect_regions(&region.body, regions);
+                for carried in &region.carried {
+                    regions.merges[carried.header.index()] = vec![carried.init, carried.next];
+                    regions.merges[carried.out.index()] = vec![carried.header];
+                }
+                regions.loops.push(region);
+            }
+            Stmt::Def(_) | Stmt::Effect(_) => {}
         }
+    }
+}
+
+/// The values whose adjoints the adjoint of value `index` flows into.
+fn differentiable_inputs(function: &Function, index: usize, regions: &Regions<'_>) -> Vec<ValueId> {
+    let value = &function.values[index];
+    match &value.op {
+        Op::Param { .. }
+        | Op::Const { .. }
+        | Op::LoopVar
+        | Op::Opaque {
+            opacity: Opacity::ZeroDerivative,
+            ..
+        } => Vec::new(),
+        Op::Phi | Op::LoopHeader | Op::LoopOut => regions.merges[index].clone(),
+        Op::Builtin {
+            rule,
+            receiver,
+            args,
+            ..
+        } => std::iter::once(receiver)
+            .chain(args)
+            .zip(rule.operands)
+            .filter(|(_, rule)| rule.is_some())
+            .map(|(operand, _)| operand.value)
+            .collect(),
+        Op::Project { base, .. } => vec![base.value],
+        _ => value.operands(),
     }
 }

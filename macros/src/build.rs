@@ -27,8 +27,8 @@
 
 use crate::ctxt::Ctxt;
 use crate::ir::{
-    Access, ArithOp, Block, Effect, Function, IfRegion, Op, Opacity, Operand, Phi, Projection,
-    Stmt, Value, ValueId,
+    Access, ArithOp, Block, Carried, Effect, ForRegion, Function, IfRegion, Op, Opacity, Operand,
+    Phi, Projection, Stmt, Value, ValueId,
 };
 use crate::rules;
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
@@ -248,6 +248,7 @@ impl<'a> Builder<'a> {
             syn::Expr::If(expr_if) => {
                 self.lower_if(expr_if);
             }
+            syn::Expr::ForLoop(expr_for) => self.lower_for(expr_for),
             syn::Expr::Block(block) if block.label.is_none() => {
                 self.lower_scoped(&block.block);
             }
@@ -589,9 +590,12 @@ impl<'a> Builder<'a> {
                 expr,
                 Opacity::Unsupported("`match` is not supported in a differentiable function; use `if`/`else`".to_owned()),
             ),
+            syn::Expr::ForLoop(expr_for) => {
+                self.lower_for(expr_for);
+                self.define(Op::Const { expr: syn::parse_quote_spanned!(span=> ()) }, span)
+            }
             syn::Expr::While(_)
             | syn::Expr::Loop(_)
-            | syn::Expr::ForLoop(_)
             | syn::Expr::Break(_)
             | syn::Expr::Continue(_)
             | syn::Expr::Return(_)
@@ -747,6 +751,83 @@ impl<'a> Builder<'a> {
             },
             span,
         )
+    }
+
+    /// Lowers a `for` loop: the outer variables its body assigns become
+    /// carried values (header, next, out).
+    fn lower_for(&mut self, expr_for: &syn::ExprForLoop) {
+        let span = expr_for.span();
+        if let Some(label) = &expr_for.label {
+            self.cx.error_spanned_by(
+                label,
+                "labeled loops are not supported in a differentiable function",
+            );
+        }
+        let iter_uses = self.free_locals(&expr_for.expr);
+        let mut carried = Vec::new();
+        for name in assigned_names(&expr_for.body) {
+            let Some((depth, index)) = self.position(&name) else {
+                continue;
+            };
+            let Some(init) = self.scopes[depth][index].operand else {
+                continue;
+            };
+            let header = self.new_value(Op::LoopHeader, span, Some(name.clone()), None);
+            self.scopes[depth][index].operand = Some(Operand::plain(header));
+            carried.push((depth, index, init.value, header));
+        }
+        self.scopes.push(Vec::new());
+        let mut bindings = Vec::new();
+        for ident in pattern_idents(&expr_for.pat) {
+            let id = self.new_value(Op::LoopVar, ident.span(), Some(ident.to_string()), None);
+            self.bind(ident.to_string(), Some(Operand::plain(id)), None);
+            bindings.push((ident, id));
+        }
+        let (body, _) = self.lower_branch(|builder| {
+            builder.lower_scoped(&expr_for.body);
+            None
+        });
+        self.scopes.pop();
+        let carried = carried
+            .into_iter()
+            .map(|(depth, index, init, header)| {
+                let next = self.scopes[depth][index]
+                    .operand
+                    .expect("assigned in the body")
+                    .value;
+                let name = self.scopes[depth][index].name.clone();
+                let out = self.new_value(Op::LoopOut, span, Some(name), None);
+                self.scopes[depth][index].operand = Some(Operand::plain(out));
+                Carried {
+                    init,
+                    header,
+                    next,
+                    out,
+                }
+            })
+            .collect();
+        self.current.push(Stmt::For(Box::new(ForRegion {
+            pat: (*expr_for.pat).clone(),
+            bindings,
+            iter: (*expr_for.expr).clone(),
+            iter_uses,
+            body,
+            carried,
+            span,
+        })));
+    }
+
+    fn position(&self, name: &str) -> Option<(usize, usize)> {
+        self.scopes
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(depth, scope)| {
+                scope
+                    .iter()
+                    .rposition(|binding| binding.name == name)
+                    .map(|index| (depth, index))
+            })
     }
 
     /// Lowers an `if` region; returns its value if both branches have one.
@@ -917,6 +998,54 @@ impl<'ast> Visit<'ast> for FreeLocals<'_, '_> {
         self.builder
             .scan_tokens(mac.tokens.clone(), &mut self.found);
     }
+}
+
+/// The local variables a block assigns (`x = ...`, `x += ...`), in order of
+/// first assignment.
+fn assigned_names(block: &syn::Block) -> Vec<String> {
+    struct Finder(Vec<String>);
+    impl Finder {
+        fn note(&mut self, place: &syn::Expr) {
+            if let syn::Expr::Path(path) = place {
+                if let Some(ident) = single_ident(path) {
+                    let name = ident.to_string();
+                    if !self.0.contains(&name) {
+                        self.0.push(name);
+                    }
+                }
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
+            self.note(&assign.left);
+            syn::visit::visit_expr_assign(self, assign);
+        }
+        fn visit_expr_binary(&mut self, binary: &'ast syn::ExprBinary) {
+            if compound_op(&binary.op).is_some() {
+                self.note(&binary.left);
+            }
+            syn::visit::visit_expr_binary(self, binary);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(Vec::new());
+    finder.visit_block(block);
+    finder.0
+}
+
+/// The names a pattern binds.
+fn pattern_idents(pat: &syn::Pat) -> Vec<Ident> {
+    struct Finder(Vec<Ident>);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+            self.0.push(pat.ident.clone());
+            syn::visit::visit_pat_ident(self, pat);
+        }
+    }
+    let mut finder = Finder(Vec::new());
+    finder.visit_pat(pat);
+    finder.0
 }
 
 /// The names used as inline arguments in a format string literal:

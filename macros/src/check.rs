@@ -38,9 +38,9 @@ impl<'ast> Visit<'ast> for BodyChecker<'_> {
             syn::Expr::Loop(_) => Some(
                 "`loop` is not supported: the reverse sweep needs the trip count; compute the iterations in a function with a hand-written `_vjp`",
             ),
-            syn::Expr::ForLoop(_) => Some(
-                "`for` loops are not supported yet; unroll the loop, or move it into a function with a hand-written `_vjp`",
-            ),
+            syn::Expr::ForLoop(expr_for) if expr_for.label.is_some() => {
+                Some("labeled loops are not supported in a differentiable function")
+            }
             syn::Expr::Break(_) => Some("`break` is not supported in a differentiable function"),
             syn::Expr::Continue(_) => {
                 Some("`continue` is not supported in a differentiable function")

@@ -7,11 +7,14 @@
 
 use crate::activity::Activity;
 use crate::build::Param;
-use crate::ir::{Access, Block, Function, IfRegion, Op, Operand, Projection, Stmt, ValueId};
+use crate::ir::{
+    Access, Block, ForRegion, Function, IfRegion, Op, Operand, Projection, Stmt, ValueId,
+};
 use crate::reverse::{Contribution, How, Rev};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use syn::visit_mut::VisitMut;
 
 /// Names and rendering of one function's values.
@@ -36,6 +39,12 @@ pub(crate) struct Emitter<'a> {
     /// function (`_vjp`): a callee's pullback that borrows one of the
     /// function's locals is then made inside it, not in the forward sweep.
     pub(crate) pullback_escapes: bool,
+    /// Loop-carried values whose value at every iteration the forward sweep
+    /// stores (in `tape_of_x: [_; N]`), with the trip count `N`.
+    pub(crate) tapes: RefCell<BTreeMap<ValueId, TokenStream>>,
+    /// Errors found while generating code (a recurrence without a known
+    /// trip count), reported by the caller.
+    pub(crate) errors: RefCell<Vec<syn::Error>>,
 }
 
 struct Names(HashSet<String>);
@@ -111,6 +120,8 @@ impl<'a> Emitter<'a> {
             cotangents,
             inline,
             pullback_escapes: false,
+            tapes: RefCell::new(BTreeMap::new()),
+            errors: RefCell::new(Vec::new()),
         }
     }
 
@@ -151,6 +162,16 @@ impl<'a> Emitter<'a> {
         quote!(let (_, #pullback) = #expression;)
     }
 
+    /// The local name of a value, for messages.
+    pub(crate) fn local_name(&self, value: ValueId) -> String {
+        unraw(&self.local[value.index()])
+    }
+
+    /// An opaque expression rendered with the current locals.
+    pub(crate) fn render_opaque(&self, expr: &syn::Expr, uses: &[(Ident, ValueId)]) -> TokenStream {
+        self.opaque(expr, uses)
+    }
+
     pub(crate) fn cotangent_name(&self, call: ValueId, position: usize) -> Ident {
         self.cotangents[&(call, position)].clone()
     }
@@ -174,6 +195,10 @@ impl<'a> Emitter<'a> {
             };
         }
         let local = &self.local[value.index()];
+        if matches!(self.function.value(value).op, Op::LoopVar) {
+            let krate = &self.krate;
+            return quote!(#krate::__private::as_value(&#local));
+        }
         if self.is_ref(value) {
             quote!(#local)
         } else {
@@ -318,7 +343,9 @@ impl<'a> Emitter<'a> {
                 quote_spanned!(span=> #func(#arg))
             }
             Op::Project { .. } => self.place(id).expect("a projection"),
-            Op::Param { .. } | Op::Phi => unreachable!("not defined by an expression"),
+            Op::Param { .. } | Op::Phi | Op::LoopVar | Op::LoopHeader | Op::LoopOut => {
+                unreachable!("not defined by an expression")
+            }
         }
     }
 
@@ -423,6 +450,18 @@ impl<'a> Emitter<'a> {
                     }
                     tokens.extend(self.forward_region(region, demand));
                 }
+                Stmt::For(region) => {
+                    if let Some(demand) = demand {
+                        if !region
+                            .carried
+                            .iter()
+                            .any(|carried| demand.values.contains(&carried.out))
+                        {
+                            continue;
+                        }
+                    }
+                    tokens.extend(self.forward_loop(region, demand));
+                }
                 Stmt::Effect(effect) => {
                     if demand.is_none() {
                         let rebind = self.rebind(&effect.uses);
@@ -473,6 +512,80 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// `let mut x = init; for i in iter { tape_of_x[i] = x; ...; x = next; }
+    /// let x_out = x;`
+    fn forward_loop(&self, region: &ForRegion, demand: Option<&Demand>) -> TokenStream {
+        let tapes = self.tapes.borrow();
+        let mut before = TokenStream::new();
+        let mut at_start = TokenStream::new();
+        let mut at_end = TokenStream::new();
+        let mut after = TokenStream::new();
+        let index = region
+            .bindings
+            .first()
+            .map(|(_, id)| &self.local[id.index()]);
+        for carried in &region.carried {
+            let header = &self.local[carried.header.index()];
+            let init = self.operand(Operand::plain(carried.init));
+            let out = &self.local[carried.out.index()];
+            if carried.next == carried.header {
+                before.extend(quote!(let #header = #init;));
+            } else {
+                let next = self.operand(Operand::plain(carried.next));
+                before.extend(quote!(let mut #header = #init;));
+                at_end.extend(quote!(#header = #next;));
+            }
+            if let (Some(count), Some(index)) = (tapes.get(&carried.header), index) {
+                let tape = self.tape_name(carried.header);
+                before.extend(quote!(let mut #tape = [#header; #count];));
+                at_start.extend(quote!(#tape[#index] = #header;));
+            }
+            after.extend(quote!(let #out = #header;));
+        }
+        let pattern = self.loop_pattern(region);
+        let iter = self.opaque(&region.iter, &region.iter_uses);
+        let body = self.forward_block(&region.body, false, demand);
+        quote! {
+            #before
+            for #pattern in #iter {
+                #at_start
+                #body
+                #at_end
+            }
+            #after
+        }
+    }
+
+    /// The loop's pattern with its names replaced by their locals.
+    pub(crate) fn loop_pattern(&self, region: &ForRegion) -> TokenStream {
+        struct Renamer<'m>(&'m HashMap<String, Ident>);
+        impl VisitMut for Renamer<'_> {
+            fn visit_pat_ident_mut(&mut self, pat: &mut syn::PatIdent) {
+                if let Some(local) = self.0.get(&pat.ident.to_string()) {
+                    pat.ident = local.clone();
+                }
+                syn::visit_mut::visit_pat_ident_mut(self, pat);
+            }
+        }
+        let map: HashMap<String, Ident> = region
+            .bindings
+            .iter()
+            .map(|(ident, value)| (ident.to_string(), self.local[value.index()].clone()))
+            .collect();
+        let mut pattern = region.pat.clone();
+        Renamer(&map).visit_pat_mut(&mut pattern);
+        pattern.into_token_stream()
+    }
+
+    /// The local holding the per-iteration values of a carried variable.
+    pub(crate) fn tape_name(&self, header: ValueId) -> Ident {
+        format_ident!(
+            "tape_of_{}",
+            unraw(&self.local[header.index()]),
+            span = Span::mixed_site()
+        )
+    }
+
     /// The code recomputing, at the start of a replayed branch, the values of
     /// `block` that its reverse sweep `reads` (and the pullbacks it calls),
     /// with the values they need from outside the block.
@@ -519,9 +632,48 @@ impl<'a> Emitter<'a> {
                         self.demand(&region.else_block, wanted, found);
                     }
                 }
+                Stmt::For(region) => {
+                    if !region
+                        .carried
+                        .iter()
+                        .any(|carried| wanted.contains(&carried.out))
+                    {
+                        continue;
+                    }
+                    let mut inner = BTreeSet::new();
+                    for carried in &region.carried {
+                        wanted.remove(&carried.out);
+                        found.insert(carried.out);
+                        found.insert(carried.header);
+                        wanted.insert(carried.init);
+                        inner.insert(carried.next);
+                    }
+                    self.demand(&region.body, &mut inner, found);
+                    for (_, binding) in &region.bindings {
+                        found.insert(*binding);
+                        inner.remove(binding);
+                    }
+                    for carried in &region.carried {
+                        inner.remove(&carried.header);
+                    }
+                    wanted.extend(inner);
+                    wanted.extend(region.iter_uses.iter().map(|(_, value)| *value));
+                }
                 Stmt::Effect(_) => {}
             }
         }
+    }
+
+    /// The values of `body` that the reverse sweep of one iteration reads
+    /// (and the pullbacks it calls), recomputed at the start of the
+    /// iteration; with the values that needs from outside the body.
+    pub(crate) fn recompute_iteration(
+        &self,
+        body: &Block,
+        reads: &BTreeSet<ValueId>,
+        pullbacks: &BTreeSet<ValueId>,
+    ) -> (TokenStream, BTreeSet<ValueId>) {
+        self.recompute(body, reads, pullbacks)
     }
 
     // ---- reverse sweep -------------------------------------------------------
@@ -562,7 +714,7 @@ impl<'a> Emitter<'a> {
                             quote!(#krate::__private::accumulate(&mut #adjoint #place, #c););
                         tokens.extend(match how {
                             How::Let => quote!(let mut #adjoint = #value; #accumulate),
-                            How::Assign => quote!(#adjoint = #value; #accumulate),
+                            How::Assign | How::Reassign => quote!(#adjoint = #value; #accumulate),
                             How::Accumulate => accumulate,
                         });
                         continue;
@@ -572,7 +724,7 @@ impl<'a> Emitter<'a> {
                             let mutability = mutable.contains(target).then(|| quote!(mut));
                             quote!(let #mutability #adjoint = #value;)
                         }
-                        (How::Assign, _) => quote!(#adjoint = #value;),
+                        (How::Assign | How::Reassign, _) => quote!(#adjoint = #value;),
                         (How::Accumulate, Contribution::Plain(c)) => quote!(#adjoint += #c;),
                         (How::Accumulate, Contribution::Negated(c)) => quote!(#adjoint -= #c;),
                         (How::Accumulate, Contribution::Cotangent(c, span)) => {
@@ -582,6 +734,10 @@ impl<'a> Emitter<'a> {
                             TokenStream::new()
                         }
                     });
+                }
+                Rev::Loop { head, body } => {
+                    let body = self.reverse(body, mutable);
+                    tokens.extend(quote!(for #head { #body }));
                 }
                 Rev::If {
                     condition,

@@ -77,6 +77,7 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         let stubs = stubs(&function, &params, &wrt, &ret, scalar_result, &krate);
         return quote!(#function #errors #stubs);
     }
+    let krate_tokens = krate.clone();
     let emitter = Emitter::new(&ir, &activity, &params, krate.clone());
     let generated = Generated {
         function: &function,
@@ -93,6 +94,23 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         ..generated
     };
     let vjp = generated.vjp();
+    let mut errors: Vec<syn::Error> = Vec::new();
+    for error in emitter.errors.borrow().iter() {
+        if !errors
+            .iter()
+            .any(|known| known.to_string() == error.to_string())
+        {
+            errors.push(error.clone());
+        }
+    }
+    if let Some(mut combined) = errors.pop() {
+        for error in errors {
+            combined.combine(error);
+        }
+        let errors = combined.into_compile_error();
+        let stubs = stubs(&function, &params, &wrt, &ret, scalar_result, &krate_tokens);
+        return quote!(#function #errors #stubs);
+    }
     quote! {
         #function
         #grad

@@ -171,6 +171,12 @@ pub(crate) enum Op {
     },
     /// A nalgebra vector from an array, `SVector::from([a, b])`.
     VectorFrom { func: syn::ExprPath, arg: Operand },
+    /// A variable bound by a `for` loop's pattern (never differentiated).
+    LoopVar,
+    /// A variable a `for` loop carries, at the start of an iteration.
+    LoopHeader,
+    /// A variable a `for` loop carries, after the loop.
+    LoopOut,
 }
 
 /// How a [`Op::Project`] selects a place.
@@ -198,7 +204,12 @@ impl Value {
     /// The values this one reads, in operand order.
     pub(crate) fn operands(&self) -> Vec<ValueId> {
         match &self.op {
-            Op::Param { .. } | Op::Const { .. } | Op::Phi => Vec::new(),
+            Op::Param { .. }
+            | Op::Const { .. }
+            | Op::Phi
+            | Op::LoopVar
+            | Op::LoopHeader
+            | Op::LoopOut => Vec::new(),
             Op::Opaque { uses, .. } => uses.iter().map(|(_, v)| *v).collect(),
             Op::Arith { lhs, rhs, .. } => vec![lhs.value, rhs.value],
             Op::Neg { arg } => vec![arg.value],
@@ -243,6 +254,30 @@ pub(crate) struct IfRegion {
     pub(crate) phis: Vec<Phi>,
 }
 
+/// A variable a `for` loop reassigns: `init` before the loop, `header` at
+/// the start of each iteration, `next` at its end, `out` after the loop.
+#[derive(Clone, Debug)]
+pub(crate) struct Carried {
+    pub(crate) init: ValueId,
+    pub(crate) header: ValueId,
+    pub(crate) next: ValueId,
+    pub(crate) out: ValueId,
+}
+
+/// A `for` loop over data that is not differentiated.
+#[derive(Clone, Debug)]
+pub(crate) struct ForRegion {
+    /// The loop's pattern as written; `bindings` name the values it binds.
+    pub(crate) pat: syn::Pat,
+    pub(crate) bindings: Vec<(Ident, ValueId)>,
+    /// The iterated expression, with the locals it mentions.
+    pub(crate) iter: syn::Expr,
+    pub(crate) iter_uses: Vec<(Ident, ValueId)>,
+    pub(crate) body: Block,
+    pub(crate) carried: Vec<Carried>,
+    pub(crate) span: Span,
+}
+
 /// A statement with an effect the forward sweep must keep (a macro
 /// statement such as `println!`, an expression statement). The variables it
 /// mentions are rebound under their own names around it.
@@ -261,6 +296,8 @@ pub(crate) enum Stmt {
     If(IfRegion),
     /// A statement kept for its effect only.
     Effect(Box<Effect>),
+    /// A `for` loop region.
+    For(Box<ForRegion>),
 }
 
 /// A sequence of statements.
@@ -315,8 +352,11 @@ impl Function {
         for stmt in &block.stmts {
             match stmt {
                 Stmt::Def(id) => {
-                    if matches!(self.value(*id).op, Op::Param { .. } | Op::Phi) {
-                        return Err(format!("{id} is a parameter or phi defined by a statement"));
+                    if matches!(
+                        self.value(*id).op,
+                        Op::Param { .. } | Op::Phi | Op::LoopVar | Op::LoopHeader | Op::LoopOut
+                    ) {
+                        return Err(format!("{id} is defined by a region, not a statement"));
                     }
                     for operand in self.value(*id).operands() {
                         if !defined[operand.index()] {
@@ -365,6 +405,37 @@ impl Function {
                         }
                     }
                 }
+                Stmt::For(region) => {
+                    for (_, id) in &region.iter_uses {
+                        if !defined[id.index()] {
+                            return Err(format!("a loop iterates over {id} before its definition"));
+                        }
+                    }
+                    for carried in &region.carried {
+                        if !defined[carried.init.index()] {
+                            return Err(format!("loop input {} is not defined", carried.init));
+                        }
+                    }
+                    let mut body_defined = defined.to_vec();
+                    for (_, id) in &region.bindings {
+                        define(&mut body_defined, *id)?;
+                    }
+                    for carried in &region.carried {
+                        define(&mut body_defined, carried.header)?;
+                    }
+                    self.verify_block(&region.body, &mut body_defined)?;
+                    for carried in &region.carried {
+                        if !body_defined[carried.next.index()] {
+                            return Err(format!("loop output {} is not defined", carried.next));
+                        }
+                    }
+                    for index in 0..defined.len() {
+                        defined[index] |= body_defined[index];
+                    }
+                    for carried in &region.carried {
+                        define(defined, carried.out)?;
+                    }
+                }
             }
         }
         Ok(())
@@ -406,7 +477,9 @@ impl Function {
                         .collect::<Vec<_>>()
                         .join(", ");
                     let op = match &value.op {
-                        Op::Param { .. } | Op::Phi => unreachable!("not defined by a statement"),
+                        Op::Param { .. } | Op::Phi | Op::LoopVar | Op::LoopHeader | Op::LoopOut => {
+                            unreachable!("not defined by a statement")
+                        }
                         Op::Const { .. } => "const".to_owned(),
                         Op::Opaque {
                             opacity: Opacity::ZeroDerivative,
@@ -465,6 +538,27 @@ impl Function {
                         .collect::<Vec<_>>()
                         .join(", ");
                     writeln!(f, "{indent}effect {uses}")?;
+                }
+                Stmt::For(region) => {
+                    let bindings = region
+                        .bindings
+                        .iter()
+                        .map(|(_, v)| v.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    writeln!(f, "{indent}for {bindings} {{")?;
+                    for carried in &region.carried {
+                        writeln!(
+                            f,
+                            "{indent}    {} = carry {}, {}",
+                            carried.header, carried.init, carried.next
+                        )?;
+                    }
+                    self.fmt_block(f, &region.body, depth + 1)?;
+                    writeln!(f, "{indent}}}")?;
+                    for carried in &region.carried {
+                        writeln!(f, "{indent}{} = out {}", carried.out, carried.header)?;
+                    }
                 }
             }
         }

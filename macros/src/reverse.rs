@@ -20,7 +20,7 @@
 //! ```
 
 use crate::emit::Emitter;
-use crate::ir::{ArithOp, Block, IfRegion, Op, Projection, Stmt, ValueId};
+use crate::ir::{ArithOp, Block, Carried, ForRegion, IfRegion, Op, Projection, Stmt, ValueId};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::BTreeSet;
@@ -34,6 +34,8 @@ pub(crate) enum How {
     Assign,
     /// `adj += c;`
     Accumulate,
+    /// `adj = c;` replacing the adjoint (a loop's carried adjoint).
+    Reassign,
 }
 
 /// What is contributed.
@@ -66,6 +68,8 @@ pub(crate) enum Rev {
         how: How,
         contribution: Contribution,
     },
+    /// A replayed `for` loop: `for HEAD { body }`.
+    Loop { head: TokenStream, body: Vec<Rev> },
     /// A replayed `if` region.
     If {
         condition: ValueId,
@@ -158,6 +162,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                     }
                 }
                 Stmt::If(region) => self.region(region, state, out),
+                Stmt::For(region) => self.for_region(region, state, out),
                 Stmt::Effect(_) => {}
             }
         }
@@ -311,8 +316,10 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                 let call = quote!(#krate::__private::matrix_rules::vector_from_argument(&#adjoint));
                 self.contribute(arg.value, Contribution::Plain(call), state, out);
             }
-            // Parameters and constants have no operands; phis are handled by
-            // their region; unsupported opaque values were reported.
+            // Parameters and constants have no operands; phis and loop values
+            // are handled by their region; unsupported opaque values were
+            // reported.
+            Op::LoopVar | Op::LoopHeader | Op::LoopOut => {}
             Op::Param { .. } | Op::Const { .. } | Op::Opaque { .. } | Op::Phi => {}
         }
     }
@@ -443,6 +450,158 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         });
     }
 
+    /// The replay of a `for` loop. The adjoints of the carried variables
+    /// after the loop flow backwards through the iterations; each iteration
+    /// recomputes what its reverse sweep reads. A loop whose carried
+    /// variables are all accumulators (`total += e`) replays its iterations
+    /// in any order, re-running its iterator; any other loop (a recurrence,
+    /// `x = f(x)`) replays them backwards from values the forward sweep
+    /// stored, which needs a trip count known at compile time.
+    fn for_region(&mut self, region: &ForRegion, state: &mut AdjointState, out: &mut Vec<Rev>) {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let live: Vec<&Carried> = region
+            .carried
+            .iter()
+            .filter(|carried| emitter.activity.is_active(carried.header))
+            .collect();
+        if !live
+            .iter()
+            .any(|carried| state.initialized[carried.out.index()])
+        {
+            return;
+        }
+        for carried in &live {
+            if !state.initialized[carried.out.index()] {
+                self.contribute(carried.out, Contribution::Zero, state, out);
+            }
+        }
+        let mut inside = defined_in(&region.body);
+        inside.extend(region.bindings.iter().map(|(_, id)| *id));
+        inside.extend(region.carried.iter().map(|carried| carried.header));
+
+        // Adjoints of outer values the iterations add to start at zero.
+        let mut trial = ReverseSweep::branch_sweep(emitter);
+        let mut trial_state = state.clone();
+        trial.iteration(region, &live, &mut trial_state, &mut Vec::new());
+        for (index, started) in trial_state.initialized.iter().enumerate() {
+            let id = ValueId(u32::try_from(index).expect("fewer than 2^32 values"));
+            if *started && !state.initialized[index] && !inside.contains(&id) {
+                self.contribute(id, Contribution::Zero, state, out);
+            }
+        }
+
+        let mut inner = ReverseSweep::branch_sweep(emitter);
+        let mut iteration_state = state.clone();
+        let mut code = Vec::new();
+        inner.iteration(region, &live, &mut iteration_state, &mut code);
+        let (recompute, mut outer_reads) =
+            emitter.recompute_iteration(&region.body, &inner.reads, &inner.pullbacks);
+        let headers_read: Vec<ValueId> = region
+            .carried
+            .iter()
+            .map(|carried| carried.header)
+            .filter(|header| outer_reads.contains(header))
+            .collect();
+        for (_, binding) in &region.bindings {
+            outer_reads.remove(binding);
+        }
+        for header in &headers_read {
+            outer_reads.remove(header);
+        }
+        self.reads.extend(outer_reads);
+        self.reads
+            .extend(region.iter_uses.iter().map(|(_, value)| *value));
+
+        let recurrence = live
+            .iter()
+            .any(|carried| !is_accumulator(emitter, region, carried));
+        let head = if recurrence || !headers_read.is_empty() {
+            let Some(count) = trip_count(region) else {
+                let names = live
+                    .iter()
+                    .filter(|carried| !is_accumulator(emitter, region, carried))
+                    .map(|carried| format!("`{}`", emitter.local_name(carried.header)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                emitter.errors.borrow_mut().push(syn::Error::new(
+                    region.span,
+                    format!(
+                        "this loop carries {names} from one iteration to the next, so its reverse sweep needs the value of every iteration: loop over `0..N` with `N` a literal or a constant (the values are kept in an array of that size), or accumulate (`total += ...`), which needs no storage"
+                    ),
+                ));
+                return;
+            };
+            let index = &emitter.local[region.bindings[0].1.index()];
+            let mut loads = TokenStream::new();
+            for header in &headers_read {
+                emitter.tapes.borrow_mut().insert(*header, count.clone());
+                let tape = emitter.tape_name(*header);
+                let local = &emitter.local[header.index()];
+                loads.extend(quote!(let #local = #tape[#index];));
+            }
+            code.insert(0, Rev::Code(loads));
+            quote!(#index in (0..#count).rev())
+        } else {
+            let pattern = emitter.loop_pattern(region);
+            let iter = emitter.render_opaque(&region.iter, &region.iter_uses);
+            quote!(#pattern in #iter)
+        };
+        if !recompute.is_empty() {
+            let at =
+                usize::from(matches!(code.first(), Some(Rev::Code(_))) && !headers_read.is_empty());
+            code.insert(at, Rev::Code(recompute));
+        }
+        out.push(Rev::Loop { head, body: code });
+        for carried in &live {
+            let carry = &emitter.adjoint[carried.out.index()];
+            self.contribute(
+                carried.init,
+                Contribution::Plain(quote!(#carry)),
+                state,
+                out,
+            );
+        }
+        let _ = krate;
+    }
+
+    /// The reverse sweep of one iteration: the carried adjoints seed the
+    /// values at the end of the iteration, the body is reversed, and the
+    /// adjoints at its start carry over to the previous iteration.
+    fn iteration(
+        &mut self,
+        region: &ForRegion,
+        live: &[&Carried],
+        state: &mut AdjointState,
+        out: &mut Vec<Rev>,
+    ) {
+        let emitter = self.emitter;
+        for carried in live {
+            let carry = &emitter.adjoint[carried.out.index()];
+            self.contribute(
+                carried.next,
+                Contribution::Plain(quote!(#carry)),
+                state,
+                out,
+            );
+        }
+        self.block(&region.body, state, out);
+        for carried in live {
+            let contribution = if state.initialized[carried.header.index()] {
+                let adjoint = &emitter.adjoint[carried.header.index()];
+                Contribution::Plain(quote!(#adjoint))
+            } else {
+                self.reads.insert(carried.header);
+                Contribution::Zero
+            };
+            out.push(Rev::Contribute {
+                target: carried.out,
+                how: How::Reassign,
+                contribution,
+            });
+        }
+    }
+
     /// The reverse sweep of one branch: the phi adjoints flow to the
     /// branch's incoming values, then the branch's statements.
     fn branch(
@@ -472,6 +631,89 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
     }
 }
 
+/// Whether `carried` is an accumulator: `x = x + e`, `x = e + x` or
+/// `x = x - e`, with `x` used nowhere else in the body and `e` independent
+/// of the loop's carried values, so its adjoint is the same in every
+/// iteration.
+fn is_accumulator(emitter: &Emitter<'_>, region: &ForRegion, carried: &Carried) -> bool {
+    let function = emitter.function;
+    let Op::Arith { op, lhs, rhs } = &function.value(carried.next).op else {
+        return false;
+    };
+    let increment = match op {
+        ArithOp::Add if lhs.value == carried.header => rhs.value,
+        ArithOp::Add if rhs.value == carried.header => lhs.value,
+        ArithOp::Sub if lhs.value == carried.header => rhs.value,
+        _ => return false,
+    };
+    let uses = function
+        .values
+        .iter()
+        .flat_map(|value| value.operands())
+        .filter(|operand| *operand == carried.header)
+        .count();
+    let headers: BTreeSet<ValueId> = region.carried.iter().map(|c| c.header).collect();
+    uses == 1 && !depends_on(function, increment, &headers)
+}
+
+/// Whether `value` depends on any of `sources` through operands.
+fn depends_on(function: &crate::ir::Function, value: ValueId, sources: &BTreeSet<ValueId>) -> bool {
+    let mut stack = vec![value];
+    let mut seen = BTreeSet::new();
+    while let Some(current) = stack.pop() {
+        if sources.contains(&current) {
+            return true;
+        }
+        if seen.insert(current) {
+            stack.extend(function.value(current).operands());
+        }
+    }
+    false
+}
+
+/// The trip count of `for i in 0..N` with `N` a literal or a constant's
+/// name, as tokens usable as an array length.
+fn trip_count(region: &ForRegion) -> Option<TokenStream> {
+    let [(_, _)] = region.bindings.as_slice() else {
+        return None;
+    };
+    if !matches!(region.pat, syn::Pat::Ident(_)) {
+        return None;
+    }
+    let syn::Expr::Range(range) = &region.iter else {
+        return None;
+    };
+    if !matches!(range.limits, syn::RangeLimits::HalfOpen(_)) {
+        return None;
+    }
+    let starts_at_zero = match range.start.as_deref() {
+        None => true,
+        Some(syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(int),
+            ..
+        })) => int.base10_parse::<u128>().is_ok_and(|start| start == 0),
+        Some(_) => false,
+    };
+    match range.end.as_deref() {
+        Some(
+            end @ syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(_),
+                ..
+            }),
+        ) if starts_at_zero => Some(quote!(#end)),
+        Some(syn::Expr::Path(path)) if starts_at_zero && path.qself.is_none() => {
+            // A constant or const generic: an upper-case name by convention.
+            let last = &path.path.segments.last()?.ident;
+            last.to_string()
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_uppercase())
+                .then(|| quote!(#path))
+        }
+        _ => None,
+    }
+}
+
 /// Every value defined inside `block`, nested regions included.
 pub(crate) fn defined_in(block: &Block) -> BTreeSet<ValueId> {
     let mut defined = BTreeSet::new();
@@ -489,6 +731,14 @@ fn collect_defined(block: &Block, defined: &mut BTreeSet<ValueId>) {
                 collect_defined(&region.then_block, defined);
                 collect_defined(&region.else_block, defined);
                 defined.extend(region.phis.iter().map(|phi| phi.out));
+            }
+            Stmt::For(region) => {
+                collect_defined(&region.body, defined);
+                defined.extend(region.bindings.iter().map(|(_, id)| *id));
+                for carried in &region.carried {
+                    defined.insert(carried.header);
+                    defined.insert(carried.out);
+                }
             }
             Stmt::Effect(_) => {}
         }
@@ -512,6 +762,13 @@ pub(crate) fn accumulated(code: &[Rev], found: &mut BTreeSet<ValueId>) {
             } => {
                 found.insert(*target);
             }
+            Rev::Contribute {
+                target,
+                how: How::Reassign,
+                ..
+            } => {
+                found.insert(*target);
+            }
             Rev::If {
                 then_branch,
                 else_branch,
@@ -520,6 +777,7 @@ pub(crate) fn accumulated(code: &[Rev], found: &mut BTreeSet<ValueId>) {
                 accumulated(then_branch, found);
                 accumulated(else_branch, found);
             }
+            Rev::Loop { body, .. } => accumulated(body, found),
             _ => {}
         }
     }

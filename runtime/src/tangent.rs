@@ -59,3 +59,52 @@ pub fn cotangent<V: Params, C: CotangentOf<V>>(value: &V, cotangent: C) -> V {
 pub fn accumulate<V: Params, C: CotangentOf<V>>(adjoint: &mut V, cotangent: C) {
     adjoint.accumulate(&cotangent.into_adjoint());
 }
+
+/// Reads through references to a value: `as_value(&x)` is `&x` for a
+/// scalar, matrix or integer `x`, and `x` itself for `&x` (`&&x`, ...).
+/// Generated code passes loop variables to derivative rules through it,
+/// since `for x in xs.iter()` binds references.
+pub trait AsValue {
+    /// The value behind the references.
+    type Value: ?Sized;
+    /// A reference to the value behind the references.
+    fn as_value(&self) -> &Self::Value;
+}
+
+macro_rules! as_value_itself {
+    ($($t:ty),+) => {
+        $(impl AsValue for $t {
+            type Value = Self;
+            #[inline]
+            fn as_value(&self) -> &Self {
+                self
+            }
+        })+
+    };
+}
+
+as_value_itself!(
+    f32, f64, usize, isize, u8, u16, u32, u64, u128, i8, i16, i32, i64, i128, bool
+);
+
+impl<T: crate::Real, const R: usize, const C: usize> AsValue for nalgebra::SMatrix<T, R, C> {
+    type Value = Self;
+    #[inline]
+    fn as_value(&self) -> &Self {
+        self
+    }
+}
+
+impl<T: AsValue + ?Sized> AsValue for &T {
+    type Value = T::Value;
+    #[inline]
+    fn as_value(&self) -> &T::Value {
+        (**self).as_value()
+    }
+}
+
+/// See [`AsValue`].
+#[inline]
+pub fn as_value<V: AsValue + ?Sized>(value: &V) -> &V::Value {
+    value.as_value()
+}
