@@ -11,8 +11,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 
 tolerance=1e-4
-elf=target/thumbv7m-none-eabi/release/tapeless-embedded
-out=target/check
+target_dir="${CARGO_TARGET_DIR:-target}"
+elf="$target_dir/thumbv7m-none-eabi/release/tapeless-embedded"
+out="$target_dir/check"
 mkdir -p "$out"
 
 echo "-- format and lints of the example and its host twin"

@@ -15,7 +15,7 @@
 use tapeless::loss::{self, Reduction};
 use tapeless::nn::{Linear, Module, Sigmoid, Tanh};
 use tapeless::optim::{Adam, Optimizer, Sgd};
-use tapeless::prelude::{Params, SMatrix, differentiable};
+use tapeless::prelude::{SMatrix, Vector3, differentiable};
 use tapeless::sched::{CosineAnnealingLr, LrScheduler};
 
 /// Where the fits write their progress: semihosting on the board, stdout
@@ -78,23 +78,26 @@ pub const QUADRATIC_STEPS: usize = 20_000;
 /// 2081.68).
 pub const QUADRATIC_THRESHOLD: f32 = 650.0;
 
-/// The squared residual of one sample, `(a t² + b t + c − y)²`, in the
-/// order of operations of the PyTorch reference (`a*(t**2) + (b*t) + c`).
-#[differentiable(wrt = (a, b, c))]
-#[allow(
-    dead_code,
-    reason = "the fit calls only the generated `sample_loss_grad`"
-)]
-pub fn sample_loss(a: f32, b: f32, c: f32, t: f32, y: f32) -> f32 {
-    let residual = a * (t * t) + b * t + c - y;
-    residual * residual
+/// The mean squared error of `a t² + b t + c` over the samples, with
+/// `p = (a, b, c)`, in the order of operations of the PyTorch reference
+/// (`a*(t**2) + (b*t) + c`). The loop is an accumulation, so the generated
+/// gradient replays it without storing anything per sample.
+#[differentiable]
+pub fn quadratic_mse(p: &Vector3<f32>, t: &[f32], y: &[f32]) -> f32 {
+    let mut total = 0.0;
+    for (ti, yi) in t.iter().zip(y.iter()) {
+        let prediction = p.x * (ti * ti) + p.y * ti + p.z;
+        let residual = prediction - yi;
+        total += residual * residual;
+    }
+    total / t.len() as f32
 }
 
 /// The quadratic fit in progress: parameters `(a, b, c)` and the optimizer.
 pub struct Quadratic {
     /// `(a, b, c)`.
-    pub params: (f32, f32, f32),
-    optimizer: Sgd<(f32, f32, f32)>,
+    pub params: Vector3<f32>,
+    optimizer: Sgd<Vector3<f32>>,
 }
 
 impl Default for Quadratic {
@@ -107,28 +110,23 @@ impl Quadratic {
     /// The fit at the seeds' starting point.
     #[must_use]
     pub fn new() -> Self {
+        let (a, b, c) = QUADRATIC_PARAMS0;
         Self {
-            params: QUADRATIC_PARAMS0,
+            params: Vector3::new(a, b, c),
             optimizer: Sgd::new(QUADRATIC_LR),
         }
     }
 
-    /// The mean squared error and its gradient at the current parameters:
-    /// the per-sample gradients of [`sample_loss`] summed over the data,
-    /// divided by the number of samples.
+    /// The mean squared error at the current parameters.
     #[must_use]
-    pub fn loss_and_gradient(&self) -> (f32, (f32, f32, f32)) {
-        let (a, b, c) = self.params;
-        let mut total = 0.0;
-        let mut gradient = <(f32, f32, f32)>::zeros();
-        for (&t, &y) in QUADRATIC_T.iter().zip(&QUADRATIC_SIGNAL) {
-            let (value, sample_gradient) = sample_loss_grad(a, b, c, t, y);
-            total += value;
-            gradient.accumulate(&sample_gradient);
-        }
-        let inverse_count = 1.0 / QUADRATIC_T.len() as f32;
-        gradient.scale(inverse_count);
-        (total * inverse_count, gradient)
+    pub fn loss(&self) -> f32 {
+        quadratic_mse(&self.params, &QUADRATIC_T, &QUADRATIC_SIGNAL)
+    }
+
+    /// The mean squared error and its gradient at the current parameters.
+    #[must_use]
+    pub fn loss_and_gradient(&self) -> (f32, Vector3<f32>) {
+        quadratic_mse_grad(&self.params, &QUADRATIC_T, &QUADRATIC_SIGNAL)
     }
 
     /// One SGD step; returns the loss before it.
@@ -148,8 +146,8 @@ impl Quadratic {
                 log.line(format_args!("quadratic step={step} loss={loss}"));
             }
         }
-        let final_loss = self.loss_and_gradient().0;
-        let (a, b, c) = self.params;
+        let final_loss = self.loss();
+        let [a, b, c] = [self.params.x, self.params.y, self.params.z];
         log.line(format_args!("quadratic a={a} b={b} c={c}"));
         log.line(format_args!("quadratic final_loss={final_loss}"));
         final_loss
