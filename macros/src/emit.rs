@@ -10,7 +10,7 @@ use crate::build::Param;
 use crate::ir::{
     Access, Block, ForRegion, Function, IfRegion, Op, Operand, Projection, Stmt, ValueId,
 };
-use crate::reverse::{Contribution, How, Rev};
+use crate::reverse::{Contribution, How, Rev, region_key};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use std::cell::RefCell;
@@ -45,6 +45,22 @@ pub(crate) struct Emitter<'a> {
     /// Errors found while generating code (a recurrence without a known
     /// trip count), reported by the caller.
     pub(crate) errors: RefCell<Vec<syn::Error>>,
+    /// Loops whose forward sweep also runs their reverse sweep (see
+    /// `ReverseSweep::fused_loop`): the declarations of the per-unit
+    /// gradients, and the reverse sweep of one iteration.
+    pub(crate) fused: RefCell<BTreeMap<usize, (TokenStream, TokenStream)>>,
+}
+
+/// Which calls of a block the forward sweep keeps pullbacks of.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pullbacks {
+    /// Active calls whose pullbacks do not borrow locals that die before
+    /// the pullback is called (the function body).
+    TopLevel,
+    /// Every active call (the body of a fused loop, reversed in place).
+    Active,
+    /// None (regions replayed by the reverse sweep).
+    None,
 }
 
 struct Names(HashSet<String>);
@@ -122,6 +138,7 @@ impl<'a> Emitter<'a> {
             pullback_escapes: false,
             tapes: RefCell::new(BTreeMap::new()),
             errors: RefCell::new(Vec::new()),
+            fused: RefCell::new(BTreeMap::new()),
         }
     }
 
@@ -160,6 +177,35 @@ impl<'a> Emitter<'a> {
         let pullback = &self.pullback[call.index()];
         let expression = self.expression(call, true);
         quote!(let (_, #pullback) = #expression;)
+    }
+
+    /// Whether `value` is a scalar literal (`0.0`, `1_f32`) or bound with a
+    /// float type (`let total: f64 = ...`).
+    pub(crate) fn is_scalar_literal(&self, value: ValueId) -> bool {
+        let value = self.function.value(value);
+        let typed_float = value.ty.as_ref().is_some_and(|ty| {
+            matches!(ty, syn::Type::Path(path) if path.path.is_ident("f32") || path.path.is_ident("f64"))
+        });
+        let literal = match &value.op {
+            Op::Const {
+                expr: syn::Expr::Lit(literal),
+            } => match &literal.lit {
+                syn::Lit::Float(_) => true,
+                syn::Lit::Int(int) => matches!(int.suffix(), "f32" | "f64"),
+                _ => false,
+            },
+            _ => false,
+        };
+        typed_float || literal
+    }
+
+    /// The sum of per-unit adjoints of `value` in a fused loop.
+    pub(crate) fn unit_adjoint_name(&self, value: ValueId) -> Ident {
+        format_ident!(
+            "unit_{}",
+            unraw(&self.adjoint[value.index()]),
+            span = Span::mixed_site()
+        )
     }
 
     /// The local name of a value, for messages.
@@ -273,7 +319,16 @@ impl<'a> Emitter<'a> {
             Op::Opaque { expr, uses, .. } => self.opaque(expr, uses),
             Op::Arith { op, lhs, rhs } => {
                 let (lhs, rhs) = (self.operand(*lhs), self.operand(*rhs));
-                let op: TokenStream = op.symbol().parse().expect("an operator");
+                let op: TokenStream = op
+                    .symbol()
+                    .parse::<TokenStream>()
+                    .expect("an operator")
+                    .into_iter()
+                    .map(|mut token| {
+                        token.set_span(span);
+                        token
+                    })
+                    .collect();
                 quote_spanned!(span=> #lhs #op #rhs)
             }
             Op::Neg { arg } => {
@@ -388,7 +443,7 @@ impl<'a> Emitter<'a> {
     /// keep their pullbacks; regions run as written (their reverse sweep
     /// recomputes what it needs).
     pub(crate) fn forward(&self) -> TokenStream {
-        self.forward_block(&self.function.body, true, None)
+        self.forward_block(&self.function.body, Pullbacks::TopLevel, None)
     }
 
     /// A definition: `let y = x * w;`, or `let (y, y_pullback) = f_vjp(x);`.
@@ -416,7 +471,7 @@ impl<'a> Emitter<'a> {
     fn forward_block(
         &self,
         block: &Block,
-        top_level: bool,
+        pullbacks: Pullbacks,
         demand: Option<&Demand>,
     ) -> TokenStream {
         let mut tokens = TokenStream::new();
@@ -424,11 +479,13 @@ impl<'a> Emitter<'a> {
             match stmt {
                 Stmt::Def(id) => {
                     let with_pullback = match demand {
-                        None => {
-                            top_level
-                                && self.activity.is_active(*id)
-                                && !self.recomputes_pullback(*id)
-                        }
+                        None => match pullbacks {
+                            Pullbacks::TopLevel => {
+                                self.activity.is_active(*id) && !self.recomputes_pullback(*id)
+                            }
+                            Pullbacks::Active => self.activity.is_active(*id),
+                            Pullbacks::None => false,
+                        },
                         Some(demand) => {
                             if !demand.values.contains(id) {
                                 continue;
@@ -486,8 +543,8 @@ impl<'a> Emitter<'a> {
             .iter()
             .filter(|phi| demand.is_none_or(|d| d.values.contains(&phi.out)))
             .collect();
-        let then_block = self.forward_block(&region.then_block, false, demand);
-        let else_block = self.forward_block(&region.else_block, false, demand);
+        let then_block = self.forward_block(&region.then_block, Pullbacks::None, demand);
+        let else_block = self.forward_block(&region.else_block, Pullbacks::None, demand);
         let then_values: Vec<_> = phis
             .iter()
             .map(|phi| self.operand(Operand::plain(phi.then_value)))
@@ -544,7 +601,21 @@ impl<'a> Emitter<'a> {
         }
         let pattern = self.loop_pattern(region);
         let iter = self.opaque(&region.iter, &region.iter_uses);
-        let body = self.forward_block(&region.body, false, demand);
+        let fused = self.fused.borrow();
+        if let (None, Some((prelude, iteration))) = (demand, fused.get(&region_key(region))) {
+            let body = self.forward_block(&region.body, Pullbacks::Active, None);
+            return quote! {
+                #before
+                #prelude
+                for #pattern in #iter {
+                    #body
+                    #at_end
+                    #iteration
+                }
+                #after
+            };
+        }
+        let body = self.forward_block(&region.body, Pullbacks::None, demand);
         quote! {
             #before
             for #pattern in #iter {
@@ -602,7 +673,10 @@ impl<'a> Emitter<'a> {
         let mut outer = reads.clone();
         outer.extend(pullbacks.iter().copied());
         self.demand(block, &mut outer, &mut demand.values);
-        (self.forward_block(block, false, Some(&demand)), outer)
+        (
+            self.forward_block(block, Pullbacks::None, Some(&demand)),
+            outer,
+        )
     }
 
     /// Moves from `wanted` to `found` every value `block` defines, adding
@@ -695,8 +769,9 @@ impl<'a> Emitter<'a> {
                     target,
                     how,
                     contribution,
+                    name,
                 } => {
-                    let adjoint = &self.adjoint[target.index()];
+                    let adjoint = name.as_ref().unwrap_or(&self.adjoint[target.index()]);
                     let value = match contribution {
                         Contribution::Plain(c) => c.clone(),
                         Contribution::Negated(c) => quote!(-#c),

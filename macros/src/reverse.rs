@@ -22,8 +22,8 @@
 use crate::emit::Emitter;
 use crate::ir::{ArithOp, Block, Carried, ForRegion, IfRegion, Op, Projection, Stmt, ValueId};
 use proc_macro2::TokenStream;
-use quote::quote;
-use std::collections::BTreeSet;
+use quote::{quote, quote_spanned};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How a contribution enters an adjoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +67,9 @@ pub(crate) enum Rev {
         target: ValueId,
         how: How,
         contribution: Contribution,
+        /// Another adjoint variable to add to instead of the target's own
+        /// (inside a fused loop: the per-unit gradient of the target).
+        name: Option<proc_macro2::Ident>,
     },
     /// A replayed `for` loop: `for HEAD { body }`.
     Loop { head: TokenStream, body: Vec<Rev> },
@@ -104,6 +107,8 @@ pub(crate) struct ReverseSweep<'e, 'a> {
     /// Whether this sweep reverses the function body itself (not a branch
     /// that recomputes its values).
     top_level: bool,
+    /// Adjoints redirected to other variables (see [`Rev::Contribute`]).
+    redirect: BTreeMap<ValueId, proc_macro2::Ident>,
 }
 
 impl<'e, 'a> ReverseSweep<'e, 'a> {
@@ -113,13 +118,16 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             reads: BTreeSet::new(),
             pullbacks: BTreeSet::new(),
             top_level: true,
+            redirect: BTreeMap::new(),
         }
     }
 
-    fn branch_sweep(emitter: &'e Emitter<'a>) -> Self {
+    /// A sweep for a region inside this one.
+    fn child(&self) -> Self {
         Self {
             top_level: false,
-            ..Self::new(emitter)
+            redirect: self.redirect.clone(),
+            ..Self::new(self.emitter)
         }
     }
 
@@ -132,6 +140,15 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         out: &mut Vec<Rev>,
     ) {
         if !self.emitter.activity.is_varied(target) {
+            return;
+        }
+        if let Some(name) = self.redirect.get(&target) {
+            out.push(Rev::Contribute {
+                target,
+                how: How::Accumulate,
+                contribution,
+                name: Some(name.clone()),
+            });
             return;
         }
         let index = target.index();
@@ -149,6 +166,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             target,
             how,
             contribution,
+            name: None,
         });
     }
 
@@ -195,8 +213,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                         for (target, rule) in [(lhs, quote!(mul_lhs)), (rhs, quote!(mul_rhs))] {
                             if emitter.activity.is_varied(target) {
                                 let (l, r) = (self.read(lhs), self.read(rhs));
-                                let call =
-                                    quote!(#krate::__private::MulRule::#rule(&#adjoint, #l, #r));
+                                let call = quote_spanned!(value.span=> #krate::__private::MulRule::#rule(&#adjoint, #l, #r));
                                 self.contribute(target, Contribution::Plain(call), state, out);
                             }
                         }
@@ -205,7 +222,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                         for (target, rule) in [(lhs, quote!(div_lhs)), (rhs, quote!(div_rhs))] {
                             if emitter.activity.is_varied(target) {
                                 let (l, r, y) = (self.read(lhs), self.read(rhs), self.read(id));
-                                let call = quote!(#krate::__private::DivRule::#rule(&#adjoint, #l, #r, #y));
+                                let call = quote_spanned!(value.span=> #krate::__private::DivRule::#rule(&#adjoint, #l, #r, #y));
                                 self.contribute(target, Contribution::Plain(call), state, out);
                             }
                         }
@@ -237,8 +254,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                         operands.iter().map(|operand| self.read(*operand)).collect();
                     let output = self.read(id);
                     let rule: syn::Path = syn::parse_str(rule_name).expect("a rule path");
-                    let call =
-                        quote!(#krate::__private::#rule(&#adjoint, #(#references,)* #output));
+                    let call = quote_spanned!(value.span=> #krate::__private::#rule(&#adjoint, #(#references,)* #output));
                     self.contribute(target, Contribution::Plain(call), state, out);
                 }
             }
@@ -384,7 +400,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         // A dry run finds the adjoints of outer values the branches start.
         let mut pending = BTreeSet::new();
         for (then_side, defined) in [(true, &then_defined), (false, &else_defined)] {
-            let mut trial = ReverseSweep::branch_sweep(self.emitter);
+            let mut trial = self.child();
             let mut trial_state = state.clone();
             trial.branch(region, then_side, &mut trial_state, &mut Vec::new());
             for (index, started) in trial_state.initialized.iter().enumerate() {
@@ -403,7 +419,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
 
         let mut branches = Vec::new();
         for then_side in [true, false] {
-            let mut inner = ReverseSweep::branch_sweep(self.emitter);
+            let mut inner = self.child();
             let mut branch_state = state.clone();
             for id in &pending {
                 branch_state.deferred[id.index()] = true;
@@ -417,6 +433,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                         target: *id,
                         how: How::Assign,
                         contribution: Contribution::Zero,
+                        name: None,
                     });
                 }
             }
@@ -471,6 +488,15 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         {
             return;
         }
+        if let [carried] = live.as_slice() {
+            if self.top_level
+                && is_accumulator(emitter, region, carried)
+                && emitter.is_scalar_literal(carried.init)
+            {
+                self.fused_loop(region, carried, state, out);
+                return;
+            }
+        }
         for carried in &live {
             if !state.initialized[carried.out.index()] {
                 self.contribute(carried.out, Contribution::Zero, state, out);
@@ -481,7 +507,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         inside.extend(region.carried.iter().map(|carried| carried.header));
 
         // Adjoints of outer values the iterations add to start at zero.
-        let mut trial = ReverseSweep::branch_sweep(emitter);
+        let mut trial = self.child();
         let mut trial_state = state.clone();
         trial.iteration(region, &live, &mut trial_state, &mut Vec::new());
         for (index, started) in trial_state.initialized.iter().enumerate() {
@@ -491,7 +517,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             }
         }
 
-        let mut inner = ReverseSweep::branch_sweep(emitter);
+        let mut inner = self.child();
         let mut iteration_state = state.clone();
         let mut code = Vec::new();
         inner.iteration(region, &live, &mut iteration_state, &mut code);
@@ -565,6 +591,92 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         let _ = krate;
     }
 
+    /// A loop accumulating a scalar, `total += e`, at the top level of the
+    /// function: its reverse sweep is linear in the adjoint of `total`, the
+    /// same for every iteration, so the forward sweep runs each iteration's
+    /// reverse sweep right after it with the adjoint 1 (summing the
+    /// per-unit gradients of the outer values it reads), and the reverse
+    /// sweep only scales those sums. One pass over the data, no
+    /// recomputation: the mean-of-per-sample-losses case.
+    fn fused_loop(
+        &mut self,
+        region: &ForRegion,
+        carried: &Carried,
+        state: &mut AdjointState,
+        out: &mut Vec<Rev>,
+    ) {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let Op::Arith { op, lhs, rhs } = &emitter.function.value(carried.next).op else {
+            unreachable!("an accumulator");
+        };
+        let increment = if lhs.value == carried.header {
+            rhs.value
+        } else {
+            lhs.value
+        };
+        let unit = {
+            let like = emitter.reference(increment);
+            quote!(#krate::__private::unit_like(#like))
+        };
+        let seed = if *op == ArithOp::Sub {
+            Contribution::Negated(unit)
+        } else {
+            Contribution::Plain(unit)
+        };
+        let mut inside = defined_in(&region.body);
+        inside.extend(region.bindings.iter().map(|(_, id)| *id));
+        inside.extend(region.carried.iter().map(|carried| carried.header));
+
+        // A dry run finds the outer values the iterations add to.
+        let mut trial = self.child();
+        let mut trial_state = state.clone();
+        let mut trial_code = Vec::new();
+        trial.contribute(increment, seed.clone(), &mut trial_state, &mut trial_code);
+        trial.block(&region.body, &mut trial_state, &mut trial_code);
+        let mut targets = BTreeSet::new();
+        contributed(&trial_code, &mut targets);
+
+        let mut inner = self.child();
+        let mut prelude = TokenStream::new();
+        let mut iteration_state = state.clone();
+        let mut sums = Vec::new();
+        for id in targets {
+            if inside.contains(&id) {
+                continue;
+            }
+            let name = emitter.unit_adjoint_name(id);
+            let reference = emitter.reference(id);
+            prelude
+                .extend(quote!(let mut #name = #krate::__private::Params::zero_like(#reference);));
+            inner.redirect.insert(id, name.clone());
+            iteration_state.initialized[id.index()] = true;
+            sums.push((id, name));
+        }
+        let mut code = Vec::new();
+        inner.contribute(increment, seed, &mut iteration_state, &mut code);
+        inner.block(&region.body, &mut iteration_state, &mut code);
+        let mut mutable = BTreeSet::new();
+        accumulated(&code, &mut mutable);
+        let iteration = emitter.reverse(&code, &mutable);
+        emitter
+            .fused
+            .borrow_mut()
+            .insert(region_key(region), (prelude, iteration));
+
+        let carry = &emitter.adjoint[carried.out.index()];
+        for (id, name) in sums {
+            let scaled = quote!(#krate::__private::scaled(#name, #carry));
+            self.contribute(id, Contribution::Plain(scaled), state, out);
+        }
+        self.contribute(
+            carried.init,
+            Contribution::Plain(quote!(#carry)),
+            state,
+            out,
+        );
+    }
+
     /// The reverse sweep of one iteration: the carried adjoints seed the
     /// values at the end of the iteration, the body is reversed, and the
     /// adjoints at its start carry over to the previous iteration.
@@ -598,6 +710,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                 target: carried.out,
                 how: How::Reassign,
                 contribution,
+                name: None,
             });
         }
     }
@@ -714,6 +827,32 @@ fn trip_count(region: &ForRegion) -> Option<TokenStream> {
     }
 }
 
+/// Identifies a loop region during one expansion.
+pub(crate) fn region_key(region: &ForRegion) -> usize {
+    std::ptr::from_ref(region) as usize
+}
+
+/// The values whose adjoints `code` contributes to.
+fn contributed(code: &[Rev], found: &mut BTreeSet<ValueId>) {
+    for rev in code {
+        match rev {
+            Rev::Contribute { target, .. } => {
+                found.insert(*target);
+            }
+            Rev::If {
+                then_branch,
+                else_branch,
+                ..
+            } => {
+                contributed(then_branch, found);
+                contributed(else_branch, found);
+            }
+            Rev::Loop { body, .. } => contributed(body, found),
+            Rev::Code(_) | Rev::Declare(_) => {}
+        }
+    }
+}
+
 /// Every value defined inside `block`, nested regions included.
 pub(crate) fn defined_in(block: &Block) -> BTreeSet<ValueId> {
     let mut defined = BTreeSet::new();
@@ -750,6 +889,7 @@ fn collect_defined(block: &Block, defined: &mut BTreeSet<ValueId>) {
 pub(crate) fn accumulated(code: &[Rev], found: &mut BTreeSet<ValueId>) {
     for rev in code {
         match rev {
+            Rev::Contribute { name: Some(_), .. } => {}
             Rev::Contribute {
                 target,
                 how: How::Accumulate,

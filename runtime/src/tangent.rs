@@ -108,3 +108,19 @@ impl<T: AsValue + ?Sized> AsValue for &T {
 pub fn as_value<V: AsValue + ?Sized>(value: &V) -> &V::Value {
     value.as_value()
 }
+
+/// The scalar 1 of the type of `value`: the adjoint that seeds a fused
+/// loop's per-iteration reverse sweep.
+#[inline]
+pub fn unit_like<T: crate::Real>(value: &T) -> T {
+    let _ = value;
+    T::ONE
+}
+
+/// `value · factor`: a fused loop's per-unit gradient scaled by the adjoint
+/// of its accumulator.
+#[inline]
+pub fn scaled<P: Params>(mut value: P, factor: P::Scalar) -> P {
+    value.scale(factor);
+    value
+}

@@ -11,6 +11,11 @@ use crate::Real;
 /// assert_eq!(MulRule::mul_lhs(&2.0, &3.0, &5.0), 10.0);
 /// assert_eq!(MulRule::mul_rhs(&2.0, &3.0, &5.0), 6.0);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "cannot differentiate `{Self} * {Rhs}`: no product rule for these operand types",
+    label = "this product",
+    note = "products are differentiated for scalars, and for nalgebra matrices and vectors of the same scalar type whose shapes match (R×K times K×C)"
+)]
 pub trait MulRule<Rhs>: Sized {
     /// The type of `lhs * rhs`.
     type Output;
@@ -30,6 +35,11 @@ pub trait MulRule<Rhs>: Sized {
 /// assert_eq!(DivRule::div_lhs(&1.0, &3.0, &2.0, &y), 0.5);
 /// assert_eq!(DivRule::div_rhs(&1.0, &3.0, &2.0, &y), -0.75);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "cannot differentiate `{Self} / {Rhs}`: no quotient rule for these operand types",
+    label = "this quotient",
+    note = "quotients are differentiated for scalars, and for nalgebra matrices and vectors divided by a scalar"
+)]
 pub trait DivRule<Rhs>: Sized {
     /// The type of `lhs / rhs`.
     type Output;
