@@ -207,6 +207,8 @@ impl Chart {
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .label_style(("sans-serif", 14))
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(|e| error(&e))?;
@@ -270,6 +272,19 @@ impl Chart {
                 .map_err(|e| error(&e))?;
         }
         Ok(())
+    }
+}
+
+/// A tick label: `250`, `0.5`, `1e-6`, `2e5`.
+fn tick(value: f64) -> String {
+    let magnitude = value.abs();
+    if value == 0.0 {
+        "0".to_owned()
+    } else if !(1e-3..1e5).contains(&magnitude) {
+        format!("{value:.0e}")
+    } else {
+        let text = format!("{value:.4}");
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
     }
 }
 

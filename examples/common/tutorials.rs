@@ -237,6 +237,18 @@ pub(crate) fn quadratic_mse(
     loss::mse(&prediction, signal, Reduction::Mean)
 }
 
+/// The same loss written as the lecture writes it, one sample at a time, for
+/// data of any length: `mean((a t² + b t + c − y)²)`.
+#[differentiable]
+pub(crate) fn quadratic_mse_loop(params: &Vector3<f64>, t: &[f64], signal: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for (t, y) in t.iter().zip(signal.iter()) {
+        let residual = params.x * (t * t) + params.y * t + params.z - y;
+        total += residual * residual;
+    }
+    total / t.len() as f64
+}
+
 /// The tutorial's fit: its data, its initial parameters (PyTorch's
 /// `torch.randn(3)`) and plain SGD with lr 1e-5.
 #[derive(Clone, Debug)]
@@ -272,6 +284,17 @@ impl QuadraticFit {
             &data.ones,
             &data.signal,
         );
+        self.sgd.step(&mut self.params, &gradient);
+        loss
+    }
+
+    /// One SGD step on the gradient of the loop form
+    /// ([`quadratic_mse_loop`]); returns the loss before it.
+    #[inline]
+    pub(crate) fn step_loop(&mut self) -> f64 {
+        let data = &self.data;
+        let (loss, gradient) =
+            quadratic_mse_loop_grad(&self.params, data.t.as_slice(), data.signal.as_slice());
         self.sgd.step(&mut self.params, &gradient);
         loss
     }
