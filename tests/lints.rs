@@ -56,6 +56,31 @@ pub fn generic<T: Float>(x: T, y: T) -> T {
     v0.sin() + x
 }
 
+/// Loops: a fused accumulator with branches, a replayed vector
+/// accumulator and a recurrence.
+#[differentiable]
+#[must_use]
+pub fn loops(w: &nalgebra::Vector3<f64>, data: &[nalgebra::Vector3<f64>]) -> f64 {
+    let mut total = 0.0;
+    for x in data {
+        let activation = w.dot(x);
+        if activation > 0.0 {
+            total += activation;
+        } else {
+            total -= activation * activation;
+        }
+    }
+    let mut sum = nalgebra::Vector3::zeros();
+    for x in data {
+        sum += x.component_mul(w);
+    }
+    let mut s = total;
+    for _ in 0..4 {
+        s = (s * 0.5).sin() + s;
+    }
+    s + sum.norm()
+}
+
 #[test]
 fn strict_lints_and_hygiene() {
     let (value, (dx, dscale)) = strict_grad(0.5, &2.0, 4);
@@ -64,4 +89,12 @@ fn strict_lints_and_hygiene() {
     let (value, dx) = generic_grad(0.5_f64, 2.0);
     assert_eq!(value.to_bits(), generic(0.5_f64, 2.0).to_bits());
     assert!((dx - (2.0 * 1.0_f64.cos() + 1.0)).abs() < 1e-15);
+    let data = [
+        nalgebra::Vector3::new(1.0, -2.0, 0.5),
+        nalgebra::Vector3::new(0.3, 0.1, -1.0),
+    ];
+    let w = nalgebra::Vector3::new(0.2, 0.4, -0.6);
+    let (value, gradient) = loops_grad(&w, &data);
+    assert_eq!(value.to_bits(), loops(&w, &data).to_bits());
+    assert!(gradient.norm().is_finite());
 }

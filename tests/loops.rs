@@ -80,7 +80,7 @@ fn quadratic_fit_reproduces_pytorch_for_20000_steps() {
         .as_array()
         .expect("rows")
         .iter()
-        .flat_map(|row| numbers(row))
+        .flat_map(numbers)
         .collect();
     assert_close_trajectory(&history, &expected, "parameter history");
     assert_close_trajectory(
@@ -91,6 +91,10 @@ fn quadratic_fit_reproduces_pytorch_for_20000_steps() {
 }
 
 #[differentiable]
+#[allow(
+    clippy::needless_range_loop,
+    reason = "index loops are one of the forms under test"
+)]
 fn indexed(w: &SVector<f64, 4>, data: &[[f64; 4]; 3]) -> f64 {
     let mut total = 0.0;
     for i in 0..3 {

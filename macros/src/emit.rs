@@ -577,10 +577,7 @@ impl<'a> Emitter<'a> {
         let mut at_start = TokenStream::new();
         let mut at_end = TokenStream::new();
         let mut after = TokenStream::new();
-        let index = region
-            .bindings
-            .first()
-            .map(|(_, id)| &self.local[id.index()]);
+        let index = self.loop_index(region);
         for carried in &region.carried {
             let header = &self.local[carried.header.index()];
             let init = self.operand(Operand::plain(carried.init));
@@ -592,14 +589,22 @@ impl<'a> Emitter<'a> {
                 before.extend(quote!(let mut #header = #init;));
                 at_end.extend(quote!(#header = #next;));
             }
-            if let (Some(count), Some(index)) = (tapes.get(&carried.header), index) {
+            if let Some(count) = tapes.get(&carried.header) {
                 let tape = self.tape_name(carried.header);
                 before.extend(quote!(let mut #tape = [#header; #count];));
                 at_start.extend(quote!(#tape[#index] = #header;));
             }
             after.extend(quote!(let #out = #header;));
         }
-        let pattern = self.loop_pattern(region);
+        let taped = region
+            .carried
+            .iter()
+            .any(|carried| tapes.contains_key(&carried.header));
+        let pattern = if taped {
+            index.to_token_stream()
+        } else {
+            self.loop_pattern(region)
+        };
         let iter = self.opaque(&region.iter, &region.iter_uses);
         let fused = self.fused.borrow();
         if let (None, Some((prelude, iteration))) = (demand, fused.get(&region_key(region))) {
@@ -624,6 +629,15 @@ impl<'a> Emitter<'a> {
                 #at_end
             }
             #after
+        }
+    }
+
+    /// The index of a `for i in 0..N` loop: the local of `i`, or a fresh
+    /// name for `for _ in 0..N`.
+    pub(crate) fn loop_index(&self, region: &ForRegion) -> Ident {
+        match region.bindings.first() {
+            Some((_, id)) => self.local[id.index()].clone(),
+            None => Ident::new("iteration", Span::mixed_site()),
         }
     }
 

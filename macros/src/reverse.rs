@@ -109,6 +109,8 @@ pub(crate) struct ReverseSweep<'e, 'a> {
     top_level: bool,
     /// Adjoints redirected to other variables (see [`Rev::Contribute`]).
     redirect: BTreeMap<ValueId, proc_macro2::Ident>,
+    /// Values whose adjoints are not needed (a fused loop's accumulator).
+    sink: BTreeSet<ValueId>,
 }
 
 impl<'e, 'a> ReverseSweep<'e, 'a> {
@@ -119,6 +121,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             pullbacks: BTreeSet::new(),
             top_level: true,
             redirect: BTreeMap::new(),
+            sink: BTreeSet::new(),
         }
     }
 
@@ -127,6 +130,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         Self {
             top_level: false,
             redirect: self.redirect.clone(),
+            sink: self.sink.clone(),
             ..Self::new(self.emitter)
         }
     }
@@ -139,7 +143,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         state: &mut AdjointState,
         out: &mut Vec<Rev>,
     ) {
-        if !self.emitter.activity.is_varied(target) {
+        if !self.emitter.activity.is_varied(target) || self.sink.contains(&target) {
             return;
         }
         if let Some(name) = self.redirect.get(&target) {
@@ -558,7 +562,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                 ));
                 return;
             };
-            let index = &emitter.local[region.bindings[0].1.index()];
+            let index = &emitter.loop_index(region);
             let mut loads = TokenStream::new();
             for header in &headers_read {
                 emitter.tapes.borrow_mut().insert(*header, count.clone());
@@ -607,22 +611,9 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
     ) {
         let emitter = self.emitter;
         let krate = &emitter.krate;
-        let Op::Arith { op, lhs, rhs } = &emitter.function.value(carried.next).op else {
-            unreachable!("an accumulator");
-        };
-        let increment = if lhs.value == carried.header {
-            rhs.value
-        } else {
-            lhs.value
-        };
-        let unit = {
-            let like = emitter.reference(increment);
-            quote!(#krate::__private::unit_like(#like))
-        };
-        let seed = if *op == ArithOp::Sub {
-            Contribution::Negated(unit)
-        } else {
-            Contribution::Plain(unit)
+        let seed = {
+            let like = emitter.reference(carried.next);
+            Contribution::Plain(quote!(#krate::__private::unit_like(#like)))
         };
         let mut inside = defined_in(&region.body);
         inside.extend(region.bindings.iter().map(|(_, id)| *id));
@@ -630,14 +621,23 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
 
         // A dry run finds the outer values the iterations add to.
         let mut trial = self.child();
+        trial.sink.insert(carried.header);
         let mut trial_state = state.clone();
         let mut trial_code = Vec::new();
-        trial.contribute(increment, seed.clone(), &mut trial_state, &mut trial_code);
+        trial.contribute(
+            carried.next,
+            seed.clone(),
+            &mut trial_state,
+            &mut trial_code,
+        );
         trial.block(&region.body, &mut trial_state, &mut trial_code);
         let mut targets = BTreeSet::new();
         contributed(&trial_code, &mut targets);
 
         let mut inner = self.child();
+        // The accumulator's own adjoint is the same in every iteration:
+        // only the terms' adjoints are summed.
+        inner.sink.insert(carried.header);
         let mut prelude = TokenStream::new();
         let mut iteration_state = state.clone();
         let mut sums = Vec::new();
@@ -654,7 +654,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             sums.push((id, name));
         }
         let mut code = Vec::new();
-        inner.contribute(increment, seed, &mut iteration_state, &mut code);
+        inner.contribute(carried.next, seed, &mut iteration_state, &mut code);
         inner.block(&region.body, &mut iteration_state, &mut code);
         let mut mutable = BTreeSet::new();
         accumulated(&code, &mut mutable);
@@ -744,29 +744,80 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
     }
 }
 
-/// Whether `carried` is an accumulator: `x = x + e`, `x = e + x` or
-/// `x = x - e`, with `x` used nowhere else in the body and `e` independent
-/// of the loop's carried values, so its adjoint is the same in every
-/// iteration.
+/// Whether `carried` is an accumulator: its value at the end of an
+/// iteration is its value at the start plus or minus terms that do not
+/// depend on the loop's carried values (`x += e`, `x = x - e`, or such
+/// updates in each branch of an `if`), and nothing else reads it. Then the
+/// adjoint at the start of an iteration equals the adjoint at its end, the
+/// same for every iteration.
 fn is_accumulator(emitter: &Emitter<'_>, region: &ForRegion, carried: &Carried) -> bool {
     let function = emitter.function;
-    let Op::Arith { op, lhs, rhs } = &function.value(carried.next).op else {
-        return false;
-    };
-    let increment = match op {
-        ArithOp::Add if lhs.value == carried.header => rhs.value,
-        ArithOp::Add if rhs.value == carried.header => lhs.value,
-        ArithOp::Sub if lhs.value == carried.header => rhs.value,
-        _ => return false,
-    };
-    let uses = function
-        .values
-        .iter()
-        .flat_map(|value| value.operands())
-        .filter(|operand| *operand == carried.header)
-        .count();
     let headers: BTreeSet<ValueId> = region.carried.iter().map(|c| c.header).collect();
-    uses == 1 && !depends_on(function, increment, &headers)
+    let mut merges = BTreeMap::new();
+    collect_merges(&region.body, &mut merges);
+    // The chain from `next` back to the header, through additions and phis.
+    let mut chain = BTreeSet::new();
+    let mut stack = vec![carried.next];
+    while let Some(link) = stack.pop() {
+        if link == carried.header || !chain.insert(link) {
+            continue;
+        }
+        if let Some(inputs) = merges.get(&link) {
+            stack.extend(inputs.iter().copied());
+            continue;
+        }
+        let Op::Arith { op, lhs, rhs } = &function.value(link).op else {
+            return false;
+        };
+        let (accumulated, increment) = match op {
+            ArithOp::Add if !depends_on(function, rhs.value, &headers) => (lhs.value, rhs.value),
+            ArithOp::Add if !depends_on(function, lhs.value, &headers) => (rhs.value, lhs.value),
+            ArithOp::Sub if !depends_on(function, rhs.value, &headers) => (lhs.value, rhs.value),
+            _ => return false,
+        };
+        let _ = increment;
+        stack.push(accumulated);
+    }
+    chain.insert(carried.header);
+    chain.remove(&carried.next);
+    // Every read of a link is the next link of the chain.
+    let users = |value: ValueId| {
+        function
+            .values
+            .iter()
+            .enumerate()
+            .filter(move |(_, user)| user.operands().contains(&value))
+            .map(|(index, _)| ValueId(u32::try_from(index).expect("fewer than 2^32 values")))
+    };
+    chain.iter().all(|link| {
+        users(*link).all(|user| user == carried.next || chain.contains(&user))
+            && merges
+                .iter()
+                .filter(|(_, inputs)| inputs.contains(link))
+                .all(|(merge, _)| *merge == carried.next || chain.contains(merge))
+    })
+}
+
+/// The inputs of the phis of a loop body (and of nested regions' outputs).
+fn collect_merges(block: &Block, merges: &mut BTreeMap<ValueId, Vec<ValueId>>) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::If(region) => {
+                collect_merges(&region.then_block, merges);
+                collect_merges(&region.else_block, merges);
+                for phi in &region.phis {
+                    merges.insert(phi.out, vec![phi.then_value, phi.else_value]);
+                }
+            }
+            Stmt::For(region) => {
+                for carried in &region.carried {
+                    // A nested loop's output is not an accumulation link.
+                    merges.remove(&carried.out);
+                }
+            }
+            Stmt::Def(_) | Stmt::Effect(_) => {}
+        }
+    }
 }
 
 /// Whether `value` depends on any of `sources` through operands.
@@ -787,10 +838,9 @@ fn depends_on(function: &crate::ir::Function, value: ValueId, sources: &BTreeSet
 /// The trip count of `for i in 0..N` with `N` a literal or a constant's
 /// name, as tokens usable as an array length.
 fn trip_count(region: &ForRegion) -> Option<TokenStream> {
-    let [(_, _)] = region.bindings.as_slice() else {
-        return None;
-    };
-    if !matches!(region.pat, syn::Pat::Ident(_)) {
+    let single_index =
+        matches!(region.bindings.as_slice(), [_]) && matches!(region.pat, syn::Pat::Ident(_));
+    if !single_index && !matches!(region.pat, syn::Pat::Wild(_)) {
         return None;
     }
     let syn::Expr::Range(range) = &region.iter else {

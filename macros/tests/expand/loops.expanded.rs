@@ -26,7 +26,8 @@ fn mean_squared_error_grad(
         let v16 = residual * residual;
         let total_2 = total_1 + v16;
         total_1 = total_2;
-        let adj_of_v16 = ::tapeless::__private::unit_like(&v16);
+        let adj_of_total_2 = ::tapeless::__private::unit_like(&total_2);
+        let adj_of_v16 = adj_of_total_2;
         let mut adj_of_residual = ::tapeless::__private::MulRule::mul_lhs(
             &adj_of_v16,
             &residual,
@@ -104,7 +105,8 @@ fn mean_squared_error_vjp<'vjp>(
         let v16 = residual * residual;
         let total_2 = total_1 + v16;
         total_1 = total_2;
-        let adj_of_v16 = ::tapeless::__private::unit_like(&v16);
+        let adj_of_total_2 = ::tapeless::__private::unit_like(&total_2);
+        let adj_of_v16 = adj_of_total_2;
         let mut adj_of_residual = ::tapeless::__private::MulRule::mul_lhs(
             &adj_of_v16,
             &residual,
