@@ -153,6 +153,74 @@
 ///   for their effect (`assert!`, `println!`) anywhere; a trailing `return`.
 /// * Calls to other differentiable functions and methods, linked by name
 ///   (below).
+/// * nalgebra vectors and matrices: `+ - *` for every valid shape pair
+///   (scalar × matrix, matrix × vector, matrix × matrix, column × row), `/`
+///   by a scalar, and the methods `dot`, `component_mul`, `component_div`,
+///   `transpose`, `sum`, `mean`, `norm`, `norm_squared`, `max`, `min`
+///   (of the elements; ties share the gradient, as `torch.amax`) and
+///   `abs`; the runtime's elementwise functions (`nn::relu(v)`,
+///   `nn::tanh(v)`, ...) through their `_vjp` rules.
+/// * Places and construction: fields (`p.x`, `model.layer.weight`), tuple
+///   fields (`t.0`), indexing (`v[i]`, `m[(i, j)]`, `a[i]`) with indices that
+///   are not differentiated; `Vector3::new(a, b, c)`, `Matrix2::new(...)`,
+///   `SVector::from([a, b])`, arrays `[a, b]`, tuples and struct literals;
+///   `let (a, b) = f(x);`. Parameters may be `#[derive(Params)]` structs, and
+///   methods in `impl` blocks are differentiable (`wrt = (self, x)`); their
+///   gradient is a value of the struct's own type.
+/// * `for` loops over ranges and iterators of data (`0..n`, `xs.iter()`,
+///   `xs.iter().zip(ys.iter())`, nested loops). A variable updated only by
+///   accumulation (`total += e`, `total = total - e`, also in `if` branches)
+///   needs no storage: a scalar accumulator at the top level is reversed in
+///   the same pass as the forward sweep (the mean-of-per-sample-losses case,
+///   as fast as a hand-written gradient), other accumulators by re-running
+///   the loop. Any other carried variable (`s = f(s)`) needs the value of
+///   every iteration: the loop must run over `0..N` with `N` a literal or a
+///   constant, and the values are kept in an array of that size. Nothing is
+///   allocated either way.
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// /// The mean squared error of a quadratic over data of any length.
+/// #[differentiable]
+/// fn fit(p: &Vector3<f64>, t: &[f64], y: &[f64]) -> f64 {
+///     let mut total = 0.0;
+///     for (ti, yi) in t.iter().zip(y.iter()) {
+///         let residual = p.x * ti * ti + p.y * ti + p.z - yi;
+///         total += residual * residual;
+///     }
+///     total / t.len() as f64
+/// }
+///
+/// let t = [0.0, 1.0, 2.0];
+/// let y = [1.0, 2.0, 5.0];
+/// let (value, gradient) = fit_grad(&Vector3::new(1.0, 0.0, 1.0), &t, &y);
+/// assert_eq!(value, 0.0);
+/// assert_eq!(gradient, Vector3::zeros());
+///
+/// #[derive(Params, Clone, Copy, Debug, PartialEq)]
+/// struct Layer {
+///     weight: Matrix2x3<f64>,
+///     bias: Vector2<f64>,
+/// }
+///
+/// impl Layer {
+///     #[differentiable(wrt = (self, x))]
+///     fn forward(&self, x: &Vector3<f64>) -> Vector2<f64> {
+///         self.weight * x + self.bias
+///     }
+/// }
+///
+/// #[differentiable]
+/// fn loss(layer: &Layer, x: &Vector3<f64>) -> f64 {
+///     nn::tanh(layer.forward(x)).norm_squared()
+/// }
+///
+/// let layer = Layer { weight: Matrix2x3::from_element(0.1), bias: Vector2::new(0.0, 0.2) };
+/// let x = Vector3::new(1.0, -1.0, 0.5);
+/// let (_, gradient) = loss_grad(&layer, &x);
+/// assert!(check_grad(|l: &Layer| loss(l, &x), &layer, &gradient).is_ok());
+/// ```
 ///
 /// ```
 /// use tapeless::prelude::*;
@@ -206,12 +274,14 @@
 ///
 /// Code the macro cannot differentiate is a compile error at that code,
 /// saying what to write instead, with every error of the function reported
-/// at once: `while`, `loop`, `for` (not yet supported), `break`, `continue`,
-/// early `return`, `?`, closures, `unsafe`, `async`, macro calls and `as`
-/// casts to floats on differentiated values, `&mut` parameters, assignment
-/// through references or fields, `wrt` naming a missing or non-differentiable
-/// parameter, a missing return type, and a callee whose `_vjp` does not
-/// differentiate an argument that is differentiated at the call.
+/// at once: `while`, `loop`, `break`, `continue`, early `return`, `?`,
+/// closures, `unsafe`, `async`, `match`, macro calls and `as` casts to
+/// floats on differentiated values, iterating over a differentiated value, a
+/// recurrence in a loop without a trip count known at compile time, `&mut`
+/// parameters, assignment through references or fields, `wrt` naming a
+/// missing or non-differentiable parameter, a missing return type, a product
+/// of mismatched shapes, and a callee whose `_vjp` does not differentiate an
+/// argument that is differentiated at the call.
 ///
 /// ```compile_fail
 /// use tapeless::prelude::*;
