@@ -182,18 +182,30 @@ impl Generated<'_, '_> {
             self.function.sig.ident
         );
         let signature = self.signature(name, false, quote!((#ret, #gradient_type)));
+        self.sibling(
+            &doc,
+            &signature,
+            quote! {
+                #forward
+                #reverse
+                (#value, #gradient)
+            },
+        )
+    }
+
+    /// A generated function: documented, with the primal's `cfg` and lint
+    /// attributes, visibility and nested items.
+    fn sibling(&self, doc: &str, signature: &TokenStream, body: TokenStream) -> TokenStream {
         let attrs = self.passed_attributes();
         let vis = &self.function.vis;
-        let items = &emitter.function.items;
+        let items = &self.emitter.function.items;
         quote! {
             #[doc = #doc]
             #(#attrs)*
             #[inline]
             #vis #signature {
                 #(#items)*
-                #forward
-                #reverse
-                (#value, #gradient)
+                #body
             }
         }
     }
@@ -253,22 +265,17 @@ impl Generated<'_, '_> {
             self.function.sig.ident,
             self.wrt_names()
         );
-        let attrs = self.passed_attributes();
-        let vis = &self.function.vis;
-        let items = &emitter.function.items;
-        quote! {
-            #[doc = #doc]
-            #(#attrs)*
-            #[inline]
-            #vis #signature {
-                #(#items)*
+        self.sibling(
+            &doc,
+            &signature,
+            quote! {
                 #forward
                 (#value, move |#adjoint_parameter: #ret| {
                     #reverse
                     #cotangents
                 })
-            }
-        }
+            },
+        )
     }
 
     fn gradient(&self, index: usize, state: &AdjointState) -> TokenStream {
