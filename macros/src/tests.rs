@@ -259,3 +259,36 @@ fn every_truncation_and_token_deletion_of_valid_functions_is_handled() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The IR of the example in `build.rs`'s documentation, as text, and its
+/// invariants.
+#[test]
+fn ir_of_a_branching_function() {
+    let function: syn::ItemFn = syn::parse_quote! {
+        fn f(x: f64, k: f64) -> f64 {
+            let mut y = x * k;
+            if y > 1.0 { y = y.ln(); }
+            y + 1.0
+        }
+    };
+    let cx = crate::ctxt::Ctxt::new();
+    let params = crate::check::signature(&cx, &function.sig);
+    let ir = crate::build::Builder::build(&cx, &params, &function.block);
+    cx.check().expect("no errors");
+    ir.verify().expect("the invariants hold");
+    let expected = "\
+v0 = param 0
+v1 = param 1
+v2 = mul v0, v1
+v3 = opaque.zero v2
+if v3 {
+    v4 = builtin.ln v2
+} else {
+}
+v5 = phi v4, v2
+v6 = const 
+v7 = add v5, v6
+return v7
+";
+    assert_eq!(ir.to_string(), expected);
+}
