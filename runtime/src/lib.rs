@@ -36,4 +36,8 @@ pub mod __private {
     pub use crate::tangent::{accumulate, as_value, cotangent, scaled, unit_like};
     pub use crate::{NoTangent, Params, ParamsOf, Real};
     pub use core;
+
+    /// Names a lifetime a `_vjp`'s pullback captures, in every edition.
+    pub trait Captures<T: ?Sized> {}
+    impl<T: ?Sized, U: ?Sized> Captures<U> for T {}
 }

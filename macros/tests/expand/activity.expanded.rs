@@ -41,11 +41,7 @@ fn weighted_vjp(
     f64,
     impl ::core::ops::FnOnce(
         f64,
-    ) -> (
-            f64,
-            ::tapeless::__private::NoTangent,
-            ::tapeless::__private::NoTangent,
-        ) + use<>,
+    ) -> (f64, ::tapeless::__private::NoTangent, ::tapeless::__private::NoTangent),
 ) {
     let count = n as f64;
     let normaliser = 1.0 / count;

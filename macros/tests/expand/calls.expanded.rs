@@ -25,7 +25,12 @@ fn combined_grad(a: &f64, b: f64) -> (f64, (f64, f64)) {
 fn combined_vjp<'vjp>(
     a: &'vjp f64,
     b: f64,
-) -> (f64, impl ::core::ops::FnOnce(f64) -> (f64, f64) + use<'vjp>) {
+) -> (
+    f64,
+    impl ::core::ops::FnOnce(
+        f64,
+    ) -> (f64, f64) + ::tapeless::__private::Captures<&'vjp ()>,
+) {
     let v2 = *a * b;
     let (s, s_pullback) = softplus_vjp(v2);
     let (v5, v5_pullback) = scale_vjp(b, 3.0);

@@ -19,7 +19,7 @@ fn smooth_grad<T: Float + ::tapeless::__private::Real>(x: T) -> (T, T) {
 #[inline]
 fn smooth_vjp<T: Float + ::tapeless::__private::Real>(
     x: T,
-) -> (T, impl ::core::ops::FnOnce(T) -> (T,) + use<T>) {
+) -> (T, impl ::core::ops::FnOnce(T) -> (T,)) {
     let v1 = x * x;
     let v2 = T::one();
     let v3 = v1 + v2;

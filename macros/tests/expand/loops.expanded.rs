@@ -90,7 +90,7 @@ fn mean_squared_error_vjp<'vjp>(
             Vector3<f64>,
             ::tapeless::__private::NoTangent,
             ::tapeless::__private::NoTangent,
-        ) + use<'vjp>,
+        ) + ::tapeless::__private::Captures<&'vjp ()>,
 ) {
     let total = 0.0;
     let mut total_1 = total;
@@ -205,10 +205,7 @@ fn recurrence_grad(s0: f64, c: f64) -> (f64, f64) {
 fn recurrence_vjp(
     s0: f64,
     c: f64,
-) -> (
-    f64,
-    impl ::core::ops::FnOnce(f64) -> (f64, ::tapeless::__private::NoTangent) + use<>,
-) {
+) -> (f64, impl ::core::ops::FnOnce(f64) -> (f64, ::tapeless::__private::NoTangent)) {
     let mut s = s0;
     let mut tape_of_s = [s; 8];
     for i in 0..8 {

@@ -41,10 +41,7 @@ fn piecewise_grad(x: f64, k: f64) -> (f64, f64) {
 fn piecewise_vjp(
     x: f64,
     k: f64,
-) -> (
-    f64,
-    impl ::core::ops::FnOnce(f64) -> (f64, ::tapeless::__private::NoTangent) + use<>,
-) {
+) -> (f64, impl ::core::ops::FnOnce(f64) -> (f64, ::tapeless::__private::NoTangent)) {
     let y = x * k;
     let v3 = y > 1.0;
     let y_3 = if v3 {
