@@ -82,7 +82,7 @@ fn main() -> Result {
         finals.push(frame_chart(name, run, STEPS));
     }
     let (_, adam) = &runs[0];
-    if !(adam.y[STEPS] < adam.y[0]) {
+    if adam.y[STEPS].is_nan() || adam.y[STEPS] >= adam.y[0] {
         return Err("Adam did not descend".into());
     }
     // Adam's frames as PNG files too, for viewers without GIF animation.

@@ -38,7 +38,7 @@ fn main() -> Result {
     let y = run.y[steps];
     println!();
     println!("after {steps} steps: x = {:.6e}, y = {y:.6e}", run.x[steps]);
-    if !(y < 1e-6) {
+    if y.is_nan() || y >= 1e-6 {
         return Err(format!("y = {y} did not reach 0").into());
     }
 

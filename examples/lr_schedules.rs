@@ -126,7 +126,7 @@ fn main() -> Result {
         points.push((step as f64, sgd.lr()));
         let gradient = 0.0 * x;
         sgd.step(&mut x, &gradient);
-        let metric = 1.0 / (1.0 + step.min(30) as f64 + (step.max(45).min(60) - 45) as f64);
+        let metric = 1.0 / (1.0 + step.min(30) as f64 + (step.clamp(45, 60) - 45) as f64);
         plateau.step(&mut sgd, metric);
     }
     curves.push(("ReduceLROnPlateau(patience=5, 0.5)", points));
@@ -140,7 +140,7 @@ fn main() -> Result {
             "{name:<40} {:>10.6} {:>10.6} {:>10.6} {:>10.6}",
             curve[0].1, curve[25].1, curve[50].1, curve[99].1
         );
-        if curve.iter().any(|&(_, lr)| !(lr >= 0.0 && lr <= 0.2)) {
+        if curve.iter().any(|&(_, lr)| !(0.0..=0.2).contains(&lr)) {
             return Err(format!("{name}: a learning rate outside [0, 0.2]").into());
         }
     }

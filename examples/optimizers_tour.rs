@@ -140,7 +140,7 @@ fn main() -> Result {
     let mut p = Vector2::new(START.0, START.1);
     let mut points = vec![START];
     for _ in 0..20 {
-        lbfgs.step(&mut p, |p| rosenbrock_grad(p));
+        lbfgs.step(&mut p, rosenbrock_grad);
         points.push((p.x, p.y));
     }
     runs.push(("LBFGS(strong_wolfe), 20 steps", points));

@@ -67,7 +67,7 @@ fn quadratic_fit_first_20000_steps_loop_form() {
     check_quadratic_fit(tutorials::QuadraticFit::step_loop);
 }
 
-fn check_quadratic_fit(step: fn(&mut tutorials::QuadraticFit) -> f64) {
+fn check_quadratic_fit(take_step: fn(&mut tutorials::QuadraticFit) -> f64) {
     let case = seed_case("quadratic_fit");
     let record_every = case["record_every"].as_u64().expect("record_every") as usize;
     let steps = case["steps"].as_u64().expect("steps") as usize;
@@ -75,7 +75,7 @@ fn check_quadratic_fit(step: fn(&mut tutorials::QuadraticFit) -> f64) {
     let (mut losses, mut params) = (Vec::new(), Vec::new());
     for step in 0..steps {
         let before = fit.params;
-        let loss = step(&mut fit);
+        let loss = take_step(&mut fit);
         if step % record_every == 0 {
             losses.push(loss);
             params.extend_from_slice(before.as_slice());
