@@ -1,43 +1,58 @@
 //! # tapeless
 //!
-//! Compile-time reverse-mode automatic differentiation for Rust, with
-//! PyTorch-compatible losses, layers, optimizers and learning-rate
-//! schedulers, in `no_std` and without an allocator.
+//! Compile-time reverse-mode automatic differentiation for Rust: what
+//! PyTorch's autograd and `torch.optim` do for small models, done while your
+//! crate compiles.
 //!
-//! `#[differentiable]` turns an ordinary Rust function into straight-line
-//! gradient code while the crate compiles: there is no tape, no graph at run
-//! time and no heap allocation in a training step. Gradients are plain
-//! values, so there is no `zero_grad()` and no accumulation bug.
+//! A `#[differentiable]` attribute turns an ordinary Rust loss function into
+//! straight-line gradient code. A `no_std` runtime supplies the derivative
+//! rules, parameter sets ([`Params`]), fixed-size nalgebra layers ([`nn`]),
+//! and PyTorch's losses ([`loss`]), optimizers ([`optim`]) and learning-rate
+//! schedulers ([`sched`]) with PyTorch's semantics, step for step. There is
+//! no tape, no graph at run time and no heap allocation in a training step;
+//! gradients are plain values, so there is no `zero_grad()`.
 //!
 //! ```
 //! use tapeless::prelude::*;
 //!
-//! /// |x³|, the tutorial's way of finding the zero of x³.
-//! #[differentiable]
-//! fn loss(x: f64) -> f64 {
-//!     (x * x * x).abs()
+//! #[differentiable] // generates quadratic_mse_grad (and quadratic_mse_vjp)
+//! fn quadratic_mse(p: &Vector3<f64>, t: &[f64], y: &[f64]) -> f64 {
+//!     let mut total = 0.0;
+//!     for (t, y) in t.iter().zip(y.iter()) {
+//!         let residual = p.x * (t * t) + p.y * t + p.z - y;
+//!         total += residual * residual;
+//!     }
+//!     total / t.len() as f64
 //! }
 //!
-//! let mut x = 8.0;
-//! for _ in 0..10 {
-//!     let (value, gradient) = loss_grad(x); // no tape, no zero_grad()
-//!     assert_eq!(value, loss(x));
-//!     x -= 0.01 * gradient;
+//! let (t, y) = ([0.0, 1.0, 2.0, 3.0], [1.0, 0.2, 1.1, 4.1]);
+//! let mut params = Vector3::new(0.0, 0.0, 0.0);
+//! let mut sgd = optim::Sgd::new(0.01);
+//! let initial = quadratic_mse(&params, &t, &y);
+//! for _ in 0..5000 {
+//!     let (_loss, gradient) = quadratic_mse_grad(&params, &t, &y); // forward + backward
+//!     sgd.step(&mut params, &gradient);                            // no zero_grad()
 //! }
-//! assert!(x < 8.0);
+//! assert!(quadratic_mse(&params, &t, &y) < 0.05 * initial);
 //! ```
 //!
 //! The same in PyTorch:
 //!
 //! ```python
-//! x = torch.tensor([8.0], requires_grad=True)
-//! for _ in range(10):
-//!     loss = (x ** 3).abs().sum()
+//! p = torch.zeros(3, requires_grad=True)
+//! opt = torch.optim.SGD([p], lr=0.01)
+//! for _ in range(5000):
+//!     opt.zero_grad()
+//!     loss = ((p[0] * t**2 + p[1] * t + p[2] - y) ** 2).mean()
 //!     loss.backward()
-//!     with torch.no_grad():
-//!         x -= 0.01 * x.grad
-//!     x.grad.zero_()
+//!     opt.step()
 //! ```
+//!
+//! The repository's examples are the PyTorch tutorials written with tapeless
+//! (`cargo run --release --example quadratic_fit`, `cube_root`,
+//! `exponential_lr`, `curve_adam`, `mlp_classifier`, `mlp_regression`,
+//! `optimizers_tour`, `lr_schedules`, `custom_rule`), each printing PyTorch's
+//! numbers and drawing the tutorial's pictures.
 //!
 //! See [`differentiable`] for what the attribute generates and accepts,
 //! [`check_grad`] to verify a gradient against finite differences, and the
