@@ -103,7 +103,7 @@ impl<T: AsValue + ?Sized> AsValue for &T {
     }
 }
 
-/// See [`AsValue`].
+/// Reads through references to a value (see `AsValue`).
 #[inline]
 pub fn as_value<V: AsValue + ?Sized>(value: &V) -> &V::Value {
     value.as_value()
