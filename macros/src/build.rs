@@ -32,6 +32,7 @@ use crate::ir::{
 };
 use crate::rules;
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use std::collections::HashMap;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 
@@ -73,6 +74,11 @@ pub(crate) struct Builder<'a> {
     scopes: Vec<Vec<Binding>>,
     current: Vec<Stmt>,
     items: Vec<syn::Item>,
+    /// The places (`x[i]`, `p.a`) read in the block being built, so that
+    /// reading one twice gives one value (and `x[i] * x[i]` is a square).
+    /// One map per block: a place read inside a branch is not shared with
+    /// reads outside it.
+    places: Vec<HashMap<String, ValueId>>,
 }
 
 impl<'a> Builder<'a> {
@@ -86,6 +92,7 @@ impl<'a> Builder<'a> {
             scopes: vec![Vec::new()],
             current: Vec::new(),
             items: Vec::new(),
+            places: vec![HashMap::new()],
         };
         for (index, param) in params.iter().enumerate() {
             let id = builder.new_value(
@@ -556,12 +563,12 @@ impl<'a> Builder<'a> {
             syn::Expr::Field(field) => {
                 let base = self.lower(&field.base);
                 let projection = Projection::Field(field.member.clone());
-                self.define(Op::Project { base, projection }, span)
+                self.place(base, projection, span)
             }
             syn::Expr::Index(index) => {
                 let base = self.lower(&index.expr);
                 let position = self.lower(&index.index);
-                self.define(Op::Project { base, projection: Projection::Index(position) }, span)
+                self.place(base, Projection::Index(position), span)
             }
             syn::Expr::Tuple(tuple) => {
                 let elements = tuple.elems.iter().map(|e| self.lower(e)).collect();
@@ -609,6 +616,26 @@ impl<'a> Builder<'a> {
             | syn::Expr::Block(_) => self.opaque(expr, Opacity::Reported),
             _ => self.opaque(expr, Opacity::Unsupported("this expression cannot be differentiated".to_owned())),
         }
+    }
+
+    /// A place inside `base`, the same value as an earlier read of the same
+    /// place in this block.
+    fn place(&mut self, base: Operand, projection: Projection, span: Span) -> Operand {
+        let key = match &projection {
+            Projection::Field(member) => {
+                format!("{base:?}.{}", quote::ToTokens::to_token_stream(member))
+            }
+            Projection::Index(index) => format!("{base:?}[{index:?}]"),
+        };
+        if let Some(value) = self.places.last().and_then(|places| places.get(&key)) {
+            return Operand::plain(*value);
+        }
+        let operand = self.define(Op::Project { base, projection }, span);
+        self.places
+            .last_mut()
+            .expect("a block")
+            .insert(key, operand.value);
+        operand
     }
 
     fn with_access(&mut self, inner: Operand, access: Access, expr: &syn::Expr) -> Operand {
@@ -908,7 +935,9 @@ impl<'a> Builder<'a> {
         lower: impl FnOnce(&mut Self) -> Option<Operand>,
     ) -> (Block, Option<Operand>) {
         let outer = std::mem::take(&mut self.current);
+        self.places.push(HashMap::new());
         let tail = lower(self);
+        self.places.pop();
         let block = Block {
             stmts: std::mem::replace(&mut self.current, outer),
         };

@@ -213,6 +213,14 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                         };
                         self.contribute(rhs, rhs_contribution, state, out);
                     }
+                    ArithOp::Mul if lhs == rhs => {
+                        // `x * x`: one rule call for both contributions.
+                        if emitter.activity.is_varied(lhs) {
+                            let operand = self.read(lhs);
+                            let call = quote_spanned!(value.span=> #krate::__private::SquareRule::square(&#adjoint, #operand));
+                            self.contribute(lhs, Contribution::Plain(call), state, out);
+                        }
+                    }
                     ArithOp::Mul => {
                         for (target, rule) in [(lhs, quote!(mul_lhs)), (rhs, quote!(mul_rhs))] {
                             if emitter.activity.is_varied(target) {

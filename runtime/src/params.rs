@@ -392,6 +392,20 @@ macro_rules! impl_params_scalar {
                 assert!(index == 0, "slice index {index} out of range for a scalar");
                 core::slice::from_mut(self)
             }
+            // Direct arithmetic: generated gradients accumulate scalars in
+            // their innermost loops.
+            #[inline]
+            fn accumulate(&mut self, other: &Self) {
+                *self += *other;
+            }
+            #[inline]
+            fn add_scaled(&mut self, alpha: $t, other: &Self) {
+                *self += alpha * *other;
+            }
+            #[inline]
+            fn scale(&mut self, alpha: $t) {
+                *self *= alpha;
+            }
         }
     };
 }
@@ -415,6 +429,14 @@ impl<T: Real, const R: usize, const C: usize> Params for SMatrix<T, R, C> {
     fn slice_mut(&mut self, index: usize) -> &mut [T] {
         assert!(index == 0, "slice index {index} out of range for a matrix");
         self.as_mut_slice()
+    }
+    #[inline]
+    fn accumulate(&mut self, other: &Self) {
+        *self += other;
+    }
+    #[inline]
+    fn scale(&mut self, alpha: T) {
+        *self *= alpha;
     }
 }
 

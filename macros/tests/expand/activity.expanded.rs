@@ -21,13 +21,10 @@ fn weighted_grad(p: f64, target: f64, n: usize) -> (f64, f64) {
         &v10,
         &normaliser,
     );
-    let mut adj_of_residual = ::tapeless::__private::MulRule::mul_lhs(
+    let adj_of_residual = ::tapeless::__private::SquareRule::square(
         &adj_of_v10,
         &residual,
-        &residual,
     );
-    adj_of_residual
-        += ::tapeless::__private::MulRule::mul_rhs(&adj_of_v10, &residual, &residual);
     let adj_of_p = adj_of_residual;
     (v11, adj_of_p)
 }
@@ -58,17 +55,10 @@ fn weighted_vjp(
                 &v10,
                 &normaliser,
             );
-            let mut adj_of_residual = ::tapeless::__private::MulRule::mul_lhs(
+            let adj_of_residual = ::tapeless::__private::SquareRule::square(
                 &adj_of_v10,
                 &residual,
-                &residual,
             );
-            adj_of_residual
-                += ::tapeless::__private::MulRule::mul_rhs(
-                    &adj_of_v10,
-                    &residual,
-                    &residual,
-                );
             let adj_of_p = adj_of_residual;
             (
                 adj_of_p,

@@ -28,17 +28,10 @@ fn mean_squared_error_grad(
         total_1 = total_2;
         let adj_of_total_2 = ::tapeless::__private::unit_like(&total_2);
         let adj_of_v16 = adj_of_total_2;
-        let mut adj_of_residual = ::tapeless::__private::MulRule::mul_lhs(
+        let adj_of_residual = ::tapeless::__private::SquareRule::square(
             &adj_of_v16,
             &residual,
-            &residual,
         );
-        adj_of_residual
-            += ::tapeless::__private::MulRule::mul_rhs(
-                &adj_of_v16,
-                &residual,
-                &residual,
-            );
         let adj_of_v14 = adj_of_residual;
         let adj_of_v12 = adj_of_v14;
         let adj_of_v13 = adj_of_v14;
@@ -107,17 +100,10 @@ fn mean_squared_error_vjp<'vjp>(
         total_1 = total_2;
         let adj_of_total_2 = ::tapeless::__private::unit_like(&total_2);
         let adj_of_v16 = adj_of_total_2;
-        let mut adj_of_residual = ::tapeless::__private::MulRule::mul_lhs(
+        let adj_of_residual = ::tapeless::__private::SquareRule::square(
             &adj_of_v16,
             &residual,
-            &residual,
         );
-        adj_of_residual
-            += ::tapeless::__private::MulRule::mul_rhs(
-                &adj_of_v16,
-                &residual,
-                &residual,
-            );
         let adj_of_v14 = adj_of_residual;
         let adj_of_v12 = adj_of_v14;
         let adj_of_v13 = adj_of_v14;

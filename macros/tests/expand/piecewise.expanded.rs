@@ -23,15 +23,14 @@ fn piecewise_grad(x: f64, k: f64) -> (f64, f64) {
     let adj_of_v7 = <f64 as ::tapeless::__private::Real>::ONE;
     let adj_of_y_3 = adj_of_v7;
     let mut adj_of_x = adj_of_v7;
-    let mut adj_of_y;
+    let adj_of_y;
     if v3 {
         let y_1 = y.ln();
         let adj_of_y_1 = adj_of_y_3;
         adj_of_y = ::tapeless::__private::scalar_rules::ln(&adj_of_y_1, &y, &y_1);
     } else {
         let adj_of_y_2 = adj_of_y_3;
-        adj_of_y = ::tapeless::__private::MulRule::mul_lhs(&adj_of_y_2, &y, &y);
-        adj_of_y += ::tapeless::__private::MulRule::mul_rhs(&adj_of_y_2, &y, &y);
+        adj_of_y = ::tapeless::__private::SquareRule::square(&adj_of_y_2, &y);
     }
     adj_of_x += ::tapeless::__private::MulRule::mul_lhs(&adj_of_y, &x, &k);
     (v7, adj_of_x)
@@ -57,7 +56,7 @@ fn piecewise_vjp(
         move |adj_of_v7: f64| {
             let adj_of_y_3 = adj_of_v7;
             let mut adj_of_x = adj_of_v7;
-            let mut adj_of_y;
+            let adj_of_y;
             if v3 {
                 let y_1 = y.ln();
                 let adj_of_y_1 = adj_of_y_3;
@@ -68,8 +67,7 @@ fn piecewise_vjp(
                 );
             } else {
                 let adj_of_y_2 = adj_of_y_3;
-                adj_of_y = ::tapeless::__private::MulRule::mul_lhs(&adj_of_y_2, &y, &y);
-                adj_of_y += ::tapeless::__private::MulRule::mul_rhs(&adj_of_y_2, &y, &y);
+                adj_of_y = ::tapeless::__private::SquareRule::square(&adj_of_y_2, &y);
             }
             adj_of_x += ::tapeless::__private::MulRule::mul_lhs(&adj_of_y, &x, &k);
             (adj_of_x, ::tapeless::__private::NoTangent)

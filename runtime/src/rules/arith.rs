@@ -72,3 +72,35 @@ impl<T: Real> DivRule<T> for T {
         -(*adjoint * *output / *rhs)
     }
 }
+
+/// Reverse-mode rule of `x * x` (both operands the same value): the sum of
+/// [`MulRule`]'s two contributions in one call. For scalars, `2·ȳ·x`
+/// (bit-identical to `ȳx + ȳx`); for square matrices, `Ȳ·Xᵀ + Xᵀ·Ȳ`.
+///
+/// ```
+/// use tapeless_runtime::rules::SquareRule;
+/// assert_eq!(SquareRule::square(&1.5, &3.0), 9.0);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "cannot differentiate `{Self} * {Self}`: no product rule for this type",
+    label = "this product"
+)]
+pub trait SquareRule: Sized {
+    /// The contribution of `adjoint` (of `x * x`) to the adjoint of `x`.
+    fn square(adjoint: &Self, operand: &Self) -> Self;
+}
+
+impl<T: Real> SquareRule for T {
+    #[inline]
+    fn square(adjoint: &T, operand: &T) -> T {
+        let half = *adjoint * *operand;
+        half + half
+    }
+}
+
+impl<T: Real, const N: usize> SquareRule for nalgebra::SMatrix<T, N, N> {
+    #[inline]
+    fn square(adjoint: &Self, operand: &Self) -> Self {
+        adjoint * operand.transpose() + operand.tr_mul(adjoint)
+    }
+}

@@ -14,5 +14,5 @@ mod arith;
 pub mod matrix;
 pub mod scalar;
 
-pub use arith::{DivRule, MulRule};
+pub use arith::{DivRule, MulRule, SquareRule};
 pub use matrix::AbsRule;
