@@ -32,6 +32,9 @@ macro_rules! bench_mlp_bce {
         group.bench_function("forward/tapeless_loop_bce", |b| {
             b.iter(|| loop_bce(black_box(logits), black_box(xs), black_box(ys)))
         });
+        group.bench_function("forward/tapeless_loop_bce_with_logits", |b| {
+            b.iter(|| loop_bce_with_logits(black_box(logits), black_box(xs), black_box(ys)))
+        });
         group.bench_function("forward/hand", |b| {
             b.iter(|| hand_forward(black_box(logits), black_box(x), black_box(y)))
         });

@@ -58,7 +58,7 @@ def gradient_table():
             ("bce", "tapeless_bce", "hand_shortcut"),
             ("bce_with_logits", "tapeless_bce_with_logits", "hand_shortcut"),
             ("loop_bce", "tapeless_loop_bce", "hand_chain"),
-            ("loop_bce_with_logits", "tapeless_bce_with_logits", "hand_shortcut"),
+            ("loop_bce_with_logits", "tapeless_loop_bce_with_logits", "hand_shortcut"),
         ):
             rows.append((f"W1 mlp_bce {scalar}, batch of 20", f"{variant} vs {hand.replace('_', ' ')}",
                          f"{g}/forward/{forward}", f"{g}/gradient/tapeless_{variant}", f"{g}/gradient/{hand}"))
@@ -93,7 +93,8 @@ def peer_table():
         ("W1 mlp_bce f64: gradient (bce)", "peers_w1_mlp_bce_f64/gradient/tapeless_bce",
          "peers_w1_mlp_bce_f64/gradient/hand_shortcut", "peers_w1_mlp_bce_f64/gradient/num_dual",
          "peers_w1_mlp_bce_f64/gradient/candle"),
-        ("W1 mlp_bce f64: SGD step (bce)", "peers_w1_mlp_bce_f64/sgd_step/tapeless_bce", None, None,
+        ("W1 mlp_bce f64: SGD step (bce)", "peers_w1_mlp_bce_f64/sgd_step/tapeless_bce",
+         "peers_w1_mlp_bce_f64/sgd_step/hand_shortcut", None,
          "peers_w1_mlp_bce_f64/sgd_step/candle"),
         ("W2 quad_fit: gradient", "peers_w2_quad_fit/gradient/tapeless", None,
          "peers_w2_quad_fit/gradient/num_dual", "peers_w2_quad_fit/gradient/candle"),
@@ -102,7 +103,12 @@ def peer_table():
         ("W3 mlp_adam: gradient (batch)", "peers_w3_mlp_adam/gradient/tapeless_batch",
          "peers_w3_mlp_adam/gradient/hand", "peers_w3_mlp_adam/gradient/num_dual",
          "peers_w3_mlp_adam/gradient/candle"),
+        ("W3 mlp_adam: gradient (loop)", "peers_w3_mlp_adam/gradient/tapeless_loop",
+         "peers_w3_mlp_adam/gradient/hand", "peers_w3_mlp_adam/gradient/num_dual",
+         "peers_w3_mlp_adam/gradient/candle"),
         ("W3 mlp_adam: Adam step (batch)", "peers_w3_mlp_adam/adam_step/tapeless_batch",
+         "peers_w3_mlp_adam/adam_step/hand", None, "peers_w3_mlp_adam/adam_step/candle"),
+        ("W3 mlp_adam: Adam step (loop)", "peers_w3_mlp_adam/adam_step/tapeless_loop",
          "peers_w3_mlp_adam/adam_step/hand", None, "peers_w3_mlp_adam/adam_step/candle"),
     ]
     for n in (2, 10, 100):

@@ -274,6 +274,13 @@ fn mlp_bce(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
+    group.bench_function("sgd_step/hand_shortcut", |b| {
+        b.iter_batched_ref(
+            || *logits,
+            |model| hand_sgd_step(model, black_box(x), black_box(y), 0.1),
+            BatchSize::SmallInput,
+        )
+    });
     group.bench_function("sgd_step/candle", |b| {
         let model = CandleMlp::new(&logits.0, &logits.2);
         b.iter(|| -> candle_core::Result<()> {
@@ -348,7 +355,7 @@ fn quad_fit(c: &mut Criterion) {
 }
 
 fn mlp_adam(c: &mut Criterion) {
-    let (model, x, y, _, _) = regression_data();
+    let (model, x, y, xs, ys) = regression_data();
     let params: SVector<f64, 161> = flatten(&[
         model.0.weight.as_slice(),
         model.0.bias.as_slice(),
@@ -374,6 +381,9 @@ fn mlp_adam(c: &mut Criterion) {
     group.bench_function("gradient/tapeless_batch", |b| {
         b.iter(|| regression_batch_grad(black_box(&model), black_box(&x), black_box(&y)))
     });
+    group.bench_function("gradient/tapeless_loop", |b| {
+        b.iter(|| regression_loop_grad(black_box(&model), black_box(&xs), black_box(&ys)))
+    });
     group.bench_function("gradient/hand", |b| {
         b.iter(|| regression_hand(black_box(&model), black_box(&x), black_box(&y)))
     });
@@ -387,6 +397,13 @@ fn mlp_adam(c: &mut Criterion) {
         b.iter_batched_ref(
             || (model, Adam::new(1e-3)),
             |(model, optimizer)| adam_step_batch(model, optimizer, black_box(&x), black_box(&y)),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("adam_step/tapeless_loop", |b| {
+        b.iter_batched_ref(
+            || (model, Adam::new(1e-3)),
+            |(model, optimizer)| adam_step_loop(model, optimizer, black_box(&xs), black_box(&ys)),
             BatchSize::SmallInput,
         )
     });
