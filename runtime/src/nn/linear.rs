@@ -150,18 +150,13 @@ fn pullback<const IN: usize, const OUT: usize, T: Real, const B: usize>(
     x: &SMatrix<T, IN, B>,
     adjoint: &SMatrix<T, OUT, B>,
 ) -> (Linear<IN, OUT, T>, SMatrix<T, IN, B>) {
-    let mut grad = Linear::<IN, OUT, T>::zeros();
-    let mut grad_x = SMatrix::<T, IN, B>::from_element(T::ZERO);
-    for b in 0..B {
-        for o in 0..OUT {
-            let g = adjoint[(o, b)];
-            grad.bias[o] += g;
-            for i in 0..IN {
-                grad.weight[(o, i)] += g * x[(i, b)];
-                grad_x[(i, b)] += weight[(o, i)] * g;
-            }
-        }
-    }
+    // Whole-matrix products: nalgebra's kernels, without per-element bounds
+    // checks. Ȳ is OUT×B, X is IN×B: W̄ = Ȳ·Xᵀ, b̄ = Σ_b Ȳ[:, b], X̄ = Wᵀ·Ȳ.
+    let grad = Linear {
+        weight: adjoint * x.transpose(),
+        bias: adjoint.column_sum(),
+    };
+    let grad_x = weight.tr_mul(adjoint);
     (grad, grad_x)
 }
 
