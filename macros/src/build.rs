@@ -486,7 +486,7 @@ impl<'a> Builder<'a> {
             }
             _ => {}
         }
-        if !self.mentions_locals(expr) && !contains_block_with_assignments(expr) {
+        if !self.mentions_locals(expr) {
             return self.define(Op::Const { expr: expr.clone() }, expr.span());
         }
         let span = expr.span();
@@ -1187,26 +1187,6 @@ fn compound_op(op: &syn::BinOp) -> Option<ArithOp> {
         syn::BinOp::DivAssign(_) => Some(ArithOp::Div),
         _ => None,
     }
-}
-
-/// Whether a block inside `expr` assigns (an inactive-looking expression
-/// with statements inside must still be lowered structurally).
-fn contains_block_with_assignments(expr: &syn::Expr) -> bool {
-    struct Finder(bool);
-    impl<'ast> Visit<'ast> for Finder {
-        fn visit_expr_assign(&mut self, _: &'ast syn::ExprAssign) {
-            self.0 = true;
-        }
-        fn visit_expr_binary(&mut self, binary: &'ast syn::ExprBinary) {
-            if compound_op(&binary.op).is_some() {
-                self.0 = true;
-            }
-            syn::visit::visit_expr_binary(self, binary);
-        }
-    }
-    let mut finder = Finder(false);
-    finder.visit_expr(expr);
-    finder.0
 }
 
 /// Whether `ty` is a primitive integer type.

@@ -213,11 +213,6 @@ impl<'a> Emitter<'a> {
         unraw(&self.local[value.index()])
     }
 
-    /// An opaque expression rendered with the current locals.
-    pub(crate) fn render_opaque(&self, expr: &syn::Expr, uses: &[(Ident, ValueId)]) -> TokenStream {
-        self.opaque(expr, uses)
-    }
-
     pub(crate) fn cotangent_name(&self, call: ValueId, position: usize) -> Ident {
         self.cotangents[&(call, position)].clone()
     }
@@ -267,11 +262,6 @@ impl<'a> Emitter<'a> {
         })
     }
 
-    /// The operand as the user wrote it (for rules that take an index).
-    pub(crate) fn operand_tokens(&self, operand: Operand) -> TokenStream {
-        self.operand(operand)
-    }
-
     fn const_expr(&self, value: ValueId) -> &syn::Expr {
         match &self.function.value(value).op {
             Op::Const { expr } => expr,
@@ -280,7 +270,7 @@ impl<'a> Emitter<'a> {
     }
 
     /// The operand as the user wrote it: `x`, `&x`, `*x`, or a literal.
-    fn operand(&self, operand: Operand) -> TokenStream {
+    pub(crate) fn operand(&self, operand: Operand) -> TokenStream {
         let base = if let Some(place) = self.place(operand.value) {
             place
         } else if self.inline[operand.value.index()] {
@@ -406,7 +396,7 @@ impl<'a> Emitter<'a> {
 
     /// An opaque expression with the locals it mentions renamed, or, if it
     /// contains a macro, evaluated where they are rebound to their names.
-    fn opaque(&self, expr: &syn::Expr, uses: &[(Ident, ValueId)]) -> TokenStream {
+    pub(crate) fn opaque(&self, expr: &syn::Expr, uses: &[(Ident, ValueId)]) -> TokenStream {
         if contains_macro(expr) {
             let rebind = self.rebind(uses);
             return quote!({ #rebind #expr });
@@ -750,18 +740,6 @@ impl<'a> Emitter<'a> {
                 Stmt::Effect(_) => {}
             }
         }
-    }
-
-    /// The values of `body` that the reverse sweep of one iteration reads
-    /// (and the pullbacks it calls), recomputed at the start of the
-    /// iteration; with the values that needs from outside the body.
-    pub(crate) fn recompute_iteration(
-        &self,
-        body: &Block,
-        reads: &BTreeSet<ValueId>,
-        pullbacks: &BTreeSet<ValueId>,
-    ) -> (TokenStream, BTreeSet<ValueId>) {
-        self.recompute(body, reads, pullbacks)
     }
 
     // ---- reverse sweep -------------------------------------------------------

@@ -290,7 +290,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                     Projection::Field(member) => quote!(.#member),
                     Projection::Index(index) => {
                         self.reads.insert(index.value);
-                        let index = emitter.operand_tokens(*index);
+                        let index = emitter.operand(*index);
                         quote!([#index])
                     }
                 };
@@ -409,19 +409,16 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         let then_defined = defined_in(&region.then_block);
         let else_defined = defined_in(&region.else_block);
 
-        // A dry run finds the adjoints of outer values the branches start.
+        // The adjoints of outer values the branches start.
         let mut pending = BTreeSet::new();
         for (then_side, defined) in [(true, &then_defined), (false, &else_defined)] {
-            let mut trial = self.child();
-            let mut trial_state = state.clone();
-            trial.branch(region, then_side, &mut trial_state, &mut Vec::new());
-            for (index, started) in trial_state.initialized.iter().enumerate() {
-                let id = ValueId(u32::try_from(index).expect("fewer than 2^32 values"));
-                if *started && !state.initialized[index] && !defined.contains(&id) {
-                    pending.insert(id);
-                }
-            }
+            pending.extend(
+                self.outer_targets(state, defined, |trial, trial_state, code| {
+                    trial.branch(region, then_side, trial_state, code);
+                }),
+            );
         }
+        pending.retain(|id| !state.initialized[id.index()]);
         for id in &pending {
             // An adjoint an enclosing region declared is declared already.
             if !state.deferred[id.index()] {
@@ -514,17 +511,14 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                 self.contribute(carried.out, Contribution::Zero, state, out);
             }
         }
-        let mut inside = defined_in(&region.body);
-        inside.extend(region.bindings.iter().map(|(_, id)| *id));
-        inside.extend(region.carried.iter().map(|carried| carried.header));
+        let inside = loop_interior(region);
 
         // Adjoints of outer values the iterations add to start at zero.
-        let mut trial = self.child();
-        let mut trial_state = state.clone();
-        trial.iteration(region, &live, &mut trial_state, &mut Vec::new());
-        for (index, started) in trial_state.initialized.iter().enumerate() {
-            let id = ValueId(u32::try_from(index).expect("fewer than 2^32 values"));
-            if *started && !state.initialized[index] && !inside.contains(&id) {
+        let targets = self.outer_targets(state, &inside, |trial, trial_state, code| {
+            trial.iteration(region, &live, trial_state, code);
+        });
+        for id in targets {
+            if !state.initialized[id.index()] {
                 self.contribute(id, Contribution::Zero, state, out);
             }
         }
@@ -534,7 +528,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         let mut code = Vec::new();
         inner.iteration(region, &live, &mut iteration_state, &mut code);
         let (recompute, mut outer_reads) =
-            emitter.recompute_iteration(&region.body, &inner.reads, &inner.pullbacks);
+            emitter.recompute(&region.body, &inner.reads, &inner.pullbacks);
         let headers_read: Vec<ValueId> = region
             .carried
             .iter()
@@ -582,7 +576,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             quote!(#index in (0..#count).rev())
         } else {
             let pattern = emitter.loop_pattern(region);
-            let iter = emitter.render_opaque(&region.iter, &region.iter_uses);
+            let iter = emitter.opaque(&region.iter, &region.iter_uses);
             quote!(#pattern in #iter)
         };
         if !recompute.is_empty() {
@@ -623,24 +617,14 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             let like = emitter.reference(carried.next);
             Contribution::Plain(quote!(#krate::__private::unit_like(#like)))
         };
-        let mut inside = defined_in(&region.body);
-        inside.extend(region.bindings.iter().map(|(_, id)| *id));
-        inside.extend(region.carried.iter().map(|carried| carried.header));
+        let inside = loop_interior(region);
 
-        // A dry run finds the outer values the iterations add to.
-        let mut trial = self.child();
-        trial.sink.insert(carried.header);
-        let mut trial_state = state.clone();
-        let mut trial_code = Vec::new();
-        trial.contribute(
-            carried.next,
-            seed.clone(),
-            &mut trial_state,
-            &mut trial_code,
-        );
-        trial.block(&region.body, &mut trial_state, &mut trial_code);
-        let mut targets = BTreeSet::new();
-        contributed(&trial_code, &mut targets);
+        // The outer values the iterations add to.
+        let targets = self.outer_targets(state, &inside, |trial, trial_state, code| {
+            trial.sink.insert(carried.header);
+            trial.contribute(carried.next, seed.clone(), trial_state, code);
+            trial.block(&region.body, trial_state, code);
+        });
 
         let mut inner = self.child();
         // The accumulator's own adjoint is the same in every iteration:
@@ -650,9 +634,6 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         let mut iteration_state = state.clone();
         let mut sums = Vec::new();
         for id in targets {
-            if inside.contains(&id) {
-                continue;
-            }
             let name = emitter.unit_adjoint_name(id);
             let reference = emitter.reference(id);
             prelude
@@ -683,6 +664,24 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             state,
             out,
         );
+    }
+
+    /// The values outside `inside` whose adjoints the code that `generate`
+    /// would produce contributes to: a dry run, whose code is discarded.
+    fn outer_targets(
+        &self,
+        state: &AdjointState,
+        inside: &BTreeSet<ValueId>,
+        generate: impl FnOnce(&mut Self, &mut AdjointState, &mut Vec<Rev>),
+    ) -> BTreeSet<ValueId> {
+        let mut trial = self.child();
+        let mut trial_state = state.clone();
+        let mut code = Vec::new();
+        generate(&mut trial, &mut trial_state, &mut code);
+        let mut targets = BTreeSet::new();
+        contributed(&code, &mut targets);
+        targets.retain(|id| !inside.contains(id));
+        targets
     }
 
     /// The reverse sweep of one iteration: the carried adjoints seed the
@@ -883,6 +882,15 @@ fn trip_count(region: &ForRegion) -> Option<TokenStream> {
         }
         _ => None,
     }
+}
+
+/// The values a loop defines for its body: the body's, the pattern's and
+/// the carried variables' values at the start of an iteration.
+fn loop_interior(region: &ForRegion) -> BTreeSet<ValueId> {
+    let mut inside = defined_in(&region.body);
+    inside.extend(region.bindings.iter().map(|(_, id)| *id));
+    inside.extend(region.carried.iter().map(|carried| carried.header));
+    inside
 }
 
 /// Identifies a loop region during one expansion.

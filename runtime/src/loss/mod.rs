@@ -104,18 +104,7 @@ pub(crate) fn element_count<X: Elementwise>(x: &X) -> X::Element {
     X::Element::from_f64_lossy(x.elements().len() as f64)
 }
 
-/// `sign(x)` with `sign(0) = 0`, as `torch.sign`.
-#[inline]
-pub(crate) fn sign<T: Real>(x: T) -> T {
-    if x > T::ZERO {
-        T::ONE
-    } else if x < T::ZERO {
-        -T::ONE
-    } else {
-        // 0 for ±0, NaN for NaN.
-        x * T::ZERO
-    }
-}
+pub(crate) use crate::rules::scalar::sign;
 
 /// Turns an argument name into the type `NoTangent` (the cotangent of an
 /// option argument).

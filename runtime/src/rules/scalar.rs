@@ -80,7 +80,7 @@ unary_rules! {
 
 /// `sign(x)` with `sign(0) = 0` and `sign(NaN) = NaN`, as `torch.sign`.
 #[inline]
-fn sign<T: Real>(x: T) -> T {
+pub(crate) fn sign<T: Real>(x: T) -> T {
     if x > T::ZERO {
         T::ONE
     } else if x < T::ZERO {
