@@ -429,10 +429,13 @@ fn check_linear<const IN: usize, const OUT: usize, const B: usize>(case: &Value,
         grad_x.as_slice(),
         &flat(&case["grad_input"]),
     );
-    // Through the Module trait (the by-value pullback of sequential models).
-    let (module_y, module_pullback) = Module::forward_vjp_owned(&layer, x);
+    // Through the Module trait (what sequential models call).
+    let (module_y, saved) = Module::forward_saving(&layer, &x);
     assert_eq!(module_y, y);
-    assert_eq!(module_pullback(adjoint), (grad, grad_x));
+    assert_eq!(
+        Module::backward(&layer, &x, &saved, adjoint),
+        (grad, grad_x)
+    );
 }
 
 #[test]

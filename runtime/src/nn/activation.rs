@@ -51,26 +51,30 @@ fn log1p_exp<T: Real>(z: T) -> T {
 #[inline]
 #[must_use]
 pub fn relu<X: Elementwise>(x: X) -> X {
-    x.map_elements(|x| {
-        if x > X::Element::ZERO {
-            x
-        } else {
-            X::Element::ZERO
-        }
-    })
+    x.map_elements(relu_scalar)
+}
+
+/// `x > 0 ? x : 0` (so `relu(NaN) = 0`).
+#[inline]
+pub(crate) fn relu_scalar<T: Real>(x: T) -> T {
+    if x > T::ZERO { x } else { T::ZERO }
 }
 
 /// The `_vjp` rule of [`relu`].
 #[inline]
 pub fn relu_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
-    (relu(x), move |adjoint: X| {
-        (adjoint.zip_map_elements(&x, |g, x| {
-            if x > X::Element::ZERO {
-                g
-            } else {
-                X::Element::ZERO
-            }
-        }),)
+    (relu(x), move |adjoint: X| (relu_backward(&x, adjoint),))
+}
+
+/// `x̄ = ȳ·relu'(x)`, from the input.
+#[inline]
+pub(crate) fn relu_backward<X: Elementwise>(x: &X, adjoint: X) -> X {
+    adjoint.zip_map_elements(x, |g, x| {
+        if x > X::Element::ZERO {
+            g
+        } else {
+            X::Element::ZERO
+        }
     })
 }
 
@@ -100,14 +104,23 @@ pub fn leaky_relu_vjp<X: Elementwise>(
     negative_slope: X::Element,
 ) -> (X, impl FnOnce(X) -> (X, NoTangent)) {
     (leaky_relu(x, negative_slope), move |adjoint: X| {
-        let grad = adjoint.zip_map_elements(&x, |g, x| {
-            if x > X::Element::ZERO {
-                g
-            } else {
-                g * negative_slope
-            }
-        });
-        (grad, NoTangent)
+        (leaky_relu_backward(&x, negative_slope, adjoint), NoTangent)
+    })
+}
+
+/// `x̄ = ȳ·leaky_relu'(x)`, from the input.
+#[inline]
+pub(crate) fn leaky_relu_backward<X: Elementwise>(
+    x: &X,
+    negative_slope: X::Element,
+    adjoint: X,
+) -> X {
+    adjoint.zip_map_elements(x, |g, x| {
+        if x > X::Element::ZERO {
+            g
+        } else {
+            g * negative_slope
+        }
     })
 }
 
@@ -130,9 +143,13 @@ pub fn sigmoid<X: Elementwise>(x: X) -> X {
 #[inline]
 pub fn sigmoid_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
     let y = sigmoid(x);
-    (y, move |adjoint: X| {
-        (adjoint.zip_map_elements(&y, |g, y| g * (y * (X::Element::ONE - y))),)
-    })
+    (y, move |adjoint: X| (sigmoid_backward(&y, adjoint),))
+}
+
+/// `x̄ = ȳ·y(1 − y)`, from the output `y`.
+#[inline]
+pub(crate) fn sigmoid_backward<X: Elementwise>(y: &X, adjoint: X) -> X {
+    adjoint.zip_map_elements(y, |g, y| g * (y * (X::Element::ONE - y)))
 }
 
 /// The hyperbolic tangent, elementwise. Derivative `1 − y²`, from the
@@ -145,16 +162,26 @@ pub fn sigmoid_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
 #[inline]
 #[must_use]
 pub fn tanh<X: Elementwise>(x: X) -> X {
-    x.map_elements(X::Element::tanh)
+    x.map_elements(tanh_scalar)
+}
+
+/// `tanh(x)`.
+#[inline]
+pub(crate) fn tanh_scalar<T: Real>(x: T) -> T {
+    T::tanh(x)
 }
 
 /// The `_vjp` rule of [`tanh`].
 #[inline]
 pub fn tanh_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
     let y = tanh(x);
-    (y, move |adjoint: X| {
-        (adjoint.zip_map_elements(&y, |g, y| g * (X::Element::ONE - y * y)),)
-    })
+    (y, move |adjoint: X| (tanh_backward(&y, adjoint),))
+}
+
+/// `x̄ = ȳ·(1 − y²)`, from the output `y`.
+#[inline]
+pub(crate) fn tanh_backward<X: Elementwise>(y: &X, adjoint: X) -> X {
+    adjoint.zip_map_elements(y, |g, y| g * (X::Element::ONE - y * y))
 }
 
 /// `Softplus(x) = ln(1 + e^(βx))/β`, and `x` where `βx > threshold`
@@ -188,15 +215,29 @@ pub fn softplus_vjp<X: Elementwise>(
     threshold: X::Element,
 ) -> (X, impl FnOnce(X) -> (X, NoTangent, NoTangent)) {
     (softplus(x, beta, threshold), move |adjoint: X| {
-        let grad = adjoint.zip_map_elements(&x, |g, x| {
-            let z = x * beta;
-            if z > threshold {
-                g
-            } else {
-                g * sigmoid_scalar(z)
-            }
-        });
-        (grad, NoTangent, NoTangent)
+        (
+            softplus_backward(&x, beta, threshold, adjoint),
+            NoTangent,
+            NoTangent,
+        )
+    })
+}
+
+/// `x̄ = ȳ·softplus'(x)`, from the input.
+#[inline]
+pub(crate) fn softplus_backward<X: Elementwise>(
+    x: &X,
+    beta: X::Element,
+    threshold: X::Element,
+    adjoint: X,
+) -> X {
+    adjoint.zip_map_elements(x, |g, x| {
+        let z = x * beta;
+        if z > threshold {
+            g
+        } else {
+            g * sigmoid_scalar(z)
+        }
     })
 }
 
@@ -224,14 +265,19 @@ pub fn elu<X: Elementwise>(x: X, alpha: X::Element) -> X {
 #[inline]
 pub fn elu_vjp<X: Elementwise>(x: X, alpha: X::Element) -> (X, impl FnOnce(X) -> (X, NoTangent)) {
     (elu(x, alpha), move |adjoint: X| {
-        let grad = adjoint.zip_map_elements(&x, |g, x| {
-            if x > X::Element::ZERO {
-                g
-            } else {
-                g * alpha * X::Element::exp(x)
-            }
-        });
-        (grad, NoTangent)
+        (elu_backward(&x, alpha, adjoint), NoTangent)
+    })
+}
+
+/// `x̄ = ȳ·elu'(x)`, from the input.
+#[inline]
+pub(crate) fn elu_backward<X: Elementwise>(x: &X, alpha: X::Element, adjoint: X) -> X {
+    adjoint.zip_map_elements(x, |g, x| {
+        if x > X::Element::ZERO {
+            g
+        } else {
+            g * alpha * X::Element::exp(x)
+        }
     })
 }
 
@@ -256,24 +302,31 @@ const GELU_KAPPA: f64 = 0.044715;
 #[inline]
 #[must_use]
 pub fn gelu<X: Elementwise>(x: X) -> X {
-    let half = X::Element::HALF;
-    let frac_1_sqrt_2 = X::Element::from_f64_lossy(FRAC_1_SQRT_2);
-    x.map_elements(|x| x * half * (X::Element::ONE + X::Element::erf(x * frac_1_sqrt_2)))
+    x.map_elements(gelu_scalar)
+}
+
+/// `x·Φ(x)`.
+#[inline]
+pub(crate) fn gelu_scalar<T: Real>(x: T) -> T {
+    x * T::HALF * (T::ONE + T::erf(x * T::from_f64_lossy(FRAC_1_SQRT_2)))
 }
 
 /// The `_vjp` rule of [`gelu`].
 #[inline]
 pub fn gelu_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
-    (gelu(x), move |adjoint: X| {
-        let half = X::Element::HALF;
-        let frac_1_sqrt_2 = X::Element::from_f64_lossy(FRAC_1_SQRT_2);
-        let frac_1_sqrt_2pi = X::Element::from_f64_lossy(FRAC_1_SQRT_2PI);
-        let grad = adjoint.zip_map_elements(&x, |g, x| {
-            let cdf = half * (X::Element::ONE + X::Element::erf(x * frac_1_sqrt_2));
-            let pdf = X::Element::exp(-half * x * x) * frac_1_sqrt_2pi;
-            g * (cdf + x * pdf)
-        });
-        (grad,)
+    (gelu(x), move |adjoint: X| (gelu_backward(&x, adjoint),))
+}
+
+/// `x̄ = ȳ·gelu'(x)`, from the input.
+#[inline]
+pub(crate) fn gelu_backward<X: Elementwise>(x: &X, adjoint: X) -> X {
+    let half = X::Element::HALF;
+    let frac_1_sqrt_2 = X::Element::from_f64_lossy(FRAC_1_SQRT_2);
+    let frac_1_sqrt_2pi = X::Element::from_f64_lossy(FRAC_1_SQRT_2PI);
+    adjoint.zip_map_elements(x, |g, x| {
+        let cdf = half * (X::Element::ONE + X::Element::erf(x * frac_1_sqrt_2));
+        let pdf = X::Element::exp(-half * x * x) * frac_1_sqrt_2pi;
+        g * (cdf + x * pdf)
     })
 }
 
@@ -287,34 +340,43 @@ pub fn gelu_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
 #[inline]
 #[must_use]
 pub fn gelu_tanh<X: Elementwise>(x: X) -> X {
-    let beta = X::Element::from_f64_lossy(SQRT_2_OVER_PI);
-    let kappa = X::Element::from_f64_lossy(GELU_KAPPA);
-    x.map_elements(|x| {
-        let inner = beta * (x + kappa * (x * x * x));
-        X::Element::HALF * x * (X::Element::ONE + X::Element::tanh(inner))
-    })
+    x.map_elements(gelu_tanh_scalar)
+}
+
+/// `x·(1 + tanh(√(2/π)(x + 0.044715x³)))/2`.
+#[inline]
+pub(crate) fn gelu_tanh_scalar<T: Real>(x: T) -> T {
+    let beta = T::from_f64_lossy(SQRT_2_OVER_PI);
+    let kappa = T::from_f64_lossy(GELU_KAPPA);
+    let inner = beta * (x + kappa * (x * x * x));
+    T::HALF * x * (T::ONE + T::tanh(inner))
 }
 
 /// The `_vjp` rule of [`gelu_tanh`].
 #[inline]
 pub fn gelu_tanh_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
     (gelu_tanh(x), move |adjoint: X| {
-        let one = X::Element::ONE;
-        let beta = X::Element::from_f64_lossy(SQRT_2_OVER_PI);
-        let kappa = X::Element::from_f64_lossy(GELU_KAPPA);
-        let three = X::Element::from_f64_lossy(3.0);
-        let grad = adjoint.zip_map_elements(&x, |g, x| {
-            let x_squared = x * x;
-            let inner = beta * (x + kappa * (x_squared * x));
-            let tanh_inner = X::Element::tanh(inner);
-            let left = X::Element::HALF * x;
-            let right = one + tanh_inner;
-            let left_derivative = X::Element::HALF * right;
-            let right_derivative = one - tanh_inner * tanh_inner;
-            let inner_derivative = beta * (one + three * kappa * x_squared);
-            g * (left_derivative + left * right_derivative * inner_derivative)
-        });
-        (grad,)
+        (gelu_tanh_backward(&x, adjoint),)
+    })
+}
+
+/// `x̄ = ȳ·gelu_tanh'(x)`, from the input.
+#[inline]
+pub(crate) fn gelu_tanh_backward<X: Elementwise>(x: &X, adjoint: X) -> X {
+    let one = X::Element::ONE;
+    let beta = X::Element::from_f64_lossy(SQRT_2_OVER_PI);
+    let kappa = X::Element::from_f64_lossy(GELU_KAPPA);
+    let three = X::Element::from_f64_lossy(3.0);
+    adjoint.zip_map_elements(x, |g, x| {
+        let x_squared = x * x;
+        let inner = beta * (x + kappa * (x_squared * x));
+        let tanh_inner = X::Element::tanh(inner);
+        let left = X::Element::HALF * x;
+        let right = one + tanh_inner;
+        let left_derivative = X::Element::HALF * right;
+        let right_derivative = one - tanh_inner * tanh_inner;
+        let inner_derivative = beta * (one + three * kappa * x_squared);
+        g * (left_derivative + left * right_derivative * inner_derivative)
     })
 }
 
@@ -328,18 +390,27 @@ pub fn gelu_tanh_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
 #[inline]
 #[must_use]
 pub fn silu<X: Elementwise>(x: X) -> X {
-    x.map_elements(|x| x * sigmoid_scalar(x))
+    x.map_elements(silu_scalar)
+}
+
+/// `x·σ(x)`.
+#[inline]
+pub(crate) fn silu_scalar<T: Real>(x: T) -> T {
+    x * sigmoid_scalar(x)
 }
 
 /// The `_vjp` rule of [`silu`].
 #[inline]
 pub fn silu_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
-    (silu(x), move |adjoint: X| {
-        let grad = adjoint.zip_map_elements(&x, |g, x| {
-            let s = sigmoid_scalar(x);
-            g * (s * (X::Element::ONE + x * (X::Element::ONE - s)))
-        });
-        (grad,)
+    (silu(x), move |adjoint: X| (silu_backward(&x, adjoint),))
+}
+
+/// `x̄ = ȳ·silu'(x)`, from the input.
+#[inline]
+pub(crate) fn silu_backward<X: Elementwise>(x: &X, adjoint: X) -> X {
+    adjoint.zip_map_elements(x, |g, x| {
+        let s = sigmoid_scalar(x);
+        g * (s * (X::Element::ONE + x * (X::Element::ONE - s)))
     })
 }
 
@@ -379,16 +450,23 @@ pub fn softmax_vjp<T: Real, const R: usize, const C: usize>(
     impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>,),
 ) {
     let y = softmax(x);
-    (y, move |adjoint: SMatrix<T, R, C>| {
-        let mut grad = adjoint;
-        for (mut g, y) in grad.column_iter_mut().zip(y.column_iter()) {
-            let dot: T = g.iter().zip(y.iter()).map(|(g, y)| *g * *y).sum();
-            for (g, y) in g.iter_mut().zip(y.iter()) {
-                *g = *y * (*g - dot);
-            }
+    (y, move |adjoint| (softmax_backward(&y, adjoint),))
+}
+
+/// `x̄ = y ⊙ (ȳ − Σ ȳ⊙y)` per column, from the output `y`.
+#[inline]
+pub(crate) fn softmax_backward<T: Real, const R: usize, const C: usize>(
+    y: &SMatrix<T, R, C>,
+    adjoint: SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
+    let mut grad = adjoint;
+    for (mut g, y) in grad.column_iter_mut().zip(y.column_iter()) {
+        let dot: T = g.iter().zip(y.iter()).map(|(g, y)| *g * *y).sum();
+        for (g, y) in g.iter_mut().zip(y.iter()) {
+            *g = *y * (*g - dot);
         }
-        (grad,)
-    })
+    }
+    grad
 }
 
 /// `log_softmax(x)ᵢ = xᵢ − ln Σⱼ eˣʲ` of each column of `x`, through
@@ -425,14 +503,21 @@ pub fn log_softmax_vjp<T: Real, const R: usize, const C: usize>(
     impl FnOnce(SMatrix<T, R, C>) -> (SMatrix<T, R, C>,),
 ) {
     let y = log_softmax(x);
-    (y, move |adjoint: SMatrix<T, R, C>| {
-        let mut grad = adjoint;
-        for (mut g, y) in grad.column_iter_mut().zip(y.column_iter()) {
-            let sum: T = g.iter().copied().sum();
-            for (g, y) in g.iter_mut().zip(y.iter()) {
-                *g -= T::exp(*y) * sum;
-            }
+    (y, move |adjoint| (log_softmax_backward(&y, adjoint),))
+}
+
+/// `x̄ = ȳ − exp(y)·Σ ȳ` per column, from the output `y`.
+#[inline]
+pub(crate) fn log_softmax_backward<T: Real, const R: usize, const C: usize>(
+    y: &SMatrix<T, R, C>,
+    adjoint: SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
+    let mut grad = adjoint;
+    for (mut g, y) in grad.column_iter_mut().zip(y.column_iter()) {
+        let sum: T = g.iter().copied().sum();
+        for (g, y) in g.iter_mut().zip(y.iter()) {
+            *g -= T::exp(*y) * sum;
         }
-        (grad,)
-    })
+    }
+    grad
 }

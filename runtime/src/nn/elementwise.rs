@@ -34,6 +34,15 @@ pub trait Elementwise: Params<Scalar = <Self as Elementwise>::Element> + Copy {
         self
     }
 
+    /// A new value with `f` applied to every scalar of `self`: what
+    /// [`map_elements`](Elementwise::map_elements) gives for a copy, without
+    /// the copy (a layer applies its activation to an input it borrows).
+    #[inline]
+    #[must_use]
+    fn map_elements_of(&self, f: impl FnMut(Self::Element) -> Self::Element) -> Self {
+        self.map_elements(f)
+    }
+
     /// The value with `f` applied to corresponding scalars of `self` and
     /// `other`.
     #[inline]
@@ -98,6 +107,10 @@ impl_elementwise_scalar!(f64);
 
 impl<T: Real, const R: usize, const C: usize> Elementwise for SMatrix<T, R, C> {
     type Element = T;
+    #[inline]
+    fn map_elements_of(&self, f: impl FnMut(T) -> T) -> Self {
+        self.map(f)
+    }
     #[inline]
     fn elements(&self) -> &[T] {
         self.as_slice()

@@ -108,14 +108,17 @@ impl<const IN: usize, const OUT: usize, T: Real> Linear<IN, OUT, T> {
     #[inline]
     #[must_use]
     pub fn forward<const B: usize>(&self, x: &SMatrix<T, IN, B>) -> SMatrix<T, OUT, B> {
-        let mut y = SMatrix::<T, OUT, B>::from_element(T::ZERO);
-        for b in 0..B {
-            for o in 0..OUT {
+        // Each output is one dot product over the weight's row, then `+ b`
+        // (nalgebra's storage is an array of columns, so the loops run over
+        // fixed-size arrays without bounds checks).
+        let mut y = SMatrix::<T, OUT, B>::zeros();
+        for (y, x) in y.data.0.iter_mut().zip(&x.data.0) {
+            for (o, (y, bias)) in y.iter_mut().zip(&self.bias.data.0[0]).enumerate() {
                 let mut total = T::ZERO;
-                for i in 0..IN {
-                    total += self.weight[(o, i)] * x[(i, b)];
+                for (weight, x) in self.weight.data.0.iter().zip(x) {
+                    total += weight[o] * *x;
                 }
-                y[(o, b)] = total + self.bias[o];
+                *y = total + *bias;
             }
         }
         y
@@ -125,68 +128,87 @@ impl<const IN: usize, const OUT: usize, T: Real> Linear<IN, OUT, T> {
     /// cotangent `ȳ`, the gradient `(W̄ = ȳ·xᵀ, b̄ = Σ_columns ȳ)` as a
     /// `Linear`, and `x̄ = Wᵀ·ȳ`.
     ///
-    /// The pullback owns copies of the weight and of `x`, so it outlives
-    /// both borrows.
+    /// The pullback borrows the layer and `x`; it copies neither.
     #[inline]
-    pub fn forward_vjp<const B: usize>(
-        &self,
-        x: &SMatrix<T, IN, B>,
+    pub fn forward_vjp<'a, const B: usize>(
+        &'a self,
+        x: &'a SMatrix<T, IN, B>,
     ) -> (
         SMatrix<T, OUT, B>,
-        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>) + use<IN, OUT, T, B>,
+        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>) + 'a,
     ) {
-        let (weight, x) = (self.weight, *x);
-        (self.forward(&x), move |adjoint| {
-            pullback(&weight, &x, &adjoint)
-        })
+        (self.forward(x), move |adjoint| self.backward(x, &adjoint))
     }
-}
 
-/// The cotangents of a layer with weight `weight` and of its input `x`, for
-/// the output cotangent `adjoint`.
-#[inline]
-fn pullback<const IN: usize, const OUT: usize, T: Real, const B: usize>(
-    weight: &SMatrix<T, OUT, IN>,
-    x: &SMatrix<T, IN, B>,
-    adjoint: &SMatrix<T, OUT, B>,
-) -> (Linear<IN, OUT, T>, SMatrix<T, IN, B>) {
-    // Whole-matrix products: nalgebra's kernels, without per-element bounds
-    // checks. Ȳ is OUT×B, X is IN×B: W̄ = Ȳ·Xᵀ, b̄ = Σ_b Ȳ[:, b], X̄ = Wᵀ·Ȳ.
-    let grad = Linear {
-        weight: adjoint * x.transpose(),
-        bias: adjoint.column_sum(),
-    };
-    let grad_x = weight.tr_mul(adjoint);
-    (grad, grad_x)
+    /// The cotangents of the layer and of its input `x` for the output
+    /// cotangent `adjoint`.
+    #[inline]
+    fn backward<const B: usize>(
+        &self,
+        x: &SMatrix<T, IN, B>,
+        adjoint: &SMatrix<T, OUT, B>,
+    ) -> (Self, SMatrix<T, IN, B>) {
+        // W̄ = Σ_b ȳ_b·x_bᵀ: per sample, one axpy per weight column (the first
+        // sample writes, the others add); b̄ = Σ_b ȳ_b. nalgebra's storage is
+        // an array of columns, so the loops run over fixed-size arrays
+        // without bounds checks.
+        let mut samples = adjoint.data.0.iter().zip(&x.data.0);
+        let mut grad = Self::zeros();
+        if let Some((adjoint, x)) = samples.next() {
+            for (weight_grad, x) in grad.weight.data.0.iter_mut().zip(x) {
+                for (weight_grad, adjoint) in weight_grad.iter_mut().zip(adjoint) {
+                    *weight_grad = *adjoint * *x;
+                }
+            }
+            grad.bias.data.0[0] = *adjoint;
+        }
+        for (adjoint, x) in samples {
+            for (weight_grad, x) in grad.weight.data.0.iter_mut().zip(x) {
+                for (weight_grad, adjoint) in weight_grad.iter_mut().zip(adjoint) {
+                    *weight_grad += *adjoint * *x;
+                }
+            }
+            for (bias_grad, adjoint) in grad.bias.data.0[0].iter_mut().zip(adjoint) {
+                *bias_grad += *adjoint;
+            }
+        }
+        // x̄_b = Wᵀ·ȳ_b: one dot product per weight column. A caller that
+        // drops x̄ (a layer applied to data) lets the optimiser drop these.
+        let mut grad_x = SMatrix::<T, IN, B>::zeros();
+        for (grad_x, adjoint) in grad_x.data.0.iter_mut().zip(&adjoint.data.0) {
+            for (grad_x, weight) in grad_x.iter_mut().zip(&self.weight.data.0) {
+                let mut dot = T::ZERO;
+                for (weight, adjoint) in weight.iter().zip(adjoint) {
+                    dot += *weight * *adjoint;
+                }
+                *grad_x = dot;
+            }
+        }
+        (grad, grad_x)
+    }
 }
 
 impl<const IN: usize, const OUT: usize, T: Real, const B: usize> Module<SMatrix<T, IN, B>>
     for Linear<IN, OUT, T>
 {
     type Output = SMatrix<T, OUT, B>;
+    type Saved = ();
     #[inline]
     fn forward(&self, x: &SMatrix<T, IN, B>) -> SMatrix<T, OUT, B> {
         Linear::forward(self, x)
     }
     #[inline]
-    fn forward_vjp(
-        &self,
-        x: &SMatrix<T, IN, B>,
-    ) -> (
-        SMatrix<T, OUT, B>,
-        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>) + use<IN, OUT, T, B>,
-    ) {
-        Linear::forward_vjp(self, x)
+    fn forward_saving(&self, x: &SMatrix<T, IN, B>) -> (SMatrix<T, OUT, B>, ()) {
+        (Linear::forward(self, x), ())
     }
     #[inline]
-    fn forward_vjp_owned(
+    fn backward(
         &self,
-        x: SMatrix<T, IN, B>,
-    ) -> (
-        SMatrix<T, OUT, B>,
-        impl FnOnce(SMatrix<T, OUT, B>) -> (Self, SMatrix<T, IN, B>) + use<IN, OUT, T, B>,
-    ) {
-        Linear::forward_vjp(self, &x)
+        x: &SMatrix<T, IN, B>,
+        (): &(),
+        adjoint: SMatrix<T, OUT, B>,
+    ) -> (Self, SMatrix<T, IN, B>) {
+        Linear::backward(self, x, &adjoint)
     }
 }
 

@@ -1,10 +1,12 @@
 //! The [`Module`] trait, activation modules, and tuples of modules as
 //! sequential models (PyTorch's `nn.Sequential`).
 
-use super::{
-    Elementwise, elu, elu_vjp, gelu, gelu_tanh, gelu_tanh_vjp, gelu_vjp, leaky_relu,
-    leaky_relu_vjp, log_softmax, log_softmax_vjp, relu, relu_vjp, sigmoid, sigmoid_vjp, silu,
-    silu_vjp, softmax, softmax_vjp, softplus, softplus_vjp, tanh, tanh_vjp,
+use super::Elementwise;
+use super::activation::{
+    elu, elu_backward, gelu_backward, gelu_scalar, gelu_tanh_backward, gelu_tanh_scalar,
+    leaky_relu, leaky_relu_backward, log_softmax, log_softmax_backward, relu_backward, relu_scalar,
+    sigmoid_backward, sigmoid_scalar, silu_backward, silu_scalar, softmax, softmax_backward,
+    softplus, softplus_backward, tanh_backward, tanh_scalar,
 };
 use crate::{ParamsOf, Real};
 use nalgebra::SMatrix;
@@ -37,40 +39,48 @@ use nalgebra::SMatrix;
 /// assert_eq!(grad.2.bias[0], y[0] * (1.0 - y[0]));
 /// assert_eq!(grad_x[1], 0.0); // relu'(-0.5) = 0
 /// ```
-pub trait Module<Input: Clone>: Sized {
+pub trait Module<Input>: Sized {
     /// What the module computes from an `Input`.
-    type Output: Clone;
+    type Output;
+
+    /// What the reverse pass needs from the forward pass besides the module
+    /// and its input: `()` for a layer whose derivatives need only those
+    /// ([`Linear`](super::Linear), [`Relu`]), the output for one whose
+    /// derivative is written with its output ([`Sigmoid`], [`Tanh`],
+    /// [`Softmax`]), and for a sequential model the activations between its
+    /// members with what each member saved (PyTorch's
+    /// `ctx.save_for_backward`).
+    type Saved;
 
     /// Applies the module to `x`.
     fn forward(&self, x: &Input) -> Self::Output;
+
+    /// [`forward`](Module::forward), and what [`backward`](Module::backward)
+    /// needs of it.
+    fn forward_saving(&self, x: &Input) -> (Self::Output, Self::Saved);
+
+    /// The reverse pass: for the cotangent `adjoint` of the output of
+    /// [`forward_saving`](Module::forward_saving) on `x`, the cotangents of
+    /// the module (a value of its own type) and of `x`.
+    ///
+    /// `saved` must come from `forward_saving` on the same module and input;
+    /// anything else gives a meaningless result (not undefined behaviour).
+    fn backward(&self, x: &Input, saved: &Self::Saved, adjoint: Self::Output) -> (Self, Input);
 
     /// The `_vjp` rule of [`forward`](Module::forward): the output and a
     /// pullback that maps the output's cotangent to the cotangents of the
     /// module and of `x`.
     ///
-    /// The pullback owns what it needs (it borrows neither the module nor
-    /// `x`), so callers may drop both before calling it.
+    /// The pullback borrows the module and `x` (it copies neither) and owns
+    /// what [`forward_saving`](Module::forward_saving) saved.
     #[inline]
-    fn forward_vjp(
-        &self,
-        x: &Input,
-    ) -> (
-        Self::Output,
-        impl FnOnce(Self::Output) -> (Self, Input) + use<Self, Input>,
-    ) {
-        self.forward_vjp_owned(x.clone())
+    fn forward_vjp<'a>(
+        &'a self,
+        x: &'a Input,
+    ) -> (Self::Output, impl FnOnce(Self::Output) -> (Self, Input)) {
+        let (y, saved) = self.forward_saving(x);
+        (y, move |adjoint| self.backward(x, &saved, adjoint))
     }
-
-    /// [`forward_vjp`](Module::forward_vjp) for an input the pullback may
-    /// keep: sequential models pass each layer's output to the next layer
-    /// this way, so that no pullback borrows a temporary.
-    fn forward_vjp_owned(
-        &self,
-        x: Input,
-    ) -> (
-        Self::Output,
-        impl FnOnce(Self::Output) -> (Self, Input) + use<Self, Input>,
-    );
 }
 
 /// Implements `ParamsOf<T>` for every `T` for a module without scalars.
@@ -100,9 +110,23 @@ macro_rules! impl_params_of_unit {
     };
 }
 
-/// Defines a unit-struct module applying an elementwise activation.
+/// Defines a unit-struct module applying an elementwise activation whose
+/// derivative is written with its input (`input`) or its output (`output`,
+/// which the module then saves).
 macro_rules! unit_activation {
-    ($(#[$doc:meta])* $name:ident, $function:ident, $function_vjp:ident) => {
+    (@saved input $x:ty) => { () };
+    (@saved output $x:ty) => { $x };
+    (@forward_saving input $y:ident) => { ($y, ()) };
+    (@forward_saving output $y:ident) => { ($y, $y) };
+    (@backward input $backward:ident, $x:ident, $saved:ident, $adjoint:ident) => {
+        $backward($x, $adjoint)
+    };
+    (@backward output $backward:ident, $x:ident, $saved:ident, $adjoint:ident) => {
+        $backward($saved, $adjoint)
+    };
+    (
+        $(#[$doc:meta])* $name:ident, $scalar:ident, $backward:ident from $from:ident
+    ) => {
         $(#[$doc])*
         ///
         /// A module without parameters: as a member of a parameter set or of
@@ -116,14 +140,20 @@ macro_rules! unit_activation {
 
         impl<X: Elementwise> Module<X> for $name {
             type Output = X;
+            type Saved = unit_activation!(@saved $from X);
             #[inline]
             fn forward(&self, x: &X) -> X {
-                $function(*x)
+                x.map_elements_of($scalar)
             }
             #[inline]
-            fn forward_vjp_owned(&self, x: X) -> (X, impl FnOnce(X) -> (Self, X) + use<X>) {
-                let (y, pullback) = $function_vjp(x);
-                (y, move |adjoint: X| ($name, pullback(adjoint).0))
+            fn forward_saving(&self, x: &X) -> (X, Self::Saved) {
+                let y = self.forward(x);
+                unit_activation!(@forward_saving $from y)
+            }
+            #[inline]
+            fn backward(&self, x: &X, saved: &Self::Saved, adjoint: X) -> (Self, X) {
+                let _ = (&x, &saved);
+                ($name, unit_activation!(@backward $from $backward, x, saved, adjoint))
             }
         }
     };
@@ -131,33 +161,34 @@ macro_rules! unit_activation {
 
 unit_activation!(
     /// The module form of [`relu`](super::relu) (`nn.ReLU`).
-    Relu, relu, relu_vjp
+    Relu, relu_scalar, relu_backward from input
 );
 unit_activation!(
     /// The module form of [`sigmoid`](super::sigmoid) (`nn.Sigmoid`).
-    Sigmoid, sigmoid, sigmoid_vjp
+    Sigmoid, sigmoid_scalar, sigmoid_backward from output
 );
 unit_activation!(
     /// The module form of [`tanh`](super::tanh) (`nn.Tanh`).
-    Tanh, tanh, tanh_vjp
+    Tanh, tanh_scalar, tanh_backward from output
 );
 unit_activation!(
     /// The module form of [`silu`](super::silu) (`nn.SiLU`).
-    Silu, silu, silu_vjp
+    Silu, silu_scalar, silu_backward from input
 );
 unit_activation!(
     /// The module form of the exact [`gelu`](super::gelu) (`nn.GELU()`).
-    Gelu, gelu, gelu_vjp
+    Gelu, gelu_scalar, gelu_backward from input
 );
 unit_activation!(
     /// The module form of [`gelu_tanh`](super::gelu_tanh)
     /// (`nn.GELU(approximate='tanh')`).
-    GeluTanh, gelu_tanh, gelu_tanh_vjp
+    GeluTanh, gelu_tanh_scalar, gelu_tanh_backward from input
 );
 
-/// Defines a unit-struct module applying a per-column activation.
+/// Defines a unit-struct module applying a per-column activation, whose
+/// derivative is written with its output (which the module saves).
 macro_rules! column_activation {
-    ($(#[$doc:meta])* $name:ident, $function:ident, $function_vjp:ident) => {
+    ($(#[$doc:meta])* $name:ident, $function:ident, $backward:ident) => {
         $(#[$doc])*
         ///
         /// Normalises each column: a vector, or each sample of a batch with
@@ -170,20 +201,27 @@ macro_rules! column_activation {
 
         impl<T: Real, const R: usize, const C: usize> Module<SMatrix<T, R, C>> for $name {
             type Output = SMatrix<T, R, C>;
+            type Saved = SMatrix<T, R, C>;
             #[inline]
             fn forward(&self, x: &SMatrix<T, R, C>) -> SMatrix<T, R, C> {
                 $function(*x)
             }
             #[inline]
-            fn forward_vjp_owned(
+            fn forward_saving(
                 &self,
-                x: SMatrix<T, R, C>,
-            ) -> (
-                SMatrix<T, R, C>,
-                impl FnOnce(SMatrix<T, R, C>) -> (Self, SMatrix<T, R, C>) + use<T, R, C>,
-            ) {
-                let (y, pullback) = $function_vjp(x);
-                (y, move |adjoint| ($name, pullback(adjoint).0))
+                x: &SMatrix<T, R, C>,
+            ) -> (SMatrix<T, R, C>, SMatrix<T, R, C>) {
+                let y = $function(*x);
+                (y, y)
+            }
+            #[inline]
+            fn backward(
+                &self,
+                _: &SMatrix<T, R, C>,
+                y: &SMatrix<T, R, C>,
+                adjoint: SMatrix<T, R, C>,
+            ) -> (Self, SMatrix<T, R, C>) {
+                ($name, $backward(y, adjoint))
             }
         }
     };
@@ -191,12 +229,12 @@ macro_rules! column_activation {
 
 column_activation!(
     /// The module form of [`softmax`](super::softmax) (`nn.Softmax`).
-    Softmax, softmax, softmax_vjp
+    Softmax, softmax, softmax_backward
 );
 column_activation!(
     /// The module form of [`log_softmax`](super::log_softmax)
     /// (`nn.LogSoftmax`).
-    LogSoftmax, log_softmax, log_softmax_vjp
+    LogSoftmax, log_softmax, log_softmax_backward
 );
 
 /// Implements `ParamsOf<T>` for a configured activation module: it holds
@@ -253,15 +291,18 @@ impl_params_of_config!(LeakyRelu);
 
 impl<T: Real, X: Elementwise<Element = T>> Module<X> for LeakyRelu<T> {
     type Output = X;
+    type Saved = ();
     #[inline]
     fn forward(&self, x: &X) -> X {
         leaky_relu(*x, self.negative_slope)
     }
     #[inline]
-    fn forward_vjp_owned(&self, x: X) -> (X, impl FnOnce(X) -> (Self, X) + use<T, X>) {
-        let (y, pullback) = leaky_relu_vjp(x, self.negative_slope);
-        let this = *self;
-        (y, move |adjoint: X| (this, pullback(adjoint).0))
+    fn forward_saving(&self, x: &X) -> (X, ()) {
+        (self.forward(x), ())
+    }
+    #[inline]
+    fn backward(&self, x: &X, (): &(), adjoint: X) -> (Self, X) {
+        (*self, leaky_relu_backward(x, self.negative_slope, adjoint))
     }
 }
 
@@ -284,15 +325,18 @@ impl_params_of_config!(Elu);
 
 impl<T: Real, X: Elementwise<Element = T>> Module<X> for Elu<T> {
     type Output = X;
+    type Saved = ();
     #[inline]
     fn forward(&self, x: &X) -> X {
         elu(*x, self.alpha)
     }
     #[inline]
-    fn forward_vjp_owned(&self, x: X) -> (X, impl FnOnce(X) -> (Self, X) + use<T, X>) {
-        let (y, pullback) = elu_vjp(x, self.alpha);
-        let this = *self;
-        (y, move |adjoint: X| (this, pullback(adjoint).0))
+    fn forward_saving(&self, x: &X) -> (X, ()) {
+        (self.forward(x), ())
+    }
+    #[inline]
+    fn backward(&self, x: &X, (): &(), adjoint: X) -> (Self, X) {
+        (*self, elu_backward(x, self.alpha, adjoint))
     }
 }
 
@@ -321,87 +365,189 @@ impl_params_of_config!(Softplus);
 
 impl<T: Real, X: Elementwise<Element = T>> Module<X> for Softplus<T> {
     type Output = X;
+    type Saved = ();
     #[inline]
     fn forward(&self, x: &X) -> X {
         softplus(*x, self.beta, self.threshold)
     }
     #[inline]
-    fn forward_vjp_owned(&self, x: X) -> (X, impl FnOnce(X) -> (Self, X) + use<T, X>) {
-        let (y, pullback) = softplus_vjp(x, self.beta, self.threshold);
-        let this = *self;
-        (y, move |adjoint: X| (this, pullback(adjoint).0))
+    fn forward_saving(&self, x: &X) -> (X, ()) {
+        (self.forward(x), ())
+    }
+    #[inline]
+    fn backward(&self, x: &X, (): &(), adjoint: X) -> (Self, X) {
+        (
+            *self,
+            softplus_backward(x, self.beta, self.threshold, adjoint),
+        )
     }
 }
 
-/// Implements [`Module`] for a tuple of modules applied in order.
+/// Implements [`Module`] for a tuple of two or more modules applied in
+/// order: the first member, the members between (each with its input, the
+/// previous member's output), the last member, and the members between
+/// again in reverse order for the reverse pass.
 ///
-/// Each entry is `(Type, Output, Input, index, pullback)`; the list after
-/// `;` repeats the pullbacks in reverse with the names of their gradients.
+/// The saved values are `((first's saved, first's output), ..., last's
+/// saved)`: every activation between two members once, and nothing else
+/// that the members do not save themselves.
 macro_rules! impl_module_tuple {
     (
-        $(($ty:ident, $out:ident, $prev:ident, $index:tt, $pullback:ident, $grad:ident)),+;
-        $last:ident;
-        $($reverse_pullback:ident $reverse_grad:ident),+
+        $x:ident, $saved:ident, $adjoint:ident;
+        ($first:ident, $first_out:ident, $first_y:ident, $first_saved:ident, $first_grad:ident);
+        $(($ty:ident, $in:ident, $out:ident, $index:tt, $prev:ident, $y:ident, $s:ident, $g:ident);)*
+        last ($last:ident, $last_in:ident, $last_out:ident, $last_index:tt, $last_prev:ident, $last_saved:ident, $last_grad:ident);
+        reverse: $(($rev_index:tt, $rev_prev:ident, $rev_saved:ident, $rev_grad:ident))*
     ) => {
-        impl<Input: Clone, $($ty, $out: Clone,)+> Module<Input> for ($($ty,)+)
+        impl<Input, $first, $first_out, $($ty, $out,)* $last, $last_out> Module<Input>
+            for ($first, $($ty,)* $last,)
         where
-            $($ty: Module<$prev, Output = $out>,)+
+            $first: Module<Input, Output = $first_out>,
+            $($ty: Module<$in, Output = $out>,)*
+            $last: Module<$last_in, Output = $last_out>,
         {
-            type Output = $last;
+            type Output = $last_out;
+            type Saved = (
+                (<$first as Module<Input>>::Saved, $first_out),
+                $((<$ty as Module<$in>>::Saved, $out),)*
+                <$last as Module<$last_in>>::Saved,
+            );
 
             #[inline]
-            fn forward(&self, x: &Input) -> $last {
-                let value = x.clone();
-                $(let value = self.$index.forward(&value);)+
-                value
+            fn forward(&self, $x: &Input) -> $last_out {
+                let $first_y = self.0.forward($x);
+                $(let $y = self.$index.forward(&$prev);)*
+                self.$last_index.forward(&$last_prev)
             }
 
             #[inline]
-            fn forward_vjp_owned(
+            fn forward_saving(&self, $x: &Input) -> ($last_out, Self::Saved) {
+                let ($first_y, $first_saved) = self.0.forward_saving($x);
+                $(let ($y, $s) = self.$index.forward_saving(&$prev);)*
+                let (output, $last_saved) = self.$last_index.forward_saving(&$last_prev);
+                (output, (($first_saved, $first_y), $(($s, $y),)* $last_saved))
+            }
+
+            #[inline]
+            fn backward(
                 &self,
-                x: Input,
-            ) -> ($last, impl FnOnce($last) -> (Self, Input) + use<Input, $($ty, $out,)+>) {
-                let value = x;
-                $(let (value, $pullback) = self.$index.forward_vjp_owned(value);)+
-                (value, move |adjoint: $last| {
-                    $(let ($reverse_grad, adjoint) = $reverse_pullback(adjoint);)+
-                    (($($grad,)+), adjoint)
+                $x: &Input,
+                $saved: &Self::Saved,
+                $adjoint: $last_out,
+            ) -> (Self, Input) {
+                let (($first_saved, $first_y), $(($s, $y),)* $last_saved) = $saved;
+                let ($last_grad, $adjoint) =
+                    self.$last_index.backward($last_prev, $last_saved, $adjoint);
+                $(let ($rev_grad, $adjoint) =
+                    self.$rev_index.backward($rev_prev, $rev_saved, $adjoint);)*
+                let ($first_grad, $adjoint) = self.0.backward($x, $first_saved, $adjoint);
+                (($first_grad, $($g,)* $last_grad,), $adjoint)
+            }
+
+            #[inline]
+            fn forward_vjp<'a>(
+                &'a self,
+                $x: &'a Input,
+            ) -> ($last_out, impl FnOnce($last_out) -> (Self, Input)) {
+                // The pullback keeps each activation where the forward sweep
+                // made it (not gathered into one saved tuple first), so each
+                // is moved once.
+                let ($first_y, $first_saved) = self.0.forward_saving($x);
+                $(let ($y, $s) = self.$index.forward_saving(&$prev);)*
+                let (output, $last_saved) = self.$last_index.forward_saving(&$last_prev);
+                (output, move |$adjoint: $last_out| {
+                    let ($last_grad, $adjoint) =
+                        self.$last_index.backward(&$last_prev, &$last_saved, $adjoint);
+                    $(let ($rev_grad, $adjoint) =
+                        self.$rev_index.backward(&$rev_prev, &$rev_saved, $adjoint);)*
+                    let ($first_grad, $adjoint) = self.0.backward($x, &$first_saved, $adjoint);
+                    (($first_grad, $($g,)* $last_grad,), $adjoint)
                 })
             }
         }
     };
 }
 
-impl_module_tuple!((A, OA, Input, 0, pa, ga); OA; pa ga);
-impl_module_tuple!((A, OA, Input, 0, pa, ga), (B, OB, OA, 1, pb, gb); OB; pb gb, pa ga);
+/// A one-member tuple is its member.
+impl<Input, A: Module<Input>> Module<Input> for (A,) {
+    type Output = A::Output;
+    type Saved = A::Saved;
+    #[inline]
+    fn forward(&self, x: &Input) -> A::Output {
+        self.0.forward(x)
+    }
+    #[inline]
+    fn forward_saving(&self, x: &Input) -> (A::Output, A::Saved) {
+        self.0.forward_saving(x)
+    }
+    #[inline]
+    fn backward(&self, x: &Input, saved: &A::Saved, adjoint: A::Output) -> (Self, Input) {
+        let (grad, adjoint) = self.0.backward(x, saved, adjoint);
+        ((grad,), adjoint)
+    }
+}
+
 impl_module_tuple!(
-    (A, OA, Input, 0, pa, ga), (B, OB, OA, 1, pb, gb), (C, OC, OB, 2, pc, gc);
-    OC; pc gc, pb gb, pa ga
+    x, saved, adjoint;
+    (A, OA, ya, sa, ga);
+    last (B, OA, OB, 1, ya, sb, gb);
+    reverse:
 );
 impl_module_tuple!(
-    (A, OA, Input, 0, pa, ga), (B, OB, OA, 1, pb, gb), (C, OC, OB, 2, pc, gc),
-    (D, OD, OC, 3, pd, gd);
-    OD; pd gd, pc gc, pb gb, pa ga
+    x, saved, adjoint;
+    (A, OA, ya, sa, ga);
+    (B, OA, OB, 1, ya, yb, sb, gb);
+    last (C, OB, OC, 2, yb, sc, gc);
+    reverse: (1, ya, sb, gb)
 );
 impl_module_tuple!(
-    (A, OA, Input, 0, pa, ga), (B, OB, OA, 1, pb, gb), (C, OC, OB, 2, pc, gc),
-    (D, OD, OC, 3, pd, gd), (E, OE, OD, 4, pe, ge);
-    OE; pe ge, pd gd, pc gc, pb gb, pa ga
+    x, saved, adjoint;
+    (A, OA, ya, sa, ga);
+    (B, OA, OB, 1, ya, yb, sb, gb);
+    (C, OB, OC, 2, yb, yc, sc, gc);
+    last (D, OC, OD, 3, yc, sd, gd);
+    reverse: (2, yb, sc, gc) (1, ya, sb, gb)
 );
 impl_module_tuple!(
-    (A, OA, Input, 0, pa, ga), (B, OB, OA, 1, pb, gb), (C, OC, OB, 2, pc, gc),
-    (D, OD, OC, 3, pd, gd), (E, OE, OD, 4, pe, ge), (F, OF, OE, 5, pf, gf);
-    OF; pf gf, pe ge, pd gd, pc gc, pb gb, pa ga
+    x, saved, adjoint;
+    (A, OA, ya, sa, ga);
+    (B, OA, OB, 1, ya, yb, sb, gb);
+    (C, OB, OC, 2, yb, yc, sc, gc);
+    (D, OC, OD, 3, yc, yd, sd, gd);
+    last (E, OD, OE, 4, yd, se, ge);
+    reverse: (3, yc, sd, gd) (2, yb, sc, gc) (1, ya, sb, gb)
 );
 impl_module_tuple!(
-    (A, OA, Input, 0, pa, ga), (B, OB, OA, 1, pb, gb), (C, OC, OB, 2, pc, gc),
-    (D, OD, OC, 3, pd, gd), (E, OE, OD, 4, pe, ge), (F, OF, OE, 5, pf, gf),
-    (G, OG, OF, 6, pg, gg);
-    OG; pg gg, pf gf, pe ge, pd gd, pc gc, pb gb, pa ga
+    x, saved, adjoint;
+    (A, OA, ya, sa, ga);
+    (B, OA, OB, 1, ya, yb, sb, gb);
+    (C, OB, OC, 2, yb, yc, sc, gc);
+    (D, OC, OD, 3, yc, yd, sd, gd);
+    (E, OD, OE, 4, yd, ye, se, ge);
+    last (F, OE, OF, 5, ye, sf, gf);
+    reverse: (4, yd, se, ge) (3, yc, sd, gd) (2, yb, sc, gc) (1, ya, sb, gb)
 );
 impl_module_tuple!(
-    (A, OA, Input, 0, pa, ga), (B, OB, OA, 1, pb, gb), (C, OC, OB, 2, pc, gc),
-    (D, OD, OC, 3, pd, gd), (E, OE, OD, 4, pe, ge), (F, OF, OE, 5, pf, gf),
-    (G, OG, OF, 6, pg, gg), (H, OH, OG, 7, ph, gh);
-    OH; ph gh, pg gg, pf gf, pe ge, pd gd, pc gc, pb gb, pa ga
+    x, saved, adjoint;
+    (A, OA, ya, sa, ga);
+    (B, OA, OB, 1, ya, yb, sb, gb);
+    (C, OB, OC, 2, yb, yc, sc, gc);
+    (D, OC, OD, 3, yc, yd, sd, gd);
+    (E, OD, OE, 4, yd, ye, se, ge);
+    (F, OE, OF, 5, ye, yf, sf, gf);
+    last (G, OF, OG, 6, yf, sg, gg);
+    reverse: (5, ye, sf, gf) (4, yd, se, ge) (3, yc, sd, gd) (2, yb, sc, gc) (1, ya, sb, gb)
+);
+impl_module_tuple!(
+    x, saved, adjoint;
+    (A, OA, ya, sa, ga);
+    (B, OA, OB, 1, ya, yb, sb, gb);
+    (C, OB, OC, 2, yb, yc, sc, gc);
+    (D, OC, OD, 3, yc, yd, sd, gd);
+    (E, OD, OE, 4, yd, ye, se, ge);
+    (F, OE, OF, 5, ye, yf, sf, gf);
+    (G, OF, OG, 6, yf, yg, sg, gg);
+    last (H, OG, OH, 7, yg, sh, gh);
+    reverse: (6, yf, sg, gg) (5, ye, sf, gf) (4, yd, se, ge) (3, yc, sd, gd) (2, yb, sc, gc)
+        (1, ya, sb, gb)
 );
