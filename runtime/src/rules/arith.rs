@@ -74,8 +74,9 @@ impl<T: Real> DivRule<T> for T {
 }
 
 /// Reverse-mode rule of `x * x` (both operands the same value): the sum of
-/// [`MulRule`]'s two contributions in one call. For scalars, `2·ȳ·x`
-/// (bit-identical to `ȳx + ȳx`); for square matrices, `Ȳ·Xᵀ + Xᵀ·Ȳ`.
+/// [`MulRule`]'s two contributions in one call. For scalars, `(ȳ + ȳ)·x`
+/// (bit-identical to `ȳx + ȳx`, doubling being exact, except where `2ȳ`
+/// overflows or `ȳx` is subnormal); for square matrices, `Ȳ·Xᵀ + Xᵀ·Ȳ`.
 ///
 /// ```
 /// use tapeless_runtime::rules::SquareRule;
@@ -93,8 +94,9 @@ pub trait SquareRule: Sized {
 impl<T: Real> SquareRule for T {
     #[inline]
     fn square(adjoint: &T, operand: &T) -> T {
-        let half = *adjoint * *operand;
-        half + half
+        // `(ȳ + ȳ)·x`: when ȳ is a constant after inlining (1 in a fused
+        // loop, or a literal factor) the doubling folds into it.
+        (*adjoint + *adjoint) * *operand
     }
 }
 
