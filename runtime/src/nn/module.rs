@@ -451,11 +451,13 @@ macro_rules! impl_module_tuple {
             ) -> ($last_out, impl FnOnce($last_out) -> (Self, Input)) {
                 // The pullback keeps each activation where the forward sweep
                 // made it (not gathered into one saved tuple first), so each
-                // is moved once.
+                // is moved once. It is always inlined: it runs once per
+                // sample in a fused loop, where a call would pass the
+                // gradients of every member through memory.
                 let ($first_y, $first_saved) = self.0.forward_saving($x);
                 $(let ($y, $s) = self.$index.forward_saving(&$prev);)*
                 let (output, $last_saved) = self.$last_index.forward_saving(&$last_prev);
-                (output, move |$adjoint: $last_out| {
+                (output, #[inline(always)] move |$adjoint: $last_out| {
                     let ($last_grad, $adjoint) =
                         self.$last_index.backward(&$last_prev, &$last_saved, $adjoint);
                     $(let ($rev_grad, $adjoint) =
