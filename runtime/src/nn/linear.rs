@@ -108,20 +108,17 @@ impl<const IN: usize, const OUT: usize, T: Real> Linear<IN, OUT, T> {
     #[inline]
     #[must_use]
     pub fn forward<const B: usize>(&self, x: &SMatrix<T, IN, B>) -> SMatrix<T, OUT, B> {
-        // Each output is one dot product over the weight's row, then `+ b`
-        // (nalgebra's storage is an array of columns, so the loops run over
-        // fixed-size arrays without bounds checks).
-        let mut y = SMatrix::<T, OUT, B>::zeros();
-        for (y, x) in y.data.0.iter_mut().zip(&x.data.0) {
-            for (o, (y, bias)) in y.iter_mut().zip(&self.bias.data.0[0]).enumerate() {
-                let mut total = T::ZERO;
-                for (weight, x) in self.weight.data.0.iter().zip(x) {
-                    total += weight[o] * *x;
-                }
-                *y = total + *bias;
+        // Each output is one dot product over the weight's row, then `+ b`.
+        // nalgebra's storage is an array of columns, indexed here within
+        // `from_fn`'s bounds (no checks left), and `from_fn` fills the result
+        // without zeroing it first.
+        SMatrix::from_fn(|o, b| {
+            let mut total = T::ZERO;
+            for (weight, x) in self.weight.data.0.iter().zip(&x.data.0[b]) {
+                total += weight[o] * *x;
             }
-        }
-        y
+            total + self.bias.data.0[0][o]
+        })
     }
 
     /// The `_vjp` rule of [`forward`](Linear::forward): for the output
@@ -174,16 +171,13 @@ impl<const IN: usize, const OUT: usize, T: Real> Linear<IN, OUT, T> {
         }
         // x̄_b = Wᵀ·ȳ_b: one dot product per weight column. A caller that
         // drops x̄ (a layer applied to data) lets the optimiser drop these.
-        let mut grad_x = SMatrix::<T, IN, B>::zeros();
-        for (grad_x, adjoint) in grad_x.data.0.iter_mut().zip(&adjoint.data.0) {
-            for (grad_x, weight) in grad_x.iter_mut().zip(&self.weight.data.0) {
-                let mut dot = T::ZERO;
-                for (weight, adjoint) in weight.iter().zip(adjoint) {
-                    dot += *weight * *adjoint;
-                }
-                *grad_x = dot;
+        let grad_x = SMatrix::from_fn(|i, b| {
+            let mut dot = T::ZERO;
+            for (weight, adjoint) in self.weight.data.0[i].iter().zip(&adjoint.data.0[b]) {
+                dot += *weight * *adjoint;
             }
-        }
+            dot
+        });
         (grad, grad_x)
     }
 }
