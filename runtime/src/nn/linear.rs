@@ -169,8 +169,9 @@ impl<const IN: usize, const OUT: usize, T: Real> Linear<IN, OUT, T> {
                 *bias_grad += *adjoint;
             }
         }
-        // x̄_b = Wᵀ·ȳ_b: one dot product per weight column. A caller that
-        // drops x̄ (a layer applied to data) lets the optimiser drop these.
+        // x̄_b = Wᵀ·ȳ_b: one dot product per weight column. (Computed even
+        // when the caller drops it, for a layer applied to data: the
+        // pullback cannot know.)
         let grad_x = SMatrix::from_fn(|i, b| {
             let mut dot = T::ZERO;
             for (weight, adjoint) in self.weight.data.0[i].iter().zip(&adjoint.data.0[b]) {
