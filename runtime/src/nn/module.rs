@@ -39,6 +39,46 @@ use nalgebra::SMatrix;
 /// assert_eq!(grad.2.bias[0], y[0] * (1.0 - y[0]));
 /// assert_eq!(grad_x[1], 0.0); // relu'(-0.5) = 0
 /// ```
+///
+/// A layer of your own is a module once it has a forward pass, says what
+/// its reverse pass needs, and has that reverse pass; it then composes into
+/// sequential models and `#[differentiable]` functions like the built-in
+/// ones. Here a learned elementwise scale `y = s ⊙ x`:
+///
+/// ```
+/// use tapeless_runtime::nn::{Module, Relu};
+/// use nalgebra::Vector2;
+///
+/// #[derive(Clone, Copy, Debug, PartialEq)]
+/// struct Scale(Vector2<f64>);
+///
+/// impl Module<Vector2<f64>> for Scale {
+///     type Output = Vector2<f64>;
+///     type Saved = (); // the reverse pass needs only `s` and `x`
+///     fn forward(&self, x: &Vector2<f64>) -> Vector2<f64> {
+///         self.0.component_mul(x)
+///     }
+///     fn forward_saving(&self, x: &Vector2<f64>) -> (Vector2<f64>, ()) {
+///         (self.forward(x), ())
+///     }
+///     fn backward(
+///         &self,
+///         x: &Vector2<f64>,
+///         (): &(),
+///         adjoint: Vector2<f64>,
+///     ) -> (Self, Vector2<f64>) {
+///         (Scale(adjoint.component_mul(x)), adjoint.component_mul(&self.0))
+///     }
+/// }
+///
+/// let model = (Scale(Vector2::new(2.0, -3.0)), Relu);
+/// let x = Vector2::new(1.0, 1.0);
+/// let (y, pullback) = model.forward_vjp(&x);
+/// assert_eq!(y, Vector2::new(2.0, 0.0));
+/// let ((grad, _), grad_x) = pullback(Vector2::new(1.0, 1.0));
+/// assert_eq!(grad.0, Vector2::new(1.0, 0.0)); // ∂y₀/∂s₀ = x₀; relu cuts y₁
+/// assert_eq!(grad_x, Vector2::new(2.0, 0.0));
+/// ```
 pub trait Module<Input>: Sized {
     /// What the module computes from an `Input`.
     type Output;
