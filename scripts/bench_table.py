@@ -1,30 +1,43 @@
 #!/usr/bin/env python3
 """Prints the README's performance tables from criterion's estimates.
 
-Reads target/criterion/<group>/<bench>/new/estimates.json (the medians of
-the last run of `cargo bench --bench gradients` and of the peer suite,
-whose estimates land in the same directory when both share a target
+Reads <group>/<bench>/new/estimates.json under each run directory of
+RUNS_DIR (scripts/bench.sh keeps one per run of the gradients suite) and
+gives the median of the runs' medians; a benchmark found in no run (the
+peer suite, run once) is read from CRITERION_DIR, where criterion leaves
+the last run's estimates (both suites share it when they share a target
 directory, as scripts/bench.sh arranges).
 
-    scripts/bench_table.py [CRITERION_DIR]
+    scripts/bench_table.py [CRITERION_DIR [RUNS_DIR]]
 """
+import glob
 import json
 import os
+import statistics
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 CRITERION = sys.argv[1] if len(sys.argv) > 1 else os.path.join(TARGET, "criterion")
+RUNS = sys.argv[2] if len(sys.argv) > 2 else os.path.join(TARGET, "bench-runs")
+
+
+def read_median(file):
+    with open(file) as f:
+        return json.load(f)["median"]["point_estimate"] * 1e-9
 
 
 def median(path):
-    """The median time of a benchmark in seconds, or None if it did not run."""
+    """The median time of a benchmark in seconds (the median over the kept
+    runs), or None if it did not run."""
     group, bench = path.split("/", 1)
     # criterion names a benchmark's directory with its `/`s turned into `_`s.
-    file = os.path.join(CRITERION, group, bench.replace("/", "_"), "new", "estimates.json")
+    relative = os.path.join(group, bench.replace("/", "_"), "new", "estimates.json")
+    runs = sorted(glob.glob(os.path.join(RUNS, "*", relative)))
+    if runs:
+        return statistics.median(read_median(file) for file in runs)
     try:
-        with open(file) as f:
-            return json.load(f)["median"]["point_estimate"] * 1e-9
+        return read_median(os.path.join(CRITERION, relative))
     except FileNotFoundError:
         return None
 
