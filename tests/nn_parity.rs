@@ -635,6 +635,61 @@ fn linear_vjp_matches_central_differences() {
     }
 }
 
+/// A sequential model's pullback (each length has its own implementation)
+/// against central differences, with the same batch as input.
+fn check_sequential<M, const OUT: usize>(what: &str, model: &M, normal: &mut Normal)
+where
+    M: Module<SMatrix<f64, 3, 4>, Output = SMatrix<f64, OUT, 4>> + Params<Scalar = f64> + PartialEq,
+{
+    let x: SMatrix<f64, 3, 4> = normal.matrix(1.0);
+    let adjoint: SMatrix<f64, OUT, 4> = normal.matrix(1.0);
+    let (y, pullback) = model.forward_vjp(&x);
+    assert_eq!(y, model.forward(&x), "{what}: forward_vjp's value");
+    let (grad, grad_x) = pullback(adjoint);
+    // The same through forward_saving and backward.
+    let (y_saving, saved) = model.forward_saving(&x);
+    assert_eq!(y_saving, y, "{what}: forward_saving's value");
+    let (grad_again, grad_x_again) = model.backward(&x, &saved, adjoint);
+    assert!(
+        grad_again == grad && grad_x_again == grad_x,
+        "{what}: backward"
+    );
+    check_vjp(
+        &format!("{what} wrt parameters"),
+        |m: &M| m.forward(&x),
+        model,
+        &adjoint,
+        &grad,
+    );
+    check_vjp(
+        &format!("{what} wrt input"),
+        |x| model.forward(x),
+        &x,
+        &adjoint,
+        &grad_x,
+    );
+}
+
+#[test]
+fn sequential_models_of_every_length_match_central_differences() {
+    let mut normal = Normal(23);
+    let mut layer = || Linear::<3, 3, f64>::from_weights(normal.matrix(1.0), normal.matrix(1.0));
+    let (a, b, c, d) = (layer(), layer(), layer(), layer());
+    let mut normal = Normal(29);
+    check_sequential("1 member", &(a,), &mut normal);
+    check_sequential("2 members", &(a, Tanh), &mut normal);
+    check_sequential("3 members", &(a, Sigmoid, b), &mut normal);
+    check_sequential("4 members", &(a, Silu, b, Tanh), &mut normal);
+    check_sequential("5 members", &(a, Tanh, b, Sigmoid, c), &mut normal);
+    check_sequential("6 members", &(a, Gelu, b, Tanh, c, Sigmoid), &mut normal);
+    check_sequential("7 members", &(a, Tanh, b, Silu, c, Sigmoid, d), &mut normal);
+    check_sequential(
+        "8 members",
+        &(a, Sigmoid, b, Tanh, c, GeluTanh, d, Softmax),
+        &mut normal,
+    );
+}
+
 #[test]
 fn linear_initialisation_is_pytorchs_distribution_and_seedable() {
     let layer = Linear::<16, 8, f64>::seeded(42);
