@@ -7,35 +7,24 @@
 //! Tolerance along trajectories, as `tests/data/REFERENCE.md` suggests:
 //! `|a - b| <= 1e-8·max(|b|, S)` with `S = max(1, max|b|)` over the record.
 
+mod common;
 #[path = "../examples/common/tutorials.rs"]
 mod tutorials;
 
+use common::assert_close_trajectory;
 use tutorials::{Trajectory, flat, seed_case};
-
-/// `|a - b| <= 1e-8·max(|b|, S)`, `S = max(1, max|b|)`, over a whole record.
-fn assert_trajectory(actual: &[f64], expected: &[f64], what: &str) {
-    assert_eq!(actual.len(), expected.len(), "{what}: lengths differ");
-    let scale = expected.iter().fold(1.0_f64, |m, b| m.max(b.abs()));
-    for (i, (a, b)) in actual.iter().zip(expected).enumerate() {
-        let bound = 1e-8 * b.abs().max(scale);
-        assert!(
-            (a - b).abs() <= bound,
-            "{what}[{i}]: {a} vs PyTorch's {b} (bound {bound:e})"
-        );
-    }
-}
 
 /// Every record of a `scalar_trajectory` case.
 fn assert_scalar_case(run: &Trajectory, name: &str) {
     let case = seed_case(name);
-    assert_trajectory(&run.x, &flat(&case["x"]), &format!("{name} x"));
-    assert_trajectory(&run.y, &flat(&case["y"]), &format!("{name} y"));
-    assert_trajectory(
+    assert_close_trajectory(&run.x, &flat(&case["x"]), &format!("{name} x"));
+    assert_close_trajectory(&run.y, &flat(&case["y"]), &format!("{name} y"));
+    assert_close_trajectory(
         &run.loss,
         &flat(&case["loss_values"]),
         &format!("{name} loss"),
     );
-    assert_trajectory(&run.lr, &flat(&case["lr"]), &format!("{name} lr"));
+    assert_close_trajectory(&run.lr, &flat(&case["lr"]), &format!("{name} lr"));
 }
 
 #[test]
@@ -81,10 +70,10 @@ fn check_quadratic_fit(take_step: fn(&mut tutorials::QuadraticFit) -> f64) {
             params.extend_from_slice(before.as_slice());
         }
     }
-    assert_trajectory(&losses, &flat(&case["loss_history"]), "loss_history");
-    assert_trajectory(&params, &flat(&case["params_history"]), "params_history");
-    assert_trajectory(&[fit.loss()], &flat(&case["final_loss"]), "final_loss");
-    assert_trajectory(
+    assert_close_trajectory(&losses, &flat(&case["loss_history"]), "loss_history");
+    assert_close_trajectory(&params, &flat(&case["params_history"]), "params_history");
+    assert_close_trajectory(&[fit.loss()], &flat(&case["final_loss"]), "final_loss");
+    assert_close_trajectory(
         fit.params.as_slice(),
         &flat(&case["final_params"]),
         "final_params",
@@ -100,7 +89,7 @@ fn assert_final_params(case: &serde_json::Value, actual: &[(&str, Vec<f64>)]) {
             .iter()
             .find(|p| p["name"] == *name)
             .expect("a named parameter");
-        assert_trajectory(values, &flat(&expected["value"]), name);
+        assert_close_trajectory(values, &flat(&expected["value"]), name);
     }
 }
 
@@ -110,9 +99,9 @@ fn mlp_classifier() {
     let steps = case["steps"].as_u64().expect("steps") as usize;
     let (mut model, x, y) = tutorials::classifier_tutorial();
     let losses = tutorials::train_classifier(&mut model, &x, &y, steps);
-    assert_trajectory(&losses, &flat(&case["loss_history"]), "loss_history");
+    assert_close_trajectory(&losses, &flat(&case["loss_history"]), "loss_history");
     let final_loss = tutorials::classifier_bce(&model, &x, &y);
-    assert_trajectory(&[final_loss], &flat(&case["final_loss"]), "final_loss");
+    assert_close_trajectory(&[final_loss], &flat(&case["final_loss"]), "final_loss");
     assert_final_params(&case, &tutorials::torch_order(&model.0, &model.2));
 }
 
@@ -124,8 +113,8 @@ fn mlp_regression() {
     let (mut model, x, y) = tutorials::regressor_tutorial();
     let losses = tutorials::train_regressor(&mut model, &x, &y, steps);
     let recorded: Vec<f64> = losses.iter().copied().step_by(record_every).collect();
-    assert_trajectory(&recorded, &flat(&case["loss_history"]), "loss_history");
+    assert_close_trajectory(&recorded, &flat(&case["loss_history"]), "loss_history");
     let final_loss = tutorials::regressor_sse(&model, &x, &y);
-    assert_trajectory(&[final_loss], &flat(&case["final_loss"]), "final_loss");
+    assert_close_trajectory(&[final_loss], &flat(&case["final_loss"]), "final_loss");
     assert_final_params(&case, &tutorials::torch_order(&model.0, &model.2));
 }

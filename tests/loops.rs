@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{assert_close_op, assert_close_trajectory, case, numbers, reference};
+use common::{assert_close_op, assert_close_trajectory, case, flat, numbers, reference};
 use nalgebra::{SMatrix, SVector, Vector3};
 use tapeless::{GradCheck, Params, differentiable, nn};
 
@@ -261,23 +261,13 @@ fn hand_written_mlp_matches_pytorch_gradients() {
     let grads = &mlp_case["grads"];
     assert_close_op(
         gradient.w1.transpose().as_slice(),
-        &flatten(&grads[0]["value"]),
+        &flat(&grads[0]["value"]),
         "w1",
     );
     assert_close_op(gradient.b1.as_slice(), &numbers(&grads[1]["value"]), "b1");
-    assert_close_op(gradient.w2.as_slice(), &flatten(&grads[2]["value"]), "w2");
+    assert_close_op(gradient.w2.as_slice(), &flat(&grads[2]["value"]), "w2");
     assert_close_op(gradient.b2.as_slice(), &numbers(&grads[3]["value"]), "b2");
     tight()
         .run(|m| mlp_bce(m, &xs, &ys), &model, &gradient)
         .unwrap();
-}
-
-/// Row-major flattening of a nested JSON array.
-fn flatten(value: &serde_json::Value) -> Vec<f64> {
-    value
-        .as_array()
-        .expect("rows")
-        .iter()
-        .flat_map(numbers)
-        .collect()
 }

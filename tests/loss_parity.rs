@@ -6,6 +6,8 @@
 //! columns), so our column-major storage is PyTorch's row-major order and
 //! `Params::from_flat` reads the reference lists directly.
 
+mod common;
+use common::{assert_close_op, flat, reference};
 use nalgebra::{SMatrix, SVector};
 use serde_json::Value;
 use tapeless::loss::{self, KlDivReduction, Reduction};
@@ -13,33 +15,6 @@ use tapeless::nn::Elementwise;
 use tapeless::{GradCheck, Params};
 
 // ---------------------------------------------------------------- helpers
-
-fn load(name: &str) -> Value {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("reference file")).expect("json")
-}
-
-fn flat(value: &Value) -> Vec<f64> {
-    match value {
-        Value::Array(items) => items.iter().flat_map(flat).collect(),
-        Value::Number(n) => vec![n.as_f64().expect("f64")],
-        other => panic!("not a number or list: {other}"),
-    }
-}
-
-/// REFERENCE.md's tolerance for single operations.
-fn assert_close(what: &str, got: &[f64], want: &[f64]) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    let scale = want.iter().fold(1.0_f64, |m, b| m.max(b.abs()));
-    for (i, (a, b)) in got.iter().zip(want).enumerate() {
-        let tolerance = 1e-10 * b.abs() + 1e-13 * scale;
-        assert!(
-            (a - b).abs() <= tolerance,
-            "{what}[{i}]: got {a:e}, want {b:e} (error {:e}, tolerance {tolerance:e})",
-            (a - b).abs()
-        );
-    }
-}
 
 fn shape(value: &Value) -> Vec<u64> {
     value
@@ -80,13 +55,13 @@ fn reduce_of(case: &Value) -> Reduce {
 
 /// Compares a reduced loss and its input gradient (pullback of 1).
 fn check_reduced<X: Params<Scalar = f64>>(name: &str, case: &Value, value: f64, grad: &X) {
-    assert_close(&format!("{name} value"), &[value], &flat(&case["output"]));
+    assert_close_op(&[value], &flat(&case["output"]), &format!("{name} value"));
     let mut flat_grad = vec![0.0; grad.num_params()];
     grad.copy_to_flat(&mut flat_grad);
-    assert_close(
-        &format!("{name} grad_input"),
+    assert_close_op(
         &flat_grad,
         &flat(&case["grad_input"]),
+        &format!("{name} grad_input"),
     );
 }
 
@@ -99,17 +74,17 @@ fn check_unreduced<Y: Params<Scalar = f64>, X: Params<Scalar = f64>>(
 ) {
     let mut flat_values = vec![0.0; values.num_params()];
     values.copy_to_flat(&mut flat_values);
-    assert_close(
-        &format!("{name} output"),
+    assert_close_op(
         &flat_values,
         &flat(&case["output"]),
+        &format!("{name} output"),
     );
     let mut flat_grad = vec![0.0; grad.num_params()];
     grad.copy_to_flat(&mut flat_grad);
-    assert_close(
-        &format!("{name} grad_input"),
+    assert_close_op(
         &flat_grad,
         &flat(&case["grad_input"]),
+        &format!("{name} grad_input"),
     );
 }
 
@@ -383,7 +358,7 @@ fn run_kl_div<const R: usize, const B: usize>(name: &str, case: &Value) {
 
 #[test]
 fn losses_match_pytorch() {
-    let data = load("losses.json");
+    let data = reference("losses.json");
     let cases = data["cases"].as_array().expect("cases");
     assert_eq!(cases.len(), 64);
     for case in cases {

@@ -2,8 +2,9 @@
 //! loss in a user function, whose generated gradient matches PyTorch's
 //! (`tests/data/layers.json`) and central differences.
 
+mod common;
+use common::{assert_close_op, flat, reference, row_major};
 use nalgebra::{SMatrix, SVector};
-use serde_json::Value;
 use tapeless::loss::{self, Reduction};
 use tapeless::nn::{self, Linear, Module, Relu, Sigmoid};
 use tapeless::{GradCheck, differentiable};
@@ -31,35 +32,9 @@ fn bce_by_layers(
     loss::bce(&out, y, Reduction::Mean)
 }
 
-fn flat(value: &Value) -> Vec<f64> {
-    match value {
-        Value::Array(items) => items.iter().flat_map(flat).collect(),
-        Value::Number(n) => vec![n.as_f64().expect("f64")],
-        other => panic!("not a number or list: {other}"),
-    }
-}
-
-fn assert_close(what: &str, got: &[f64], want: &[f64]) {
-    let scale = want.iter().fold(1.0_f64, |m, b| m.max(b.abs()));
-    for (i, (a, b)) in got.iter().zip(want).enumerate() {
-        assert!(
-            (a - b).abs() <= 1e-10 * b.abs() + 1e-13 * scale,
-            "{what}[{i}]: got {a:e}, want {b:e}"
-        );
-    }
-}
-
-fn row_major<const R: usize, const C: usize>(m: &SMatrix<f64, R, C>) -> Vec<f64> {
-    (0..R)
-        .flat_map(|r| (0..C).map(move |c| m[(r, c)]))
-        .collect()
-}
-
 #[test]
 fn generated_gradient_of_a_sequential_model_matches_pytorch() {
-    let path = format!("{}/tests/data/layers.json", env!("CARGO_MANIFEST_DIR"));
-    let data: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("layers.json")).expect("json");
+    let data = reference("layers.json");
     let case = data["mlp_gradient_cases"]
         .as_array()
         .expect("cases")
@@ -91,33 +66,33 @@ fn generated_gradient_of_a_sequential_model_matches_pytorch() {
     let y = SMatrix::<f64, 1, 20>::from_column_slice(&flat(&case["y"]));
 
     let (value, grad) = bce_of_model_grad(&model, &x, &y);
-    assert_close("loss", &[value], &flat(&case["loss_value"]));
-    assert_close(
-        "0.weight",
+    assert_close_op(&[value], &flat(&case["loss_value"]), "loss");
+    assert_close_op(
         &row_major(&grad.0.weight),
         &entry("grads", "0.weight"),
+        "0.weight",
     );
-    assert_close("0.bias", grad.0.bias.as_slice(), &entry("grads", "0.bias"));
-    assert_close(
-        "2.weight",
+    assert_close_op(grad.0.bias.as_slice(), &entry("grads", "0.bias"), "0.bias");
+    assert_close_op(
         &row_major(&grad.2.weight),
         &entry("grads", "2.weight"),
+        "2.weight",
     );
-    assert_close("2.bias", grad.2.bias.as_slice(), &entry("grads", "2.bias"));
+    assert_close_op(grad.2.bias.as_slice(), &entry("grads", "2.bias"), "2.bias");
 
     let (value_by_layers, (grad_hidden, grad_output)) =
         bce_by_layers_grad(&model.0, &model.2, &x, &y);
-    assert_close("loss by layers", &[value_by_layers], &[value]);
+    assert_close_op(&[value_by_layers], &[value], "loss by layers");
     assert_eq!(bce_by_layers(&model.0, &model.2, &x, &y), value_by_layers);
-    assert_close(
-        "hidden by layers",
+    assert_close_op(
         grad_hidden.weight.as_slice(),
         grad.0.weight.as_slice(),
+        "hidden by layers",
     );
-    assert_close(
-        "output by layers",
+    assert_close_op(
         grad_output.bias.as_slice(),
         grad.2.bias.as_slice(),
+        "output by layers",
     );
 
     let check = GradCheck::<f64> {

@@ -3,6 +3,8 @@
 //! values and vector-Jacobian products, plus central-difference checks of
 //! every `_vjp` at random points.
 
+mod common;
+use common::{assert_close_op, flat, reference, row_major};
 use nalgebra::{SMatrix, SVector};
 use serde_json::Value;
 use tapeless::nn::{
@@ -12,42 +14,6 @@ use tapeless::nn::{
 use tapeless::{GradCheck, Params, loss};
 
 // ---------------------------------------------------------------- helpers
-
-fn load(name: &str) -> Value {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("reference file")).expect("json")
-}
-
-/// Every number of a nested list, row-major.
-fn flat(value: &Value) -> Vec<f64> {
-    match value {
-        Value::Array(items) => items.iter().flat_map(flat).collect(),
-        Value::Number(n) => vec![n.as_f64().expect("f64")],
-        other => panic!("not a number or list: {other}"),
-    }
-}
-
-/// `|a − b| ≤ 1e-10·|b| + 1e-13·max(1, max|b|)`, REFERENCE.md's tolerance
-/// for single operations.
-fn assert_close(what: &str, got: &[f64], want: &[f64]) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    let scale = want.iter().fold(1.0_f64, |m, b| m.max(b.abs()));
-    for (i, (a, b)) in got.iter().zip(want).enumerate() {
-        let tolerance = 1e-10 * b.abs() + 1e-13 * scale;
-        assert!(
-            (a - b).abs() <= tolerance,
-            "{what}[{i}]: got {a:e}, want {b:e} (error {:e}, tolerance {tolerance:e})",
-            (a - b).abs()
-        );
-    }
-}
-
-/// The entries of a matrix in row-major order (PyTorch's).
-fn row_major<const R: usize, const C: usize>(m: &SMatrix<f64, R, C>) -> Vec<f64> {
-    (0..R)
-        .flat_map(|r| (0..C).map(move |c| m[(r, c)]))
-        .collect()
-}
 
 /// A deterministic generator of normal numbers (64-bit LCG + Box-Muller).
 struct Normal(u64);
@@ -157,15 +123,15 @@ fn check_elementwise_vector<const N: usize>(case: &Value, name: &str) {
     let x = SVector::<f64, N>::from_column_slice(&input);
     let adjoint = SVector::<f64, N>::from_column_slice(&grad_output);
     for (form, y, grad) in elementwise_case(case, x, adjoint) {
-        assert_close(
-            &format!("{name} {form} (vector) output"),
+        assert_close_op(
             y.as_slice(),
             &output,
+            &format!("{name} {form} (vector) output"),
         );
-        assert_close(
-            &format!("{name} {form} (vector) grad_input"),
+        assert_close_op(
             grad.as_slice(),
             &grad_input,
+            &format!("{name} {form} (vector) grad_input"),
         );
     }
     // The same, one scalar at a time.
@@ -176,11 +142,11 @@ fn check_elementwise_vector<const N: usize>(case: &Value, name: &str) {
         scalar_y.push(results[0].1);
         scalar_grad.push(results[0].2);
     }
-    assert_close(&format!("{name} (scalars) output"), &scalar_y, &output);
-    assert_close(
-        &format!("{name} (scalars) grad_input"),
+    assert_close_op(&scalar_y, &output, &format!("{name} (scalars) output"));
+    assert_close_op(
         &scalar_grad,
         &grad_input,
+        &format!("{name} (scalars) grad_input"),
     );
 }
 
@@ -207,15 +173,15 @@ fn check_column_activation<const R: usize, const C: usize>(
         other => panic!("unknown activation {other}"),
     };
     assert_eq!((y, grad), (module_y, module_grad));
-    assert_close(
-        &format!("{name} output"),
+    assert_close_op(
         &to_torch(&y),
         &flat(&case["output"]),
+        &format!("{name} output"),
     );
-    assert_close(
-        &format!("{name} grad_input"),
+    assert_close_op(
         &to_torch(&grad),
         &flat(&case["grad_input"]),
+        &format!("{name} grad_input"),
     );
 }
 
@@ -265,7 +231,7 @@ fn check_softmax_case(case: &Value, name: &str) {
 
 #[test]
 fn activations_match_pytorch() {
-    let data = load("activations.json");
+    let data = reference("activations.json");
     let cases = data["cases"].as_array().expect("cases");
     assert_eq!(cases.len(), 27);
     for case in cases {
@@ -406,28 +372,28 @@ fn check_linear<const IN: usize, const OUT: usize, const B: usize>(case: &Value,
     let adjoint = SMatrix::<f64, OUT, B>::from_column_slice(&flat(&case["grad_output"]));
     let (y, pullback) = layer.forward_vjp(&x);
     assert_eq!(layer.forward(&x), y);
-    assert_close(
-        &format!("{name} output"),
+    assert_close_op(
         y.as_slice(),
         &flat(&case["output"]),
+        &format!("{name} output"),
     );
     let (grad, grad_x) = pullback(adjoint);
-    assert_close(
-        &format!("{name} grad_weight"),
+    assert_close_op(
         &row_major(&grad.weight),
         &flat(&case["grad_weight"]),
+        &format!("{name} grad_weight"),
     );
     if has_bias {
-        assert_close(
-            &format!("{name} grad_bias"),
+        assert_close_op(
             grad.bias.as_slice(),
             &flat(&case["grad_bias"]),
+            &format!("{name} grad_bias"),
         );
     }
-    assert_close(
-        &format!("{name} grad_input"),
+    assert_close_op(
         grad_x.as_slice(),
         &flat(&case["grad_input"]),
+        &format!("{name} grad_input"),
     );
     // Through the Module trait (what sequential models call).
     let (module_y, saved) = Module::forward_saving(&layer, &x);
@@ -440,7 +406,7 @@ fn check_linear<const IN: usize, const OUT: usize, const B: usize>(case: &Value,
 
 #[test]
 fn linear_layers_match_pytorch() {
-    let data = load("layers.json");
+    let data = reference("layers.json");
     let cases = data["linear_cases"].as_array().expect("linear_cases");
     assert_eq!(cases.len(), 5);
     for case in cases {
@@ -487,21 +453,21 @@ fn check_linear_grads<const IN: usize, const OUT: usize>(
     grad: &Linear<IN, OUT, f64>,
 ) {
     let want = linear_from::<IN, OUT>(grads, index);
-    assert_close(
-        &format!("{name} {index}.weight grad"),
+    assert_close_op(
         &row_major(&grad.weight),
         &row_major(&want.weight),
+        &format!("{name} {index}.weight grad"),
     );
-    assert_close(
-        &format!("{name} {index}.bias grad"),
+    assert_close_op(
         grad.bias.as_slice(),
         want.bias.as_slice(),
+        &format!("{name} {index}.bias grad"),
     );
 }
 
 #[test]
 fn mlp_gradients_match_pytorch() {
-    let data = load("layers.json");
+    let data = reference("layers.json");
     let cases = data["mlp_gradient_cases"]
         .as_array()
         .expect("mlp_gradient_cases");
@@ -526,16 +492,16 @@ fn mlp_gradients_match_pytorch() {
                 let x = SMatrix::<f64, 3, 20>::from_column_slice(&flat(&case["x"]));
                 let y = SMatrix::<f64, 1, 20>::from_column_slice(&flat(&case["y"]));
                 let (out, pullback) = model.forward_vjp(&x);
-                assert_close(
-                    &format!("{name} output"),
+                assert_close_op(
                     out.as_slice(),
                     &flat(&case["output"]),
+                    &format!("{name} output"),
                 );
                 let (value, loss_pullback) = loss::bce_vjp(&out, &y, loss::Reduction::Mean);
-                assert_close(
-                    &format!("{name} loss"),
+                assert_close_op(
                     &[value],
                     &flat(&case["loss_value"]),
+                    &format!("{name} loss"),
                 );
                 let (grad, _) = pullback(loss_pullback(1.0).0);
                 check_linear_grads(name, &grads, 0, &grad.0);
@@ -562,16 +528,16 @@ fn mlp_gradients_match_pytorch() {
                 let x = SMatrix::<f64, 4, 8>::from_column_slice(&flat(&case["x"]));
                 let y = SMatrix::<f64, 2, 8>::from_column_slice(&flat(&case["y"]));
                 let (out, pullback) = model.forward_vjp(&x);
-                assert_close(
-                    &format!("{name} output"),
+                assert_close_op(
                     out.as_slice(),
                     &flat(&case["output"]),
+                    &format!("{name} output"),
                 );
                 let (value, loss_pullback) = loss::mse_vjp(&out, &y, loss::Reduction::Sum);
-                assert_close(
-                    &format!("{name} loss"),
+                assert_close_op(
                     &[value],
                     &flat(&case["loss_value"]),
+                    &format!("{name} loss"),
                 );
                 let (grad, _) = pullback(loss_pullback(1.0).0);
                 check_linear_grads(name, &grads, 0, &grad.0);

@@ -4,6 +4,8 @@
 //! `|a - b| <= 1e-8·max(|b|, S)`, and for L-BFGS the closure evaluations and
 //! iterations of every step equal to torch's.
 
+mod common;
+use common::numbers;
 use nalgebra::SVector;
 use serde_json::Value;
 use tapeless::Real;
@@ -11,21 +13,6 @@ use tapeless::optim::{
     Adadelta, Adagrad, Adam, AdamW, Adamax, Lbfgs, LineSearch, NAdam, Optimizer, RAdam, RmsProp,
     Sgd,
 };
-
-fn reference() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/optimizers.json");
-    let text = std::fs::read_to_string(path).expect("optimizers.json");
-    serde_json::from_str(&text).expect("valid JSON")
-}
-
-fn numbers(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .expect("an array")
-        .iter()
-        .map(|v| v.as_f64().expect("a number"))
-        .collect()
-}
 
 /// One of the problems of the file, with the objective sign of a case.
 struct Objective {
@@ -329,7 +316,7 @@ fn replay_first_order<T: Real, const D: usize>(case: &Value, objective: &Objecti
 
 fn case_problem(case: &Value) -> &'static Value {
     static FILE: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    let file = FILE.get_or_init(reference);
+    let file = FILE.get_or_init(|| common::reference("optimizers.json"));
     file["problems"]
         .as_array()
         .expect("problems")
@@ -416,7 +403,7 @@ fn expected(case: &Value) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
 
 #[test]
 fn every_configuration_follows_torch_within_1e_8() {
-    let file = reference();
+    let file = common::reference("optimizers.json");
     let cases = file["cases"].as_array().expect("cases");
     assert_eq!(cases.len(), 50);
     let mut failures = Vec::new();
@@ -440,7 +427,7 @@ fn every_configuration_follows_torch_within_1e_8() {
 /// quadratic to `f32` accuracy (1e-4 of the trajectory's scale).
 #[test]
 fn first_order_optimizers_work_in_f32() {
-    let file = reference();
+    let file = common::reference("optimizers.json");
     let mut count = 0;
     for case in file["cases"].as_array().expect("cases") {
         if case["problem"] != "quadratic5d" || case["optimizer"] == "LBFGS" {

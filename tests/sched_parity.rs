@@ -3,6 +3,8 @@
 //! `num_bad_epochs`) after construction and after each of the 30 steps,
 //! within 1e-12 relative of torch's.
 
+mod common;
+use common::numbers;
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
@@ -13,21 +15,6 @@ use tapeless::sched::{
     MultiStepLr, OneCycleLr, OneCycleLrConfig, PlateauMode, PolynomialLr, ReduceLrOnPlateau,
     SequentialLr, StepLr, ThresholdMode,
 };
-
-fn reference() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/schedulers.json");
-    let text = std::fs::read_to_string(path).expect("schedulers.json");
-    serde_json::from_str(&text).expect("valid JSON")
-}
-
-fn numbers(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .expect("an array")
-        .iter()
-        .map(|v| v.as_f64().expect("a number"))
-        .collect()
-}
 
 /// The arguments of a constructor; every one must be used (see
 /// [`Args::finish`]), so a configuration this test does not understand fails.
@@ -318,7 +305,7 @@ fn relative_error(actual: &[f64], expected: &[f64]) -> f64 {
 
 #[test]
 fn every_scheduler_follows_torch_within_1e_12() {
-    let file = reference();
+    let file = common::reference("schedulers.json");
     let cases = file["cases"].as_array().expect("cases");
     assert_eq!(cases.len(), 15);
     for case in cases {
@@ -428,7 +415,7 @@ fn schedulers_work_in_f32() {
         cosine.step(&mut opt);
         lrs.push(f64::from(opt.lr()));
     }
-    let file = reference();
+    let file = common::reference("schedulers.json");
     let case = file["cases"]
         .as_array()
         .unwrap()

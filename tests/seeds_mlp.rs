@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{assert_close_trajectory, case, numbers, reference};
+use common::{assert_close_trajectory, case, flat, numbers, reference};
 use nalgebra::{SMatrix, SVector};
 use serde_json::Value;
 use tapeless::loss::{self, Reduction};
@@ -33,14 +33,6 @@ fn classifier_loss<T: Real>(
 fn regressor_loss(model: &Regressor, x: &SMatrix<f64, 3, 100>, y: &SMatrix<f64, 1, 100>) -> f64 {
     let prediction = model.forward(x);
     loss::mse(&prediction, y, Reduction::Sum)
-}
-
-fn flat(value: &Value) -> Vec<f64> {
-    match value {
-        Value::Array(items) => items.iter().flat_map(flat).collect(),
-        Value::Number(n) => vec![n.as_f64().expect("a number")],
-        other => panic!("not a number or a list: {other}"),
-    }
 }
 
 /// The named parameter of a PyTorch `named_parameters()` list, flattened

@@ -10,38 +10,12 @@
 //! All within the trajectory tolerance `|a - b| <= 1e-8·max(|b|, S)`. The
 //! `mlp_training` cases need the `nn` layers and are covered elsewhere.
 
+mod common;
+use common::{assert_close_trajectory, numbers};
 use serde_json::Value;
 use tapeless::Params;
 use tapeless::optim::{Adam, Optimizer, Sgd};
 use tapeless::sched::{ExponentialLr, LrScheduler};
-
-fn reference() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/seeds.json");
-    let text = std::fs::read_to_string(path).expect("seeds.json");
-    serde_json::from_str(&text).expect("valid JSON")
-}
-
-fn numbers(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .expect("an array")
-        .iter()
-        .map(|v| v.as_f64().expect("a number"))
-        .collect()
-}
-
-/// `|a - b| <= 1e-8·max(|b|, S)`, `S = max(1, max|b|)`, over a whole record.
-fn assert_trajectory(actual: &[f64], expected: &[f64], what: &str) {
-    assert_eq!(actual.len(), expected.len(), "{what}: lengths differ");
-    let scale = expected.iter().fold(1.0_f64, |m, b| m.max(b.abs()));
-    for (i, (a, b)) in actual.iter().zip(expected).enumerate() {
-        let bound = 1e-8 * b.abs().max(scale);
-        assert!(
-            (a - b).abs() <= bound,
-            "{what}[{i}]: {a} vs torch {b} (bound {bound:e})"
-        );
-    }
-}
 
 /// torch.sign: 0 at 0.
 fn sign(x: f64) -> f64 {
@@ -121,14 +95,14 @@ fn scalar_trajectory(case: &Value) {
         xs.push(x);
         ys.push(f(x));
     }
-    assert_trajectory(&xs, &numbers(&case["x"]), &format!("{name}: x"));
-    assert_trajectory(&ys, &numbers(&case["y"]), &format!("{name}: y"));
-    assert_trajectory(
+    assert_close_trajectory(&xs, &numbers(&case["x"]), &format!("{name}: x"));
+    assert_close_trajectory(&ys, &numbers(&case["y"]), &format!("{name}: y"));
+    assert_close_trajectory(
         &losses,
         &numbers(&case["loss_values"]),
         &format!("{name}: loss"),
     );
-    assert_trajectory(&lrs, &numbers(&case["lr"]), &format!("{name}: lr"));
+    assert_close_trajectory(&lrs, &numbers(&case["lr"]), &format!("{name}: lr"));
 }
 
 /// Mean squared error of `a·t² + b·t + c` against the signal, and its
@@ -167,7 +141,7 @@ fn curve_fit(case: &Value) {
         }
         opt.step(&mut params, &grad);
     }
-    assert_trajectory(
+    assert_close_trajectory(
         &loss_history,
         &numbers(&case["loss_history"]),
         &format!("{name}: loss"),
@@ -181,14 +155,14 @@ fn curve_fit(case: &Value) {
     assert_eq!(params_history.len(), expected.len());
     let flat_expected: Vec<f64> = expected.into_iter().flatten().collect();
     let flat_actual: Vec<f64> = params_history.into_iter().flatten().collect();
-    assert_trajectory(&flat_actual, &flat_expected, &format!("{name}: params"));
+    assert_close_trajectory(&flat_actual, &flat_expected, &format!("{name}: params"));
     let final_loss = quadratic_fit_loss(&params, &t, &signal).0;
-    assert_trajectory(
+    assert_close_trajectory(
         &[final_loss],
         &[case["final_loss"].as_f64().expect("final_loss")],
         name,
     );
-    assert_trajectory(
+    assert_close_trajectory(
         &[params.0, params.1, params.2],
         &numbers(&case["final_params"]),
         name,
@@ -197,7 +171,7 @@ fn curve_fit(case: &Value) {
 
 #[test]
 fn tutorial_runs_without_layers_follow_torch() {
-    let file = reference();
+    let file = common::reference("seeds.json");
     let (mut scalar, mut fits, mut skipped) = (0, 0, 0);
     for case in file["cases"].as_array().expect("cases") {
         match case["kind"].as_str().expect("kind") {

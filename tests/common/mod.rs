@@ -30,6 +30,24 @@ pub(crate) fn numbers(value: &Value) -> Vec<f64> {
         .collect()
 }
 
+/// Every number of a nested JSON list, row-major (PyTorch's order).
+pub(crate) fn flat(value: &Value) -> Vec<f64> {
+    match value {
+        Value::Array(items) => items.iter().flat_map(flat).collect(),
+        Value::Number(n) => vec![n.as_f64().expect("f64")],
+        other => panic!("not a number or list: {other}"),
+    }
+}
+
+/// The entries of a matrix in row-major order (PyTorch's).
+pub(crate) fn row_major<const R: usize, const C: usize>(
+    m: &nalgebra::SMatrix<f64, R, C>,
+) -> Vec<f64> {
+    (0..R)
+        .flat_map(|r| (0..C).map(move |c| m[(r, c)]))
+        .collect()
+}
+
 /// The single-operation tolerance of the reference README:
 /// `|a - b| <= 1e-10 |b| + 1e-13 max(1, max |b|)`.
 pub(crate) fn assert_close_op(actual: &[f64], expected: &[f64], what: &str) {
