@@ -1,8 +1,11 @@
 //! Differentiable methods of generic layers (type and const parameters on
 //! the `impl`), composed by a generic loss.
 
+mod common;
+
+use common::tight;
 use nalgebra::{SMatrix, SVector};
-use tapeless::{GradCheck, Params, Real, differentiable};
+use tapeless::{Params, Real, differentiable};
 
 #[derive(Params, Clone, Copy, Debug, PartialEq)]
 struct Dense<T: Real, const I: usize, const O: usize> {
@@ -41,12 +44,7 @@ fn generic_layers_compose() {
     let x = SVector::<f64, 3>::new(0.5, -1.0, 2.0);
     let (value, gradient) = loss_grad(&layers, &x);
     assert_eq!(value, loss(&layers, &x));
-    let settings = GradCheck {
-        rtol: 1e-7,
-        atol: 1e-9,
-        ..GradCheck::default()
-    };
-    settings
+    tight()
         .run(|layers| loss(layers, &x), &layers, &gradient)
         .unwrap();
     let (value32, _) = loss_grad(

@@ -9,17 +9,9 @@
 
 mod common;
 
-use common::{assert_close_op, assert_close_trajectory, case, flat, numbers, reference};
+use common::{assert_close_op, assert_close_trajectory, case, flat, numbers, reference, tight};
 use nalgebra::{SMatrix, SVector, Vector3};
-use tapeless::{GradCheck, Params, differentiable, nn};
-
-fn tight() -> GradCheck<f64> {
-    GradCheck {
-        rtol: 1e-7,
-        atol: 1e-9,
-        ..GradCheck::default()
-    }
-}
+use tapeless::{Params, differentiable, nn};
 
 /// The fastai lecture's quadratic fit: MSE of `a t² + b t + c` over data of
 /// any length.

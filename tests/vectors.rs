@@ -6,16 +6,11 @@
     reason = "some primals are only called through their generated siblings"
 )]
 
-use nalgebra::{Matrix2x3, SMatrix, SVector, Vector2, Vector3};
-use tapeless::{GradCheck, Params, check_grad, differentiable};
+mod common;
 
-fn tight() -> GradCheck<f64> {
-    GradCheck {
-        rtol: 1e-7,
-        atol: 1e-9,
-        ..GradCheck::default()
-    }
-}
+use common::tight;
+use nalgebra::{Matrix2x3, SMatrix, SVector, Vector2, Vector3};
+use tapeless::{Params, check_grad, differentiable};
 
 // ---- products and shapes --------------------------------------------------------
 

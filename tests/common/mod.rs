@@ -85,6 +85,16 @@ pub(crate) fn assert_rel(actual: f64, expected: f64, tol: f64, what: &str) {
     );
 }
 
+/// Central-difference settings for smooth `f64` functions of moderate size:
+/// relative 1e-7, absolute 1e-9.
+pub(crate) fn tight() -> tapeless::GradCheck<f64> {
+    tapeless::GradCheck {
+        rtol: 1e-7,
+        atol: 1e-9,
+        ..tapeless::GradCheck::default()
+    }
+}
+
 /// Central difference of a scalar function of one variable.
 pub(crate) fn central_difference(f: impl Fn(f64) -> f64, x: f64) -> f64 {
     let h = 1e-6 * x.abs().max(1.0);
