@@ -306,6 +306,29 @@ macro_rules! impl_params_of_config {
     };
 }
 
+/// Implements [`Module`] for a configured activation module: the function
+/// and its input-based derivative, called with the module's fields.
+macro_rules! config_activation_module {
+    ($name:ident, $function:ident, $backward:ident, $($field:ident),+) => {
+        impl<T: Real, X: Elementwise<Element = T>> Module<X> for $name<T> {
+            type Output = X;
+            type Saved = ();
+            #[inline]
+            fn forward(&self, x: &X) -> X {
+                $function(*x, $(self.$field),+)
+            }
+            #[inline]
+            fn forward_saving(&self, x: &X) -> (X, ()) {
+                (self.forward(x), ())
+            }
+            #[inline]
+            fn backward(&self, x: &X, (): &(), adjoint: X) -> (Self, X) {
+                (*self, $backward(x, $(self.$field,)+ adjoint))
+            }
+        }
+    };
+}
+
 /// The module form of [`leaky_relu`](super::leaky_relu) (`nn.LeakyReLU`);
 /// the default slope is PyTorch's 0.01.
 ///
@@ -329,22 +352,7 @@ impl<T: Real> Default for LeakyRelu<T> {
 
 impl_params_of_config!(LeakyRelu);
 
-impl<T: Real, X: Elementwise<Element = T>> Module<X> for LeakyRelu<T> {
-    type Output = X;
-    type Saved = ();
-    #[inline]
-    fn forward(&self, x: &X) -> X {
-        leaky_relu(*x, self.negative_slope)
-    }
-    #[inline]
-    fn forward_saving(&self, x: &X) -> (X, ()) {
-        (self.forward(x), ())
-    }
-    #[inline]
-    fn backward(&self, x: &X, (): &(), adjoint: X) -> (Self, X) {
-        (*self, leaky_relu_backward(x, self.negative_slope, adjoint))
-    }
-}
+config_activation_module!(LeakyRelu, leaky_relu, leaky_relu_backward, negative_slope);
 
 /// The module form of [`elu`](super::elu) (`nn.ELU`); the default `alpha` is
 /// PyTorch's 1. A hyperparameter holder like [`LeakyRelu`].
@@ -363,22 +371,7 @@ impl<T: Real> Default for Elu<T> {
 
 impl_params_of_config!(Elu);
 
-impl<T: Real, X: Elementwise<Element = T>> Module<X> for Elu<T> {
-    type Output = X;
-    type Saved = ();
-    #[inline]
-    fn forward(&self, x: &X) -> X {
-        elu(*x, self.alpha)
-    }
-    #[inline]
-    fn forward_saving(&self, x: &X) -> (X, ()) {
-        (self.forward(x), ())
-    }
-    #[inline]
-    fn backward(&self, x: &X, (): &(), adjoint: X) -> (Self, X) {
-        (*self, elu_backward(x, self.alpha, adjoint))
-    }
-}
+config_activation_module!(Elu, elu, elu_backward, alpha);
 
 /// The module form of [`softplus`](super::softplus) (`nn.Softplus`); the
 /// defaults are PyTorch's `beta = 1`, `threshold = 20`. A hyperparameter
@@ -403,25 +396,7 @@ impl<T: Real> Default for Softplus<T> {
 
 impl_params_of_config!(Softplus);
 
-impl<T: Real, X: Elementwise<Element = T>> Module<X> for Softplus<T> {
-    type Output = X;
-    type Saved = ();
-    #[inline]
-    fn forward(&self, x: &X) -> X {
-        softplus(*x, self.beta, self.threshold)
-    }
-    #[inline]
-    fn forward_saving(&self, x: &X) -> (X, ()) {
-        (self.forward(x), ())
-    }
-    #[inline]
-    fn backward(&self, x: &X, (): &(), adjoint: X) -> (Self, X) {
-        (
-            *self,
-            softplus_backward(x, self.beta, self.threshold, adjoint),
-        )
-    }
-}
+config_activation_module!(Softplus, softplus, softplus_backward, beta, threshold);
 
 /// Implements [`Module`] for a tuple of two or more modules applied in
 /// order: the first member, the members between (each with its input, the
