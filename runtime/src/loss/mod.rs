@@ -13,9 +13,10 @@
 //! returns the loss and a pullback; the pullback returns the gradient with
 //! respect to the input and [`NoTangent`](crate::NoTangent) for targets and
 //! options. Pullbacks own copies of what they need, so they never borrow
-//! the arguments (callers may pass temporaries). Values and gradients follow PyTorch's formulas, including its
-//! special cases (BCE's log clamp at −100 and its backward's `1e-12`
-//! floor, `sign(0) = 0` for L1, stable log-sum-exp).
+//! the arguments (callers may pass temporaries). Values and gradients
+//! follow PyTorch's formulas, including its special cases (BCE's log clamp
+//! at −100 and its backward's `1e-12` floor, `sign(0) = 0` for L1, stable
+//! log-sum-exp).
 //!
 //! ```
 //! use tapeless_runtime::loss::{mse, mse_vjp, Reduction};
