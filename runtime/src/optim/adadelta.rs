@@ -1,6 +1,9 @@
 //! Adadelta, `torch.optim.Adadelta`.
 
-use super::{Optimizer, check_non_negative, constant, effective_grad, lr_accessors};
+use super::{
+    Optimizer, check_non_negative, constant, effective_grad, eps_setter, lr_accessors,
+    maximize_setter,
+};
 use crate::{Params, Real};
 
 /// Adadelta: `torch.optim.Adadelta`.
@@ -75,17 +78,7 @@ impl<P: Params> Adadelta<P> {
         self
     }
 
-    /// Term added inside the square roots (torch's `eps`, default `1e-6`).
-    ///
-    /// # Panics
-    /// If `eps < 0`.
-    #[must_use]
-    #[track_caller]
-    pub fn eps(mut self, eps: P::Scalar) -> Self {
-        check_non_negative("epsilon value", eps);
-        self.eps = eps;
-        self
-    }
+    eps_setter!("Term added inside the square roots", "1e-6");
 
     /// L2 penalty (torch's `weight_decay`, default 0).
     ///
@@ -99,12 +92,7 @@ impl<P: Params> Adadelta<P> {
         self
     }
 
-    /// Maximise the objective instead of minimising it (torch's `maximize`).
-    #[must_use]
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
-        self
-    }
+    maximize_setter!();
 }
 
 impl<P: Params> Optimizer<P> for Adadelta<P> {

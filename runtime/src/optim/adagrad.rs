@@ -1,6 +1,9 @@
 //! Adagrad, `torch.optim.Adagrad`.
 
-use super::{Optimizer, as_scalar, check_non_negative, constant, effective_grad, lr_accessors};
+use super::{
+    Optimizer, as_scalar, check_non_negative, constant, effective_grad, eps_setter, lr_accessors,
+    maximize_setter,
+};
 use crate::{Params, Real};
 
 /// Adagrad: per-parameter learning rates from the sum of squared gradients,
@@ -100,24 +103,9 @@ impl<P: Params> Adagrad<P> {
         self
     }
 
-    /// Term added to the denominator (torch's `eps`, default `1e-10`).
-    ///
-    /// # Panics
-    /// If `eps < 0`.
-    #[must_use]
-    #[track_caller]
-    pub fn eps(mut self, eps: P::Scalar) -> Self {
-        check_non_negative("epsilon value", eps);
-        self.eps = eps;
-        self
-    }
+    eps_setter!("Term added to the denominator", "1e-10");
 
-    /// Maximise the objective instead of minimising it (torch's `maximize`).
-    #[must_use]
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
-        self
-    }
+    maximize_setter!();
 }
 
 impl<P: Params> Optimizer<P> for Adagrad<P> {

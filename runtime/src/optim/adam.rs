@@ -1,8 +1,8 @@
 //! Adam, `torch.optim.Adam`.
 
 use super::{
-    Optimizer, as_scalar, check_beta, check_non_negative, constant, effective_grad, lerp,
-    lr_accessors,
+    Optimizer, as_scalar, check_beta, check_non_negative, constant, effective_grad, eps_setter,
+    lerp, lr_accessors, maximize_setter,
 };
 use crate::{Params, Real};
 
@@ -93,17 +93,7 @@ impl<P: Params> Adam<P> {
         self
     }
 
-    /// Term added to the denominator (torch's `eps`, default `1e-8`).
-    ///
-    /// # Panics
-    /// If `eps < 0`.
-    #[must_use]
-    #[track_caller]
-    pub fn eps(mut self, eps: P::Scalar) -> Self {
-        check_non_negative("epsilon value", eps);
-        self.eps = eps;
-        self
-    }
+    eps_setter!("Term added to the denominator", "1e-8");
 
     /// Weight decay (torch's `weight_decay`, default 0): an L2 penalty added
     /// to the gradient, or decoupled decay if
@@ -126,12 +116,7 @@ impl<P: Params> Adam<P> {
         self
     }
 
-    /// Maximise the objective instead of minimising it (torch's `maximize`).
-    #[must_use]
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
-        self
-    }
+    maximize_setter!();
 
     /// Decoupled weight decay, as [`AdamW`](super::AdamW) (torch's
     /// `decoupled_weight_decay`, default false).

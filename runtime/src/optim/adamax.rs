@@ -1,8 +1,8 @@
 //! Adamax, `torch.optim.Adamax`.
 
 use super::{
-    Optimizer, as_scalar, check_beta, check_non_negative, constant, effective_grad, lerp,
-    lr_accessors,
+    Optimizer, as_scalar, check_beta, check_non_negative, constant, effective_grad, eps_setter,
+    lerp, lr_accessors, maximize_setter,
 };
 use crate::{Params, Real};
 
@@ -75,17 +75,7 @@ impl<P: Params> Adamax<P> {
         self
     }
 
-    /// Term added inside the max (torch's `eps`, default `1e-8`).
-    ///
-    /// # Panics
-    /// If `eps < 0`.
-    #[must_use]
-    #[track_caller]
-    pub fn eps(mut self, eps: P::Scalar) -> Self {
-        check_non_negative("epsilon value", eps);
-        self.eps = eps;
-        self
-    }
+    eps_setter!("Term added inside the max", "1e-8");
 
     /// L2 penalty (torch's `weight_decay`, default 0).
     ///
@@ -99,12 +89,7 @@ impl<P: Params> Adamax<P> {
         self
     }
 
-    /// Maximise the objective instead of minimising it (torch's `maximize`).
-    #[must_use]
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
-        self
-    }
+    maximize_setter!();
 }
 
 impl<P: Params> Optimizer<P> for Adamax<P> {

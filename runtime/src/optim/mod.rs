@@ -160,6 +160,40 @@ macro_rules! lr_accessors {
 }
 pub(crate) use lr_accessors;
 
+/// The builder setter `maximize` (torch's `maximize`), for an optimizer
+/// with a field `maximize: bool`.
+macro_rules! maximize_setter {
+    () => {
+        /// Maximise the objective instead of minimising it (torch's `maximize`).
+        #[must_use]
+        pub fn maximize(mut self, maximize: bool) -> Self {
+            self.maximize = maximize;
+            self
+        }
+    };
+}
+pub(crate) use maximize_setter;
+
+/// The builder setter `eps` (torch's `eps`), checked non-negative as torch
+/// checks it, for an optimizer over `P` with a field `eps: P::Scalar`; the
+/// arguments complete its doc: what the term does and torch's default.
+macro_rules! eps_setter {
+    ($what:literal, $default:literal) => {
+        #[doc = concat!($what, " (torch's `eps`, default `", $default, "`).")]
+        ///
+        /// # Panics
+        /// If `eps < 0`.
+        #[must_use]
+        #[track_caller]
+        pub fn eps(mut self, eps: P::Scalar) -> Self {
+            check_non_negative("epsilon value", eps);
+            self.eps = eps;
+            self
+        }
+    };
+}
+pub(crate) use eps_setter;
+
 /// Panics unless `value >= 0` (NaN is rejected), as torch's
 /// `if not 0.0 <= value: raise ValueError(...)`.
 #[track_caller]

@@ -1,8 +1,8 @@
 //! RAdam, `torch.optim.RAdam`.
 
 use super::{
-    Optimizer, as_scalar, check_beta, check_non_negative, constant, effective_grad, lerp,
-    lr_accessors,
+    Optimizer, as_scalar, check_beta, check_non_negative, constant, effective_grad, eps_setter,
+    lerp, lr_accessors, maximize_setter,
 };
 use crate::{Params, Real};
 
@@ -79,17 +79,7 @@ impl<P: Params> RAdam<P> {
         self
     }
 
-    /// Term added to the denominator (torch's `eps`, default `1e-8`).
-    ///
-    /// # Panics
-    /// If `eps < 0`.
-    #[must_use]
-    #[track_caller]
-    pub fn eps(mut self, eps: P::Scalar) -> Self {
-        check_non_negative("epsilon value", eps);
-        self.eps = eps;
-        self
-    }
+    eps_setter!("Term added to the denominator", "1e-8");
 
     /// Weight decay (torch's `weight_decay`, default 0).
     ///
@@ -110,12 +100,7 @@ impl<P: Params> RAdam<P> {
         self
     }
 
-    /// Maximise the objective instead of minimising it (torch's `maximize`).
-    #[must_use]
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
-        self
-    }
+    maximize_setter!();
 }
 
 impl<P: Params> Optimizer<P> for RAdam<P> {

@@ -1,6 +1,9 @@
 //! RMSprop, `torch.optim.RMSprop`.
 
-use super::{Optimizer, check_non_negative, constant, effective_grad, lerp, lr_accessors};
+use super::{
+    Optimizer, check_non_negative, constant, effective_grad, eps_setter, lerp, lr_accessors,
+    maximize_setter,
+};
 use crate::{Params, Real};
 
 /// RMSprop: `torch.optim.RMSprop`.
@@ -81,17 +84,7 @@ impl<P: Params> RmsProp<P> {
         self
     }
 
-    /// Term added to the denominator (torch's `eps`, default `1e-8`).
-    ///
-    /// # Panics
-    /// If `eps < 0`.
-    #[must_use]
-    #[track_caller]
-    pub fn eps(mut self, eps: P::Scalar) -> Self {
-        check_non_negative("epsilon value", eps);
-        self.eps = eps;
-        self
-    }
+    eps_setter!("Term added to the denominator", "1e-8");
 
     /// L2 penalty (torch's `weight_decay`, default 0).
     ///
@@ -125,12 +118,7 @@ impl<P: Params> RmsProp<P> {
         self
     }
 
-    /// Maximise the objective instead of minimising it (torch's `maximize`).
-    #[must_use]
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
-        self
-    }
+    maximize_setter!();
 }
 
 impl<P: Params> Optimizer<P> for RmsProp<P> {

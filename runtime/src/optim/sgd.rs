@@ -1,6 +1,6 @@
 //! Stochastic gradient descent, `torch.optim.SGD`.
 
-use super::{Optimizer, check_non_negative, effective_grad, lr_accessors};
+use super::{Optimizer, check_non_negative, effective_grad, lr_accessors, maximize_setter};
 use crate::Params;
 
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov
@@ -118,12 +118,7 @@ impl<P: Params> Sgd<P> {
         self
     }
 
-    /// Maximise the objective instead of minimising it (torch's `maximize`).
-    #[must_use]
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
-        self
-    }
+    maximize_setter!();
 
     #[track_caller]
     fn check_nesterov(&self) {
