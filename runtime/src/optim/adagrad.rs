@@ -2,7 +2,7 @@
 
 use super::{
     Optimizer, as_scalar, check_non_negative, constant, effective_grad, eps_setter, lr_accessors,
-    maximize_setter,
+    maximize_setter, weight_decay_setter,
 };
 use crate::{Params, Real};
 
@@ -78,17 +78,7 @@ impl<P: Params> Adagrad<P> {
         self
     }
 
-    /// L2 penalty (torch's `weight_decay`, default 0).
-    ///
-    /// # Panics
-    /// If `weight_decay < 0`.
-    #[must_use]
-    #[track_caller]
-    pub fn weight_decay(mut self, weight_decay: P::Scalar) -> Self {
-        check_non_negative("weight_decay value", weight_decay);
-        self.weight_decay = weight_decay;
-        self
-    }
+    weight_decay_setter!("L2 penalty (torch's `weight_decay`, default 0).");
 
     /// Starting value of the sum of squares (torch's
     /// `initial_accumulator_value`, default 0).

@@ -2,7 +2,7 @@
 
 use super::{
     Optimizer, as_scalar, check_beta, check_non_negative, constant, effective_grad, eps_setter,
-    lerp, lr_accessors, maximize_setter,
+    lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
 use crate::{Params, Real};
 
@@ -77,17 +77,7 @@ impl<P: Params> Adamax<P> {
 
     eps_setter!("Term added inside the max", "1e-8");
 
-    /// L2 penalty (torch's `weight_decay`, default 0).
-    ///
-    /// # Panics
-    /// If `weight_decay < 0`.
-    #[must_use]
-    #[track_caller]
-    pub fn weight_decay(mut self, weight_decay: P::Scalar) -> Self {
-        check_non_negative("weight_decay value", weight_decay);
-        self.weight_decay = weight_decay;
-        self
-    }
+    weight_decay_setter!("L2 penalty (torch's `weight_decay`, default 0).");
 
     maximize_setter!();
 }

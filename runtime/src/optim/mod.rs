@@ -194,6 +194,27 @@ macro_rules! eps_setter {
 }
 pub(crate) use eps_setter;
 
+/// The builder setter `weight_decay` (torch's `weight_decay`), checked
+/// non-negative as torch checks it, for an optimizer over `P` with a field
+/// `weight_decay: P::Scalar`; the arguments, concatenated, are the first
+/// paragraph of its doc.
+macro_rules! weight_decay_setter {
+    ($($doc:literal),+) => {
+        #[doc = concat!($($doc),+)]
+        ///
+        /// # Panics
+        /// If `weight_decay < 0`.
+        #[must_use]
+        #[track_caller]
+        pub fn weight_decay(mut self, weight_decay: P::Scalar) -> Self {
+            check_non_negative("weight_decay value", weight_decay);
+            self.weight_decay = weight_decay;
+            self
+        }
+    };
+}
+pub(crate) use weight_decay_setter;
+
 /// Panics unless `value >= 0` (NaN is rejected), as torch's
 /// `if not 0.0 <= value: raise ValueError(...)`.
 #[track_caller]

@@ -2,7 +2,7 @@
 
 use super::{
     Optimizer, as_scalar, check_beta, check_non_negative, constant, effective_grad, eps_setter,
-    lerp, lr_accessors, maximize_setter,
+    lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
 use crate::{Params, Real};
 
@@ -89,17 +89,7 @@ impl<P: Params> NAdam<P> {
 
     eps_setter!("Term added to the denominator", "1e-8");
 
-    /// Weight decay (torch's `weight_decay`, default 0).
-    ///
-    /// # Panics
-    /// If `weight_decay < 0`.
-    #[must_use]
-    #[track_caller]
-    pub fn weight_decay(mut self, weight_decay: P::Scalar) -> Self {
-        check_non_negative("weight_decay value", weight_decay);
-        self.weight_decay = weight_decay;
-        self
-    }
+    weight_decay_setter!("Weight decay (torch's `weight_decay`, default 0).");
 
     /// Momentum decay ψ (torch's `momentum_decay`, default `4e-3`).
     ///

@@ -1,6 +1,9 @@
 //! Stochastic gradient descent, `torch.optim.SGD`.
 
-use super::{Optimizer, check_non_negative, effective_grad, lr_accessors, maximize_setter};
+use super::{
+    Optimizer, check_non_negative, effective_grad, lr_accessors, maximize_setter,
+    weight_decay_setter,
+};
 use crate::Params;
 
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov
@@ -92,17 +95,7 @@ impl<P: Params> Sgd<P> {
         self
     }
 
-    /// L2 penalty added to the gradient (torch's `weight_decay`, default 0).
-    ///
-    /// # Panics
-    /// If `weight_decay < 0`.
-    #[must_use]
-    #[track_caller]
-    pub fn weight_decay(mut self, weight_decay: P::Scalar) -> Self {
-        check_non_negative("weight_decay value", weight_decay);
-        self.weight_decay = weight_decay;
-        self
-    }
+    weight_decay_setter!("L2 penalty added to the gradient (torch's `weight_decay`, default 0).");
 
     /// Nesterov momentum (torch's `nesterov`, default false). Set
     /// [`momentum`](Sgd::momentum) first.
