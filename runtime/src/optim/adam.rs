@@ -1,7 +1,7 @@
 //! Adam, `torch.optim.Adam`.
 
 use super::{
-    Optimizer, as_scalar, check_beta, check_non_negative, constant, effective_grad, eps_setter,
+    Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad, eps_setter,
     lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
 use crate::{Params, Real};
@@ -79,19 +79,10 @@ impl<P: Params> Adam<P> {
         }
     }
 
-    /// Decay rates `(β₁, β₂)` of the first and second moment estimates
-    /// (torch's `betas`, default `(0.9, 0.999)`).
-    ///
-    /// # Panics
-    /// If either is outside `[0, 1)`.
-    #[must_use]
-    #[track_caller]
-    pub fn betas(mut self, betas: (P::Scalar, P::Scalar)) -> Self {
-        check_beta("beta parameter at index 0", betas.0);
-        check_beta("beta parameter at index 1", betas.1);
-        self.betas = betas;
-        self
-    }
+    betas_setter!(
+        "Decay rates `(β₁, β₂)` of the first and second moment estimates ",
+        "(torch's `betas`, default `(0.9, 0.999)`)."
+    );
 
     eps_setter!("Term added to the denominator", "1e-8");
 

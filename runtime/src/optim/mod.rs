@@ -186,7 +186,7 @@ macro_rules! eps_setter {
         #[must_use]
         #[track_caller]
         pub fn eps(mut self, eps: P::Scalar) -> Self {
-            check_non_negative("epsilon value", eps);
+            $crate::optim::check_non_negative("epsilon value", eps);
             self.eps = eps;
             self
         }
@@ -207,13 +207,35 @@ macro_rules! weight_decay_setter {
         #[must_use]
         #[track_caller]
         pub fn weight_decay(mut self, weight_decay: P::Scalar) -> Self {
-            check_non_negative("weight_decay value", weight_decay);
+            $crate::optim::check_non_negative("weight_decay value", weight_decay);
             self.weight_decay = weight_decay;
             self
         }
     };
 }
 pub(crate) use weight_decay_setter;
+
+/// The builder setter `betas` (torch's `betas`), each checked in `[0, 1)`
+/// as torch checks them, for an optimizer over `P` with a field
+/// `betas: (P::Scalar, P::Scalar)`; the arguments, concatenated, are the
+/// first paragraph of its doc.
+macro_rules! betas_setter {
+    ($($doc:literal),+) => {
+        #[doc = concat!($($doc),+)]
+        ///
+        /// # Panics
+        /// If either is outside `[0, 1)`.
+        #[must_use]
+        #[track_caller]
+        pub fn betas(mut self, betas: (P::Scalar, P::Scalar)) -> Self {
+            $crate::optim::check_beta("beta parameter at index 0", betas.0);
+            $crate::optim::check_beta("beta parameter at index 1", betas.1);
+            self.betas = betas;
+            self
+        }
+    };
+}
+pub(crate) use betas_setter;
 
 /// Panics unless `value >= 0` (NaN is rejected), as torch's
 /// `if not 0.0 <= value: raise ValueError(...)`.
