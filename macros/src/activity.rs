@@ -94,9 +94,7 @@ impl Activity {
                 ..
             } = &value.op
             {
-                if activity.is_active(ValueId(
-                    u32::try_from(index).expect("fewer than 2^32 values"),
-                )) {
+                if activity.is_active(ValueId::from_index(index)) {
                     cx.error_spanned_by(expr, message);
                 }
             }

@@ -27,8 +27,8 @@
 
 use crate::ctxt::Ctxt;
 use crate::ir::{
-    Access, ArithOp, Block, Carried, Effect, ForRegion, Function, IfRegion, Op, Opacity, Operand,
-    Phi, Projection, Stmt, Value, ValueId,
+    Access, ArithOp, Block, Carried, Effect, ForRegion, Function, IfRegion, LoopId, Op, Opacity,
+    Operand, Phi, Projection, Stmt, Value, ValueId,
 };
 use crate::rules;
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
@@ -79,6 +79,8 @@ pub(crate) struct Builder<'a> {
     /// One map per block: a place read inside a branch is not shared with
     /// reads outside it.
     places: Vec<HashMap<String, ValueId>>,
+    /// How many `for` loops were lowered so far (the next loop's id).
+    loops: usize,
 }
 
 impl<'a> Builder<'a> {
@@ -93,6 +95,7 @@ impl<'a> Builder<'a> {
             current: Vec::new(),
             items: Vec::new(),
             places: vec![HashMap::new()],
+            loops: 0,
         };
         for (index, param) in params.iter().enumerate() {
             let id = builder.new_value(
@@ -124,7 +127,7 @@ impl<'a> Builder<'a> {
         name: Option<String>,
         ty: Option<syn::Type>,
     ) -> ValueId {
-        let id = ValueId(u32::try_from(self.values.len()).expect("fewer than 2^32 values"));
+        let id = ValueId::from_index(self.values.len());
         self.values.push(Value { op, name, ty, span });
         id
     }
@@ -392,6 +395,7 @@ impl<'a> Builder<'a> {
     fn lower_named(&mut self, expr: &syn::Expr, name: &str, ty: Option<syn::Type>) -> Operand {
         let first_new = self.values.len();
         let operand = self.lower(expr);
+        let operand = self.held(operand, expr.span());
         let value = &mut self.values[operand.value.index()];
         if operand.value.index() >= first_new && value.name.is_none() {
             value.name = Some(name.to_owned());
@@ -426,6 +430,7 @@ impl<'a> Builder<'a> {
             None => {
                 let first_new = self.values.len();
                 let operand = self.lower(value);
+                let operand = self.held(operand, value.span());
                 if operand.value.index() >= first_new
                     && self.values[operand.value.index()].name.is_none()
                 {
@@ -459,6 +464,17 @@ impl<'a> Builder<'a> {
         };
         let binding = self.lookup_mut(&name).expect("checked above");
         binding.operand = Some(operand);
+    }
+
+    /// The operand as a variable holds it: `*x` becomes a copy (a value of
+    /// its own), so that loops and branches that carry or merge the
+    /// variable see a value, not an access to repeat.
+    fn held(&mut self, operand: Operand, span: Span) -> Operand {
+        if operand.access == Access::Deref {
+            self.define(Op::Copy { arg: operand }, span)
+        } else {
+            operand
+        }
     }
 
     // ---- expressions ---------------------------------------------------------
@@ -833,7 +849,10 @@ impl<'a> Builder<'a> {
                 }
             })
             .collect();
+        let id = LoopId(u32::try_from(self.loops).expect("fewer than 2^32 loops"));
+        self.loops += 1;
         self.current.push(Stmt::For(Box::new(ForRegion {
+            id,
             pat: (*expr_for.pat).clone(),
             bindings,
             iter: (*expr_for.expr).clone(),
@@ -870,14 +889,19 @@ impl<'a> Builder<'a> {
         let condition = self.lower(&expr_if.cond).value;
         let entry = self.scopes.clone();
 
-        let (then_block, then_tail) =
-            self.lower_branch(|builder| builder.lower_scoped(&expr_if.then_branch));
+        let (then_block, then_tail) = self.lower_branch(|builder| {
+            let tail = builder.lower_scoped(&expr_if.then_branch)?;
+            Some(builder.held(tail, span))
+        });
         let then_scopes = std::mem::replace(&mut self.scopes, entry.clone());
         let (else_block, else_tail) = match &expr_if.else_branch {
-            Some((_, else_expr)) => self.lower_branch(|builder| match &**else_expr {
-                syn::Expr::If(nested) => builder.lower_if(nested),
-                syn::Expr::Block(block) => builder.lower_scoped(&block.block),
-                other => Some(builder.lower(other)),
+            Some((_, else_expr)) => self.lower_branch(|builder| {
+                let tail = match &**else_expr {
+                    syn::Expr::If(nested) => builder.lower_if(nested),
+                    syn::Expr::Block(block) => builder.lower_scoped(&block.block),
+                    other => Some(builder.lower(other)),
+                }?;
+                Some(builder.held(tail, span))
             }),
             None => (Block::default(), None),
         };
@@ -950,11 +974,15 @@ impl<'a> Builder<'a> {
         !self.free_locals(expr).is_empty()
     }
 
-    /// The local variables `expr` reads, with their current values.
+    /// The local variables `expr` reads, with their current values. A name
+    /// the expression binds itself (a closure parameter, a `match` arm's
+    /// pattern, a `let` inside a block, a `for` or `if let` pattern) is not
+    /// a read of the local of that name where the binding is in scope.
     fn free_locals(&self, expr: &syn::Expr) -> Vec<(Ident, ValueId)> {
         let mut finder = FreeLocals {
             builder: self,
             found: Vec::new(),
+            bound: Vec::new(),
         };
         finder.visit_expr(expr);
         finder.found
@@ -1004,12 +1032,29 @@ impl<'a> Builder<'a> {
 struct FreeLocals<'b, 'a> {
     builder: &'b Builder<'a>,
     found: Vec<(Ident, ValueId)>,
+    /// The names bound inside the expression at the current point.
+    bound: Vec<String>,
+}
+
+impl FreeLocals<'_, '_> {
+    fn note(&mut self, ident: &Ident) {
+        if !self.bound.iter().any(|name| ident == name) {
+            self.builder.note_local(ident, &mut self.found);
+        }
+    }
+
+    fn bind(&mut self, pat: &syn::Pat) -> usize {
+        let mark = self.bound.len();
+        self.bound
+            .extend(pattern_idents(pat).iter().map(ToString::to_string));
+        mark
+    }
 }
 
 impl<'ast> Visit<'ast> for FreeLocals<'_, '_> {
     fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
         if let Some(ident) = single_ident(path) {
-            self.builder.note_local(ident, &mut self.found);
+            self.note(ident);
         }
         syn::visit::visit_expr_path(self, path);
     }
@@ -1017,15 +1062,91 @@ impl<'ast> Visit<'ast> for FreeLocals<'_, '_> {
     fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
         if field.colon_token.is_none() {
             if let syn::Member::Named(ident) = &field.member {
-                self.builder.note_local(ident, &mut self.found);
+                self.note(ident);
             }
         }
         syn::visit::visit_field_value(self, field);
     }
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
-        self.builder
-            .scan_tokens(mac.tokens.clone(), &mut self.found);
+        let mut found = Vec::new();
+        self.builder.scan_tokens(mac.tokens.clone(), &mut found);
+        for (ident, _) in found {
+            self.note(&ident);
+        }
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        let mark = self.bound.len();
+        for input in &closure.inputs {
+            self.bind(input);
+        }
+        self.visit_expr(&closure.body);
+        self.bound.truncate(mark);
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        let mark = self.bind(&arm.pat);
+        if let Some((_, guard)) = &arm.guard {
+            self.visit_expr(guard);
+        }
+        self.visit_expr(&arm.body);
+        self.bound.truncate(mark);
+    }
+
+    fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
+        self.visit_expr(&expr.expr);
+        let mark = self.bind(&expr.pat);
+        self.visit_block(&expr.body);
+        self.bound.truncate(mark);
+    }
+
+    fn visit_expr_if(&mut self, expr: &'ast syn::ExprIf) {
+        // `if let P = e { then }`: the pattern's names are bound in `then`
+        // (and, for let chains, in the rest of the condition).
+        let mark = self.bound.len();
+        self.visit_expr(&expr.cond);
+        self.visit_block(&expr.then_branch);
+        self.bound.truncate(mark);
+        if let Some((_, otherwise)) = &expr.else_branch {
+            self.visit_expr(otherwise);
+        }
+    }
+
+    fn visit_expr_while(&mut self, expr: &'ast syn::ExprWhile) {
+        let mark = self.bound.len();
+        self.visit_expr(&expr.cond);
+        self.visit_block(&expr.body);
+        self.bound.truncate(mark);
+    }
+
+    fn visit_expr_let(&mut self, expr: &'ast syn::ExprLet) {
+        // Bound until the enclosing `if`/`while` ends its scope.
+        self.visit_expr(&expr.expr);
+        self.bind(&expr.pat);
+    }
+
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        let mark = self.bound.len();
+        for stmt in &block.stmts {
+            match stmt {
+                syn::Stmt::Local(local) => {
+                    if let Some(init) = &local.init {
+                        self.visit_expr(&init.expr);
+                        if let Some((_, diverge)) = &init.diverge {
+                            self.visit_expr(diverge);
+                        }
+                    }
+                    self.bind(&local.pat);
+                }
+                other => self.visit_stmt(other),
+            }
+        }
+        self.bound.truncate(mark);
+    }
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {
+        // Items cannot read the function's locals.
     }
 }
 

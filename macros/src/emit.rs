@@ -8,9 +8,9 @@
 use crate::activity::Activity;
 use crate::build::Param;
 use crate::ir::{
-    Access, Block, ForRegion, Function, IfRegion, Op, Operand, Projection, Stmt, ValueId,
+    Access, Block, ForRegion, Function, IfRegion, LoopId, Op, Operand, Projection, Stmt, ValueId,
 };
-use crate::reverse::{Contribution, How, Rev, region_key};
+use crate::reverse::{Contribution, How, Rev};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use std::cell::RefCell;
@@ -48,7 +48,14 @@ pub(crate) struct Emitter<'a> {
     /// Loops whose forward sweep also runs their reverse sweep (see
     /// `ReverseSweep::fused_loop`): the declarations of the per-unit
     /// gradients, and the reverse sweep of one iteration.
-    pub(crate) fused: RefCell<BTreeMap<usize, (TokenStream, TokenStream)>>,
+    pub(crate) fused: RefCell<BTreeMap<LoopId, (TokenStream, TokenStream)>>,
+    /// The per-unit gradient of an outer value in a fused loop, one name per
+    /// loop and value (two loops adding to `x` sum into different locals).
+    unit_adjoints: HashMap<(LoopId, ValueId), Ident>,
+    /// The local holding the per-iteration values of a carried variable.
+    tape_names: HashMap<ValueId, Ident>,
+    /// The index of each `for _ in 0..N` loop (whose pattern names none).
+    loop_indices: HashMap<LoopId, Ident>,
 }
 
 /// Which calls of a block the forward sweep keeps pullbacks of.
@@ -98,14 +105,14 @@ impl<'a> Emitter<'a> {
                 (_, None) => names.fresh(&format!("v{index}")),
             });
         }
-        let adjoint = local
+        let adjoint: Vec<Ident> = local
             .iter()
             .map(|name| names.fresh(&format!("adj_of_{}", unraw(name))))
             .collect();
         let mut pullback = Vec::with_capacity(count);
         let mut cotangents = HashMap::new();
         for (index, value) in function.values.iter().enumerate() {
-            let id = ValueId(u32::try_from(index).expect("fewer than 2^32 values"));
+            let id = ValueId::from_index(index);
             let arguments: Vec<Operand> = match &value.op {
                 Op::Call { args, .. } => args.clone(),
                 Op::MethodCall { receiver, args, .. } => std::iter::once(*receiver)
@@ -125,6 +132,27 @@ impl<'a> Emitter<'a> {
                 );
             }
         }
+        let mut unit_adjoints = HashMap::new();
+        let mut tape_names = HashMap::new();
+        let mut loop_indices = HashMap::new();
+        for region in loops(&function.body) {
+            let inside = crate::reverse::loop_interior(region);
+            for (index, adjoint) in adjoint.iter().enumerate() {
+                let id = ValueId::from_index(index);
+                if !inside.contains(&id) && activity.is_varied(id) {
+                    let name = names.fresh(&format!("unit_{}", unraw(adjoint)));
+                    unit_adjoints.insert((region.id, id), name);
+                }
+            }
+            for carried in &region.carried {
+                let header = carried.header;
+                let name = names.fresh(&format!("tape_of_{}", unraw(&local[header.index()])));
+                tape_names.insert(header, name);
+            }
+            if region.bindings.is_empty() {
+                loop_indices.insert(region.id, names.fresh("iteration"));
+            }
+        }
         Self {
             function,
             activity,
@@ -139,6 +167,9 @@ impl<'a> Emitter<'a> {
             tapes: RefCell::new(BTreeMap::new()),
             errors: RefCell::new(Vec::new()),
             fused: RefCell::new(BTreeMap::new()),
+            unit_adjoints,
+            tape_names,
+            loop_indices,
         }
     }
 
@@ -199,13 +230,10 @@ impl<'a> Emitter<'a> {
         typed_float || literal
     }
 
-    /// The sum of per-unit adjoints of `value` in a fused loop.
-    pub(crate) fn unit_adjoint_name(&self, value: ValueId) -> Ident {
-        format_ident!(
-            "unit_{}",
-            unraw(&self.adjoint[value.index()]),
-            span = Span::mixed_site()
-        )
+    /// The sum of per-unit adjoints of the outer value `value` in the fused
+    /// loop `region`.
+    pub(crate) fn unit_adjoint_name(&self, region: LoopId, value: ValueId) -> Ident {
+        self.unit_adjoints[&(region, value)].clone()
     }
 
     /// The local name of a value, for messages.
@@ -325,6 +353,7 @@ impl<'a> Emitter<'a> {
                 let arg = self.operand(*arg);
                 quote_spanned!(span=> -#arg)
             }
+            Op::Copy { arg } => self.operand(*arg),
             Op::Builtin {
                 method,
                 receiver,
@@ -397,17 +426,48 @@ impl<'a> Emitter<'a> {
     /// An opaque expression with the locals it mentions renamed, or, if it
     /// contains a macro, evaluated where they are rebound to their names.
     pub(crate) fn opaque(&self, expr: &syn::Expr, uses: &[(Ident, ValueId)]) -> TokenStream {
-        if contains_macro(expr) {
+        // Renaming in place would also rename a name the expression binds
+        // itself (`match n { v => v }`, `|v| v * 2.0`): such an expression
+        // is copied unchanged where the variables are rebound instead.
+        if contains_macro(expr) || binds_names(expr) {
             let rebind = self.rebind(uses);
             return quote!({ #rebind #expr });
         }
         let mut renamed = expr.clone();
-        let map: HashMap<String, Ident> = uses
+        let map: HashMap<String, syn::Expr> = uses
             .iter()
-            .map(|(ident, value)| (ident.to_string(), self.local[value.index()].clone()))
+            .map(|(ident, value)| (ident.to_string(), self.use_expr(*value)))
             .collect();
         Renamer(&map).visit_expr_mut(&mut renamed);
         renamed.into_token_stream()
+    }
+
+    /// The value as an expression standing for the user's variable in an
+    /// expression copied verbatim: its local, or, for a value written in
+    /// place (a projection `p.x`, a literal), that place or literal,
+    /// parenthesised unless it is a path, literal, field or index.
+    fn use_expr(&self, value: ValueId) -> syn::Expr {
+        if !self.inline[value.index()] {
+            return syn::Expr::Path(syn::ExprPath {
+                attrs: Vec::new(),
+                qself: None,
+                path: self.local[value.index()].clone().into(),
+            });
+        }
+        let tokens = self.operand(Operand::plain(value));
+        let expr: syn::Expr = syn::parse2(tokens).expect("a rendered operand is an expression");
+        match expr {
+            syn::Expr::Path(_)
+            | syn::Expr::Lit(_)
+            | syn::Expr::Field(_)
+            | syn::Expr::Index(_)
+            | syn::Expr::Paren(_) => expr,
+            other => syn::Expr::Paren(syn::ExprParen {
+                attrs: Vec::new(),
+                paren_token: syn::token::Paren::default(),
+                expr: Box::new(other),
+            }),
+        }
     }
 
     /// `let x = x_1;` for each use whose local differs from the user's
@@ -417,7 +477,7 @@ impl<'a> Emitter<'a> {
         let lets = uses.iter().filter_map(|(ident, value)| {
             let local = &self.local[value.index()];
             if self.inline[value.index()] {
-                let expr = self.const_expr(*value);
+                let expr = self.operand(Operand::plain(*value));
                 return Some(quote!(#[allow(unused_variables)] let #ident = #expr;));
             }
             let is_same_parameter =
@@ -597,7 +657,7 @@ impl<'a> Emitter<'a> {
         };
         let iter = self.opaque(&region.iter, &region.iter_uses);
         let fused = self.fused.borrow();
-        if let (None, Some((prelude, iteration))) = (demand, fused.get(&region_key(region))) {
+        if let (None, Some((prelude, iteration))) = (demand, fused.get(&region.id)) {
             let body = self.forward_block(&region.body, Pullbacks::Active, None);
             return quote! {
                 #before
@@ -627,7 +687,7 @@ impl<'a> Emitter<'a> {
     pub(crate) fn loop_index(&self, region: &ForRegion) -> Ident {
         match region.bindings.first() {
             Some((_, id)) => self.local[id.index()].clone(),
-            None => Ident::new("iteration", Span::mixed_site()),
+            None => self.loop_indices[&region.id].clone(),
         }
     }
 
@@ -654,11 +714,7 @@ impl<'a> Emitter<'a> {
 
     /// The local holding the per-iteration values of a carried variable.
     pub(crate) fn tape_name(&self, header: ValueId) -> Ident {
-        format_ident!(
-            "tape_of_{}",
-            unraw(&self.local[header.index()]),
-            span = Span::mixed_site()
-        )
+        self.tape_names[&header].clone()
     }
 
     /// The code recomputing, at the start of a replayed branch, the values of
@@ -771,7 +827,11 @@ impl<'a> Emitter<'a> {
                             let like = self.reference(*target);
                             quote_spanned!(*span=> #krate::__private::cotangent(#like, #c))
                         }
-                        Contribution::Zero | Contribution::Projected(..) => {
+                        Contribution::Zero(like) => {
+                            let reference = self.reference(*like);
+                            quote!(#krate::__private::Params::zero_like(#reference))
+                        }
+                        Contribution::Projected(..) => {
                             let reference = self.reference(*target);
                             quote!(#krate::__private::Params::zero_like(#reference))
                         }
@@ -797,7 +857,7 @@ impl<'a> Emitter<'a> {
                         (How::Accumulate, Contribution::Cotangent(c, span)) => {
                             quote_spanned!(*span=> #krate::__private::accumulate(&mut #adjoint, #c);)
                         }
-                        (How::Accumulate, Contribution::Zero | Contribution::Projected(..)) => {
+                        (How::Accumulate, Contribution::Zero(_) | Contribution::Projected(..)) => {
                             TokenStream::new()
                         }
                     });
@@ -831,6 +891,28 @@ impl<'a> Emitter<'a> {
     }
 }
 
+/// Every `for` region of `block`, nested ones included, in source order.
+fn loops(block: &Block) -> Vec<&ForRegion> {
+    fn collect<'b>(block: &'b Block, found: &mut Vec<&'b ForRegion>) {
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::For(region) => {
+                    found.push(region);
+                    collect(&region.body, found);
+                }
+                Stmt::If(region) => {
+                    collect(&region.then_block, found);
+                    collect(&region.else_block, found);
+                }
+                Stmt::Def(_) | Stmt::Effect(_) => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    collect(block, &mut found);
+    found
+}
+
 /// What a recomputation must produce.
 struct Demand {
     values: BTreeSet<ValueId>,
@@ -862,6 +944,21 @@ fn is_simple(expr: &syn::Expr) -> bool {
     }
 }
 
+/// Whether `expr` binds names of its own (a pattern anywhere: closure
+/// parameters, `match` arms, `let`, `for`, `if let`).
+fn binds_names(expr: &syn::Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_pat(&mut self, _: &'ast syn::Pat) {
+            self.0 = true;
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.0
+}
+
 fn contains_macro(expr: &syn::Expr) -> bool {
     struct Finder(bool);
     impl<'ast> syn::visit::Visit<'ast> for Finder {
@@ -874,19 +971,16 @@ fn contains_macro(expr: &syn::Expr) -> bool {
     finder.0
 }
 
-/// Renames local variables in an expression copied verbatim.
-struct Renamer<'m>(&'m HashMap<String, Ident>);
+/// Replaces local variables in an expression copied verbatim by the
+/// expressions standing for them.
+struct Renamer<'m>(&'m HashMap<String, syn::Expr>);
 
 impl VisitMut for Renamer<'_> {
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
         if let syn::Expr::Path(path) = expr {
             if let Some(ident) = crate::build::single_ident(path) {
-                if let Some(local) = self.0.get(&ident.to_string()) {
-                    *expr = syn::Expr::Path(syn::ExprPath {
-                        attrs: Vec::new(),
-                        qself: None,
-                        path: local.clone().into(),
-                    });
+                if let Some(replacement) = self.0.get(&ident.to_string()) {
+                    *expr = replacement.clone();
                     return;
                 }
             }
@@ -897,13 +991,9 @@ impl VisitMut for Renamer<'_> {
     fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
         if field.colon_token.is_none() {
             if let syn::Member::Named(ident) = &field.member {
-                if let Some(local) = self.0.get(&ident.to_string()) {
+                if let Some(replacement) = self.0.get(&ident.to_string()) {
                     field.colon_token = Some(syn::Token![:](ident.span()));
-                    field.expr = syn::Expr::Path(syn::ExprPath {
-                        attrs: Vec::new(),
-                        qself: None,
-                        path: local.clone().into(),
-                    });
+                    field.expr = replacement.clone();
                     return;
                 }
             }

@@ -285,9 +285,7 @@ impl Generated<'_, '_> {
             emitter.adjoint[index].to_token_stream()
         } else {
             let krate = &emitter.krate;
-            let reference = emitter.reference(crate::ir::ValueId(
-                u32::try_from(index).expect("few parameters"),
-            ));
+            let reference = emitter.reference(crate::ir::ValueId::from_index(index));
             quote!(#krate::__private::Params::zero_like(#reference))
         }
     }

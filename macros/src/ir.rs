@@ -27,6 +27,11 @@ use std::fmt;
 pub(crate) struct ValueId(pub(crate) u32);
 
 impl ValueId {
+    /// The id of the value at `index` of [`Function::values`].
+    pub(crate) fn from_index(index: usize) -> Self {
+        Self(u32::try_from(index).expect("fewer than 2^32 values"))
+    }
+
     pub(crate) fn index(self) -> usize {
         self.0 as usize
     }
@@ -35,6 +40,18 @@ impl ValueId {
 impl fmt::Display for ValueId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "v{}", self.0)
+    }
+}
+
+/// The identity of a `for` loop in one function, in source order
+/// (displayed `loop0`, `loop1`, ...). Everything the generator keeps per
+/// loop is keyed by it, never by a region's address or a name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct LoopId(pub(crate) u32);
+
+impl fmt::Display for LoopId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "loop{}", self.0)
     }
 }
 
@@ -120,6 +137,10 @@ pub(crate) enum Op {
     },
     /// `-arg`.
     Neg { arg: Operand },
+    /// `*arg` bound to a local (`let v = *x;`, `v = *t;`): a copy of the
+    /// referenced value, so that a variable always holds a value, never a
+    /// reference read through an access the use sites would have to repeat.
+    Copy { arg: Operand },
     /// A scalar method with a built-in rule: `receiver.method(args)`.
     Builtin {
         method: Ident,
@@ -212,7 +233,7 @@ impl Value {
             | Op::LoopOut => Vec::new(),
             Op::Opaque { uses, .. } => uses.iter().map(|(_, v)| *v).collect(),
             Op::Arith { lhs, rhs, .. } => vec![lhs.value, rhs.value],
-            Op::Neg { arg } => vec![arg.value],
+            Op::Neg { arg } | Op::Copy { arg } => vec![arg.value],
             Op::Builtin { receiver, args, .. } | Op::MethodCall { receiver, args, .. } => {
                 std::iter::once(receiver.value)
                     .chain(args.iter().map(|a| a.value))
@@ -267,6 +288,8 @@ pub(crate) struct Carried {
 /// A `for` loop over data that is not differentiated.
 #[derive(Clone, Debug)]
 pub(crate) struct ForRegion {
+    /// The loop's identity.
+    pub(crate) id: LoopId,
     /// The loop's pattern as written; `bindings` name the values it binds.
     pub(crate) pat: syn::Pat,
     pub(crate) bindings: Vec<(Ident, ValueId)>,
@@ -488,6 +511,7 @@ impl Function {
                         Op::Opaque { .. } => "opaque".to_owned(),
                         Op::Arith { op, .. } => format!("{op:?}").to_lowercase(),
                         Op::Neg { .. } => "neg".to_owned(),
+                        Op::Copy { .. } => "copy".to_owned(),
                         Op::Builtin { method, .. } => format!("builtin.{method}"),
                         Op::Call { func, .. } => {
                             format!(
@@ -546,7 +570,7 @@ impl Function {
                         .map(|(_, v)| v.to_string())
                         .collect::<Vec<_>>()
                         .join(", ");
-                    writeln!(f, "{indent}for {bindings} {{")?;
+                    writeln!(f, "{indent}for.{} {bindings} {{", region.id)?;
                     for carried in &region.carried {
                         writeln!(
                             f,

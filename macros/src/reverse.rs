@@ -48,8 +48,11 @@ pub(crate) enum Contribution {
     /// A cotangent returned by a pullback (checked to be one), with the
     /// span of the argument it belongs to.
     Cotangent(TokenStream, proc_macro2::Span),
-    /// Zero, in a branch that does not touch an adjoint declared before it.
-    Zero,
+    /// Zero, of the type of the value named (the target itself, or a value
+    /// of the same type that is at hand where the zero is written): an
+    /// adjoint that a branch or loop does not touch, or that starts before
+    /// a loop adds to it.
+    Zero(ValueId),
     /// An adjoint for a place (`.field`, `[index]`) inside the target: the
     /// target's adjoint starts at zero and the place accumulates it.
     Projected(TokenStream, TokenStream),
@@ -146,6 +149,16 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         if !self.emitter.activity.is_varied(target) || self.sink.contains(&target) {
             return;
         }
+        // The values the rendered contribution names (for its type).
+        match &contribution {
+            Contribution::Zero(like) => {
+                self.reads.insert(*like);
+            }
+            Contribution::Projected(..) | Contribution::Cotangent(..) => {
+                self.reads.insert(target);
+            }
+            Contribution::Plain(_) | Contribution::Negated(_) => {}
+        }
         if let Some(name) = self.redirect.get(&target) {
             out.push(Rev::Contribute {
                 target,
@@ -240,6 +253,9 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                         }
                     }
                 }
+            }
+            Op::Copy { arg } => {
+                self.contribute(arg.value, Contribution::Plain(quote!(#adjoint)), state, out);
             }
             Op::Neg { arg } => self.contribute(
                 arg.value,
@@ -441,7 +457,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                     code.push(Rev::Contribute {
                         target: *id,
                         how: How::Assign,
-                        contribution: Contribution::Zero,
+                        contribution: Contribution::Zero(*id),
                         name: None,
                     });
                 }
@@ -508,7 +524,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         }
         for carried in &live {
             if !state.initialized[carried.out.index()] {
-                self.contribute(carried.out, Contribution::Zero, state, out);
+                self.contribute(carried.out, Contribution::Zero(carried.init), state, out);
             }
         }
         let inside = loop_interior(region);
@@ -519,7 +535,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         });
         for id in targets {
             if !state.initialized[id.index()] {
-                self.contribute(id, Contribution::Zero, state, out);
+                self.contribute(id, Contribution::Zero(id), state, out);
             }
         }
 
@@ -572,6 +588,12 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                 let local = &emitter.local[header.index()];
                 loads.extend(quote!(let #local = #tape[#index];));
             }
+            // The tapes are filled by the loop's forward run: a region that
+            // recomputes this loop's surroundings (an enclosing loop's
+            // iteration, a branch) must run the loop again, as it would to
+            // produce the loop's results.
+            self.reads
+                .extend(region.carried.iter().map(|carried| carried.out));
             code.insert(0, Rev::Code(loads));
             quote!(#index in (0..#count).rev())
         } else {
@@ -634,7 +656,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         let mut iteration_state = state.clone();
         let mut sums = Vec::new();
         for id in targets {
-            let name = emitter.unit_adjoint_name(id);
+            let name = emitter.unit_adjoint_name(region.id, id);
             let reference = emitter.reference(id);
             prelude
                 .extend(quote!(let mut #name = #krate::__private::Params::zero_like(#reference);));
@@ -651,7 +673,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         emitter
             .fused
             .borrow_mut()
-            .insert(region_key(region), (prelude, iteration));
+            .insert(region.id, (prelude, iteration));
 
         let carry = &emitter.adjoint[carried.out.index()];
         for (id, name) in sums {
@@ -711,7 +733,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                 Contribution::Plain(quote!(#adjoint))
             } else {
                 self.reads.insert(carried.header);
-                Contribution::Zero
+                Contribution::Zero(carried.header)
             };
             out.push(Rev::Contribute {
                 target: carried.out,
@@ -794,7 +816,7 @@ fn is_accumulator(emitter: &Emitter<'_>, region: &ForRegion, carried: &Carried) 
             .iter()
             .enumerate()
             .filter(move |(_, user)| user.operands().contains(&value))
-            .map(|(index, _)| ValueId(u32::try_from(index).expect("fewer than 2^32 values")))
+            .map(|(index, _)| ValueId::from_index(index))
     };
     chain.iter().all(|link| {
         users(*link).all(|user| user == carried.next || chain.contains(&user))
@@ -886,16 +908,11 @@ fn trip_count(region: &ForRegion) -> Option<TokenStream> {
 
 /// The values a loop defines for its body: the body's, the pattern's and
 /// the carried variables' values at the start of an iteration.
-fn loop_interior(region: &ForRegion) -> BTreeSet<ValueId> {
+pub(crate) fn loop_interior(region: &ForRegion) -> BTreeSet<ValueId> {
     let mut inside = defined_in(&region.body);
     inside.extend(region.bindings.iter().map(|(_, id)| *id));
     inside.extend(region.carried.iter().map(|carried| carried.header));
     inside
-}
-
-/// Identifies a loop region during one expansion.
-pub(crate) fn region_key(region: &ForRegion) -> usize {
-    std::ptr::from_ref(region) as usize
 }
 
 /// The values whose adjoints `code` contributes to.
