@@ -1,0 +1,110 @@
+//! Compiled into the scratch crate of `tests/random_programs.rs` (not a
+//! module of the test itself): checks one program's `_grad` and `_vjp`
+//! against Richardson-extrapolated central differences and prints one
+//! `RESULT` line.
+
+use tapeless::prelude::*;
+
+/// A sibling flattened to `(value, gradient components)`.
+pub type Sibling = fn(&Vector3<f64>, f64, &[f64]) -> (f64, Vec<f64>);
+
+/// Panics are reported as results, not printed.
+pub fn quiet() {
+    std::panic::set_hook(Box::new(|_| {}));
+}
+
+enum Verdict {
+    Skip(String),
+    Wrong(String),
+}
+
+/// Checks one program at `point` (`x0, x1, x2, s`) and prints its result.
+pub fn run(
+    name: &str,
+    point: [f64; 4],
+    data: [f64; 4],
+    wrt: &[usize],
+    primal: fn(&Vector3<f64>, f64, &[f64]) -> f64,
+    grad: Sibling,
+    vjp: Sibling,
+) {
+    let result = std::panic::catch_unwind(|| check(point, &data, wrt, primal, grad, vjp));
+    match result {
+        Ok(Ok(checked)) => println!("RESULT {name} ok {checked}"),
+        Ok(Err(Verdict::Skip(why))) => println!("RESULT {name} skip {why}"),
+        Ok(Err(Verdict::Wrong(why))) => println!("RESULT {name} wrong {why}"),
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            println!("RESULT {name} panic {}", message.replace('\n', " "));
+        }
+    }
+}
+
+fn check(
+    point: [f64; 4],
+    data: &[f64],
+    wrt: &[usize],
+    primal: fn(&Vector3<f64>, f64, &[f64]) -> f64,
+    grad: Sibling,
+    vjp: Sibling,
+) -> Result<usize, Verdict> {
+    let f = |p: [f64; 4]| primal(&Vector3::new(p[0], p[1], p[2]), p[3], data);
+    let x = Vector3::new(point[0], point[1], point[2]);
+    let value = f(point);
+    if !value.is_finite() {
+        return Err(Verdict::Skip("the value is not finite".into()));
+    }
+    let (grad_value, gradient) = grad(&x, point[3], data);
+    let (vjp_value, cotangent) = vjp(&x, point[3], data);
+    let close = |a: f64, b: f64, rtol: f64| (a - b).abs() <= rtol * a.abs().max(b.abs()).max(1.0);
+    if !close(grad_value, value, 1e-12) || !close(vjp_value, value, 1e-12) {
+        return Err(Verdict::Wrong(format!(
+            "value: primal {value:e}, _grad {grad_value:e}, _vjp {vjp_value:e}"
+        )));
+    }
+    if gradient.iter().any(|g| !g.is_finite()) {
+        return Err(Verdict::Skip("the gradient is not finite".into()));
+    }
+    for (k, (g, c)) in gradient.iter().zip(&cotangent).enumerate() {
+        if !close(*g, *c, 1e-10) {
+            return Err(Verdict::Wrong(format!(
+                "component {k}: _grad {g:e} but _vjp {c:e}"
+            )));
+        }
+    }
+    let mut checked = 0;
+    for (k, &component) in wrt.iter().enumerate() {
+        let difference = |h: f64| {
+            let (mut plus, mut minus) = (point, point);
+            plus[component] += h;
+            minus[component] -= h;
+            (f(plus) - f(minus)) / (2.0 * h)
+        };
+        let richardson = |h: f64| (4.0 * difference(h / 2.0) - difference(h)) / 3.0;
+        let (coarse, fine) = (richardson(1e-3), richardson(5e-4));
+        if !coarse.is_finite() || !fine.is_finite() {
+            continue;
+        }
+        let g = gradient[k];
+        let scale = fine.abs().max(g.abs()).max(1.0);
+        if (coarse - fine).abs() > 1e-6 * scale {
+            // A kink (a branch, max, abs) within a step: no derivative to
+            // compare with.
+            continue;
+        }
+        if (g - fine).abs() > 1e-6 * scale + 1e-9 * value.abs() {
+            return Err(Verdict::Wrong(format!(
+                "component {component}: generated {g:e}, central differences {fine:e}"
+            )));
+        }
+        checked += 1;
+    }
+    if checked == 0 {
+        return Err(Verdict::Skip("every component is at a kink".into()));
+    }
+    Ok(checked)
+}
