@@ -94,15 +94,10 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         ..generated
     };
     let vjp = generated.vjp();
-    let mut errors: Vec<syn::Error> = Vec::new();
-    for error in emitter.errors.borrow().iter() {
-        if !errors
-            .iter()
-            .any(|known| known.to_string() == error.to_string())
-        {
-            errors.push(error.clone());
-        }
-    }
+    // The `_vjp` is always generated and reverses every region once (dry
+    // runs report nothing), so its errors are each reported once; the
+    // `_grad`'s are the same ones.
+    let mut errors: Vec<syn::Error> = emitter.errors.take();
     if let Some(mut combined) = errors.pop() {
         for error in errors {
             combined.combine(error);

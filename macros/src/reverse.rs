@@ -114,6 +114,9 @@ pub(crate) struct ReverseSweep<'e, 'a> {
     redirect: BTreeMap<ValueId, proc_macro2::Ident>,
     /// Values whose adjoints are not needed (a fused loop's accumulator).
     sink: BTreeSet<ValueId>,
+    /// Whether this sweep is a dry run whose code is discarded (it reports
+    /// no errors: the real sweep of the same region reports them once).
+    dry_run: bool,
 }
 
 impl<'e, 'a> ReverseSweep<'e, 'a> {
@@ -125,6 +128,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             top_level: true,
             redirect: BTreeMap::new(),
             sink: BTreeSet::new(),
+            dry_run: false,
         }
     }
 
@@ -134,6 +138,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             top_level: false,
             redirect: self.redirect.clone(),
             sink: self.sink.clone(),
+            dry_run: self.dry_run,
             ..Self::new(self.emitter)
         }
     }
@@ -572,12 +577,15 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                     .map(|carried| format!("`{}`", emitter.local_name(carried.header)))
                     .collect::<Vec<_>>()
                     .join(", ");
-                emitter.errors.borrow_mut().push(syn::Error::new(
-                    region.span,
-                    format!(
+                if !self.dry_run {
+                    let message = format!(
                         "this loop carries {names} from one iteration to the next, so its reverse sweep needs the value of every iteration: loop over `0..N` with `N` a literal or a constant (the values are kept in an array of that size), or accumulate (`total += ...`), which needs no storage"
-                    ),
-                ));
+                    );
+                    emitter
+                        .errors
+                        .borrow_mut()
+                        .push(syn::Error::new(region.span, message));
+                }
                 return;
             };
             let index = &emitter.loop_index(region);
@@ -697,6 +705,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         generate: impl FnOnce(&mut Self, &mut AdjointState, &mut Vec<Rev>),
     ) -> BTreeSet<ValueId> {
         let mut trial = self.child();
+        trial.dry_run = true;
         let mut trial_state = state.clone();
         let mut code = Vec::new();
         generate(&mut trial, &mut trial_state, &mut code);

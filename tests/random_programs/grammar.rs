@@ -227,6 +227,46 @@ pub(crate) enum Method2 {
     MulAdd,
 }
 
+/// The runtime's activations (`tapeless::nn`), elementwise on scalars and
+/// vectors: calls linked by name to their `_vjp` rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Act {
+    Relu,
+    LeakyRelu,
+    Sigmoid,
+    Tanh,
+    Softplus,
+    Elu,
+    Gelu,
+    Silu,
+}
+
+impl Act {
+    const ALL: [Act; 8] = [
+        Act::Relu,
+        Act::LeakyRelu,
+        Act::Sigmoid,
+        Act::Tanh,
+        Act::Softplus,
+        Act::Elu,
+        Act::Gelu,
+        Act::Silu,
+    ];
+
+    fn render(self, arg: &str) -> String {
+        match self {
+            Act::Relu => format!("nn::relu({arg})"),
+            Act::LeakyRelu => format!("nn::leaky_relu({arg}, 0.01)"),
+            Act::Sigmoid => format!("nn::sigmoid({arg})"),
+            Act::Tanh => format!("nn::tanh({arg})"),
+            Act::Softplus => format!("nn::softplus({arg}, 1.0, 20.0)"),
+            Act::Elu => format!("nn::elu({arg}, 1.0)"),
+            Act::Gelu => format!("nn::gelu({arg})"),
+            Act::Silu => format!("nn::silu({arg})"),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Bin {
     Add,
@@ -298,6 +338,16 @@ pub(crate) enum Expr {
     Sum(Box<Expr>),
     /// `a.component_mul(&b)`.
     ComponentMul(Box<Expr>, Box<Expr>),
+    /// An activation of the runtime, on a scalar or a vector.
+    Act(Act, Box<Expr>),
+    /// `nn::softmax(v)`.
+    Softmax(Box<Expr>),
+    /// `v.mean()`.
+    Mean(Box<Expr>),
+    /// `v.max()` (the largest element).
+    VectorMax(Box<Expr>),
+    /// `v.abs()` (elementwise).
+    VectorAbs(Box<Expr>),
     /// `if a < b { t } else { e }`.
     If(Box<Cond>, Box<Expr>, Box<Expr>),
     /// `pN::f(&v, s, d)`: a call of an earlier program.
@@ -338,6 +388,11 @@ impl Expr {
             | Expr::Clamp(a, ..)
             | Expr::Norm(a)
             | Expr::NormSquared(a)
+            | Expr::Act(_, a)
+            | Expr::Softmax(a)
+            | Expr::Mean(a)
+            | Expr::VectorMax(a)
+            | Expr::VectorAbs(a)
             | Expr::Sum(a) => a.size(),
             Expr::Bin(_, a, b)
             | Expr::Dot(a, b)
@@ -370,6 +425,11 @@ impl Expr {
             | Expr::Clamp(a, ..)
             | Expr::Norm(a)
             | Expr::NormSquared(a)
+            | Expr::Act(_, a)
+            | Expr::Softmax(a)
+            | Expr::Mean(a)
+            | Expr::VectorMax(a)
+            | Expr::VectorAbs(a)
             | Expr::Sum(a) => a.reads(found),
             Expr::Bin(_, a, b)
             | Expr::Dot(a, b)
@@ -410,6 +470,11 @@ impl Expr {
             | Expr::Clamp(a, ..)
             | Expr::Norm(a)
             | Expr::NormSquared(a)
+            | Expr::Act(_, a)
+            | Expr::Softmax(a)
+            | Expr::Mean(a)
+            | Expr::VectorMax(a)
+            | Expr::VectorAbs(a)
             | Expr::Sum(a) => visit(a),
             Expr::Bin(_, a, b) | Expr::Dot(a, b) | Expr::ComponentMul(a, b) => {
                 visit(a);
@@ -442,6 +507,11 @@ impl Expr {
             | Expr::Clamp(a, ..)
             | Expr::Norm(a)
             | Expr::NormSquared(a)
+            | Expr::Act(_, a)
+            | Expr::Softmax(a)
+            | Expr::Mean(a)
+            | Expr::VectorMax(a)
+            | Expr::VectorAbs(a)
             | Expr::Sum(a) => vec![a],
             Expr::Bin(_, a, b)
             | Expr::Dot(a, b)
@@ -707,6 +777,11 @@ fn is_atomic(e: &Expr) -> bool {
         | Expr::NormSquared(_)
         | Expr::Sum(_)
         | Expr::ComponentMul(..)
+        | Expr::Act(..)
+        | Expr::Softmax(_)
+        | Expr::Mean(_)
+        | Expr::VectorMax(_)
+        | Expr::VectorAbs(_)
         | Expr::Call(..) => true,
         _ => false,
     }
@@ -812,6 +887,11 @@ pub(crate) fn render(e: &Expr) -> String {
                 render_borrowed(b)
             )
         }
+        Expr::Act(act, a) => act.render(&render(a)),
+        Expr::Softmax(a) => format!("nn::softmax({})", render(a)),
+        Expr::Mean(a) => format!("{}.mean()", render_receiver(a)),
+        Expr::VectorMax(a) => format!("{}.max()", render_receiver(a)),
+        Expr::VectorAbs(a) => format!("{}.abs()", render_receiver(a)),
         Expr::If(cond, a, b) => format!(
             "if {} {{ {} }} else {{ {} }}",
             render_cond(cond),
@@ -1429,6 +1509,11 @@ impl Generator<'_> {
                 Box::new(self.scalar(d)),
             ),
             17 if !self.callees.is_empty() => self.call(d),
+            18 => Expr::Act(*self.rng.pick(&Act::ALL), Box::new(self.scalar(d))),
+            19 => match self.rng.below(2) {
+                0 => Expr::Mean(Box::new(self.vector(d))),
+                _ => Expr::VectorMax(Box::new(self.vector(d))),
+            },
             _ => self.scalar_leaf(),
         }
     }
@@ -1463,7 +1548,15 @@ impl Generator<'_> {
             return Expr::Var(var.name.clone(), var.ty);
         }
         let d = depth - 1;
-        match self.rng.below(8) {
+        match self.rng.below(10) {
+            8 => match self.rng.below(3) {
+                0 => Expr::Act(
+                    *self.rng.pick(&Act::ALL),
+                    Box::new(as_value(self.vector(d))),
+                ),
+                1 => Expr::Softmax(Box::new(as_value(self.vector(d)))),
+                _ => Expr::VectorAbs(Box::new(self.vector(d))),
+            },
             0 | 1 => Expr::bin(
                 *self.rng.pick(&[Bin::Add, Bin::Sub]),
                 self.vector(d),
@@ -1659,7 +1752,8 @@ fn is_vector(e: &Expr) -> bool {
         Expr::VectorNew(_) | Expr::VectorZeros | Expr::ComponentMul(..) | Expr::VectorCopy(_) => {
             true
         }
-        Expr::Bin(_, a, _) | Expr::Neg(a) => is_vector(a),
+        Expr::Softmax(_) | Expr::VectorAbs(_) => true,
+        Expr::Bin(_, a, _) | Expr::Neg(a) | Expr::Act(_, a) => is_vector(a),
         _ => false,
     }
 }
