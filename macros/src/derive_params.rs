@@ -30,8 +30,10 @@
 //! // Mul<S> through the `Params` methods.
 //! ```
 //!
-//! Attributes on the struct: `#[params(crate = path)]` names the runtime
-//! (default `::tapeless::__private`), `#[params(scalar = Type)]` fixes the
+//! Attributes on the struct: `#[params(crate = path)]` names the crate root
+//! that re-exports the runtime (default `::tapeless`; the runtime itself
+//! writes `crate`), as `#[differentiable(crate = path)]` does; the derived
+//! code names `path::__private::...`. `#[params(scalar = Type)]` fixes the
 //! scalar type (otherwise the first field's), `#[params(no_ops)]` leaves out
 //! the operator impls.
 
@@ -49,6 +51,7 @@ pub(crate) fn expand(item: TokenStream) -> TokenStream {
 
 /// The struct attributes `#[params(...)]`.
 struct Options {
+    /// The path of the runtime's items: the crate root's `__private`.
     krate: Path,
     scalar: Option<Type>,
     ops: bool,
@@ -56,7 +59,7 @@ struct Options {
 
 fn parse_options(input: &ItemStruct) -> syn::Result<Options> {
     let mut options = Options {
-        krate: parse_quote!(::tapeless::__private),
+        krate: parse_quote!(::tapeless),
         scalar: None,
         ops: true,
     };
@@ -82,6 +85,7 @@ fn parse_options(input: &ItemStruct) -> syn::Result<Options> {
             }
         })?;
     }
+    options.krate.segments.push(parse_quote!(__private));
     Ok(options)
 }
 
@@ -292,9 +296,14 @@ mod tests {
             #[params(crate = crate)]
             struct Model { w: Matrix2<f64>, b: f64 }
         });
-        assert!(out.contains("impl crate :: Params for Model"), "{out}");
         assert!(
-            out.contains("type Scalar = < Matrix2 < f64 > as crate :: Params > :: Scalar"),
+            out.contains("impl crate :: __private :: Params for Model"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "type Scalar = < Matrix2 < f64 > as crate :: __private :: Params > :: Scalar"
+            ),
             "{out}"
         );
         assert!(out.contains("impl :: core :: ops :: Mul"), "{out}");

@@ -1,12 +1,12 @@
 //! The methods the differentiator knows by name, and the runtime rule each
 //! operand's adjoint comes from.
 //!
-//! A method call `x.m(a, b)` whose name and argument count appear in
-//! [`METHODS`] becomes an [`Op::Builtin`](crate::ir::Op::Builtin); the
-//! reverse sweep calls the rule (`scalar_rules::sin`, `AbsRule::abs`, ...)
-//! as `RULE(&adjoint, &x, &a, &b, &y)` for each active operand that has one. Methods in [`ZERO_DERIVATIVE`] are
-//! piecewise constant and never active. Any other method is linked by name
-//! (`x.m_vjp(a, b)`).
+//! A method call `x.m(a, b)` whose name and argument count [`method`] finds
+//! becomes an [`Op::Builtin`](crate::ir::Op::Builtin); the reverse sweep
+//! calls the rule (`scalar_rules::sin`, `AbsRule::abs`, ...) as
+//! `RULE(&adjoint, &x, &a, &b, &y)` for each active operand that has one.
+//! Methods in [`ZERO_DERIVATIVE`] are piecewise constant and never active.
+//! Any other method is linked by name (`x.m_vjp(a, b)`).
 
 /// The rule of one built-in method.
 #[derive(Debug)]

@@ -100,3 +100,35 @@ pub(crate) fn central_difference(f: impl Fn(f64) -> f64, x: f64) -> f64 {
     let h = 1e-6 * x.abs().max(1.0);
     (f(x + h) - f(x - h)) / (2.0 * h)
 }
+
+/// The rustc release the committed `.stderr` files of the compile-error
+/// tests (`tests/ui/`, `tests/params_ui/`) were written with. Their text is
+/// partly rustc's and nalgebra's, which change between releases; the tests
+/// compare it only under this release, so that they fail for a changed
+/// message of ours, not of rustc's. Under another release they print why
+/// they were skipped (set `TAPELESS_UI_ANY_RUSTC=1` to compare anyway, or
+/// re-bless with `TRYBUILD=overwrite` when moving to a new release, and
+/// change this constant).
+pub(crate) const UI_RUSTC: &str = "1.95";
+
+/// Whether the compile-error tests compare their messages here (see
+/// [`UI_RUSTC`]).
+pub(crate) fn ui_messages_comparable() -> bool {
+    if std::env::var_os("TAPELESS_UI_ANY_RUSTC").is_some() {
+        return true;
+    }
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let version = std::process::Command::new(rustc)
+        .arg("--version")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default();
+    let comparable = version.starts_with(&format!("rustc {UI_RUSTC}."));
+    if !comparable {
+        eprintln!(
+            "compile-error messages not compared: they were written with rustc {UI_RUSTC}, this is {}",
+            version.trim()
+        );
+    }
+    comparable
+}
