@@ -236,9 +236,14 @@ impl<'a> Emitter<'a> {
         self.unit_adjoints[&(region, value)].clone()
     }
 
-    /// The local name of a value, for messages.
-    pub(crate) fn local_name(&self, value: ValueId) -> String {
-        unraw(&self.local[value.index()])
+    /// The user's name of a value, for messages (`level`, not the
+    /// generated `level_1`).
+    pub(crate) fn user_name(&self, value: ValueId) -> String {
+        self.function
+            .value(value)
+            .name
+            .clone()
+            .unwrap_or_else(|| unraw(&self.local[value.index()]))
     }
 
     pub(crate) fn cotangent_name(&self, call: ValueId, position: usize) -> Ident {

@@ -574,7 +574,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                 let names = live
                     .iter()
                     .filter(|carried| !is_accumulator(emitter, region, carried))
-                    .map(|carried| format!("`{}`", emitter.local_name(carried.header)))
+                    .map(|carried| format!("`{}`", emitter.user_name(carried.header)))
                     .collect::<Vec<_>>()
                     .join(", ");
                 if !self.dry_run {
