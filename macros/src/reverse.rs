@@ -208,9 +208,13 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         }
     }
 
-    fn read(&mut self, value: ValueId) -> TokenStream {
+    /// A reference to `value` as an argument of the rule of the value being
+    /// reversed, located at that value's expression (so that a type error
+    /// in the rule call underlines the user's `w * x`, not the declaration
+    /// of `w`).
+    fn read(&mut self, value: ValueId, at: proc_macro2::Span) -> TokenStream {
         self.reads.insert(value);
-        self.emitter.reference(value)
+        located_at(self.emitter.reference(value), at)
     }
 
     fn def(&mut self, id: ValueId, state: &mut AdjointState, out: &mut Vec<Rev>) {
@@ -234,16 +238,23 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                     ArithOp::Mul if lhs == rhs => {
                         // `x * x`: one rule call for both contributions.
                         if emitter.activity.is_varied(lhs) {
-                            let operand = self.read(lhs);
-                            let call = quote_spanned!(value.span=> #krate::__private::SquareRule::square(&#adjoint, #operand));
+                            let operand = self.read(lhs, value.span);
+                            let call = located_at(
+                                quote!(#krate::__private::SquareRule::square(&#adjoint, #operand)),
+                                value.span,
+                            );
                             self.contribute(lhs, Contribution::Plain(call), state, out);
                         }
                     }
                     ArithOp::Mul => {
                         for (target, rule) in [(lhs, quote!(mul_lhs)), (rhs, quote!(mul_rhs))] {
                             if emitter.activity.is_varied(target) {
-                                let (l, r) = (self.read(lhs), self.read(rhs));
-                                let call = quote_spanned!(value.span=> #krate::__private::MulRule::#rule(&#adjoint, #l, #r));
+                                let (l, r) =
+                                    (self.read(lhs, value.span), self.read(rhs, value.span));
+                                let call = located_at(
+                                    quote!(#krate::__private::MulRule::#rule(&#adjoint, #l, #r)),
+                                    value.span,
+                                );
                                 self.contribute(target, Contribution::Plain(call), state, out);
                             }
                         }
@@ -251,8 +262,15 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                     ArithOp::Div => {
                         for (target, rule) in [(lhs, quote!(div_lhs)), (rhs, quote!(div_rhs))] {
                             if emitter.activity.is_varied(target) {
-                                let (l, r, y) = (self.read(lhs), self.read(rhs), self.read(id));
-                                let call = quote_spanned!(value.span=> #krate::__private::DivRule::#rule(&#adjoint, #l, #r, #y));
+                                let (l, r, y) = (
+                                    self.read(lhs, value.span),
+                                    self.read(rhs, value.span),
+                                    self.read(id, value.span),
+                                );
+                                let call = located_at(
+                                    quote!(#krate::__private::DivRule::#rule(&#adjoint, #l, #r, #y)),
+                                    value.span,
+                                );
                                 self.contribute(target, Contribution::Plain(call), state, out);
                             }
                         }
@@ -283,11 +301,16 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                     if !emitter.activity.is_varied(target) {
                         continue;
                     }
-                    let references: Vec<TokenStream> =
-                        operands.iter().map(|operand| self.read(*operand)).collect();
-                    let output = self.read(id);
+                    let references: Vec<TokenStream> = operands
+                        .iter()
+                        .map(|operand| self.read(*operand, value.span))
+                        .collect();
+                    let output = self.read(id, value.span);
                     let rule: syn::Path = syn::parse_str(rule_name).expect("a rule path");
-                    let call = quote_spanned!(value.span=> #krate::__private::#rule(&#adjoint, #(#references,)* #output));
+                    let call = located_at(
+                        quote!(#krate::__private::#rule(&#adjoint, #(#references,)* #output)),
+                        value.span,
+                    );
                     self.contribute(target, Contribution::Plain(call), state, out);
                 }
             }
@@ -922,6 +945,23 @@ pub(crate) fn loop_interior(region: &ForRegion) -> BTreeSet<ValueId> {
     inside.extend(region.bindings.iter().map(|(_, id)| *id));
     inside.extend(region.carried.iter().map(|carried| carried.header));
     inside
+}
+
+/// The tokens with their location moved to `span` (their hygiene kept).
+fn located_at(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut relocated =
+                    proc_macro2::Group::new(group.delimiter(), located_at(group.stream(), span));
+                relocated.set_span(group.span().located_at(span));
+                return proc_macro2::TokenTree::Group(relocated);
+            }
+            token.set_span(token.span().located_at(span));
+            token
+        })
+        .collect()
 }
 
 /// The values whose adjoints `code` contributes to.
