@@ -7,6 +7,8 @@
     unused_mut,
     unused_variables,
     clippy::let_and_return,
+    clippy::assign_op_pattern,
+    clippy::match_single_binding,
     reason = "shrunk programs keep the shape that failed"
 )]
 
@@ -251,4 +253,42 @@ fn users_names_do_not_collide_with_generated_ones() {
     // v = x⁴ + 0.25 (x² + x + 1), acc = x; f = 2 v + acc.
     let hand = 2.0 * (4.0 * x * x * x + 0.25 * (2.0 * x + 1.0)) + 1.0;
     assert!((gradient - hand).abs() <= 1e-12 * hand.abs());
+}
+
+/// A float literal assigned to a variable whose type came from elsewhere,
+/// then a method called on it: the assignment's new local needs the
+/// variable's type (it was an ambiguous `{float}`).
+#[differentiable]
+fn literal_reassigned(x: &Vector3<f64>, s: f64) -> f64 {
+    let mut v = s;
+    for _ in 0..2 {
+        v = 1.064;
+        v *= v.tanh() * x[0];
+    }
+    v
+}
+
+#[test]
+fn a_literal_assigned_to_a_variable_takes_its_type() {
+    let x = Vector3::new(0.3, 0.0, 0.0);
+    let (value, gradient) = literal_reassigned_grad(&x, 2.0);
+    assert_eq!(value, literal_reassigned(&x, 2.0));
+    // The last iteration decides: v = 1.064² tanh(1.064) x₀.
+    let hand = 1.064_f64 * 1.064_f64.tanh();
+    assert_eq!(gradient, Vector3::new(hand, 0.0, 0.0));
+}
+
+/// `clamp` at its bounds passes the gradient, as torch.clamp's does
+/// (`min <= x <= max`); the random programs met this kink exactly.
+#[differentiable]
+fn clamped(x: &Vector3<f64>) -> f64 {
+    x.x.clamp(-0.7, 0.8)
+}
+
+#[test]
+fn clamp_at_its_bounds_follows_pytorch() {
+    for (at, expected) in [(0.8, 1.0), (-0.7, 1.0), (0.9, 0.0), (0.0, 1.0)] {
+        let (_, gradient) = clamped_grad(&Vector3::new(at, 0.0, 0.0));
+        assert_eq!(gradient[0], expected, "at {at}");
+    }
 }

@@ -61,6 +61,9 @@ impl Param {
 #[derive(Clone, Debug)]
 struct Binding {
     name: String,
+    /// The value the variable was first bound to (its type is the
+    /// variable's).
+    first: Option<ValueId>,
     /// `None` for `let x;` before its first assignment.
     operand: Option<Operand>,
     /// The type of `let x: T;`, given to the value first assigned.
@@ -128,7 +131,13 @@ impl<'a> Builder<'a> {
         ty: Option<syn::Type>,
     ) -> ValueId {
         let id = ValueId::from_index(self.values.len());
-        self.values.push(Value { op, name, ty, span });
+        self.values.push(Value {
+            op,
+            name,
+            ty,
+            span,
+            like: None,
+        });
         id
     }
 
@@ -142,6 +151,7 @@ impl<'a> Builder<'a> {
     fn bind(&mut self, name: String, operand: Option<Operand>, declared_ty: Option<syn::Type>) {
         self.scopes.last_mut().expect("a scope").push(Binding {
             name,
+            first: operand.map(|operand| operand.value),
             operand,
             declared_ty,
         });
@@ -438,6 +448,10 @@ impl<'a> Builder<'a> {
                     if self.values[operand.value.index()].ty.is_none() {
                         self.values[operand.value.index()].ty = binding.declared_ty.clone();
                     }
+                    let new = &mut self.values[operand.value.index()];
+                    if new.ty.is_none() && is_untyped_float(&new.op) {
+                        new.like = binding.first;
+                    }
                 }
                 operand
             }
@@ -464,6 +478,7 @@ impl<'a> Builder<'a> {
         };
         let binding = self.lookup_mut(&name).expect("checked above");
         binding.operand = Some(operand);
+        binding.first.get_or_insert(operand.value);
     }
 
     /// The operand as a variable holds it: `*x` becomes a copy (a value of
@@ -1308,6 +1323,23 @@ fn compound_op(op: &syn::BinOp) -> Option<ArithOp> {
         syn::BinOp::DivAssign(_) => Some(ArithOp::Div),
         _ => None,
     }
+}
+
+/// Whether `op` is a float literal without a suffix (`0.5`, `-2.0`), whose
+/// type only its context tells.
+fn is_untyped_float(op: &Op) -> bool {
+    let Op::Const { expr } = op else {
+        return false;
+    };
+    let literal = match expr {
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => &**expr,
+        other => other,
+    };
+    matches!(literal, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(float), .. }) if float.suffix().is_empty())
 }
 
 /// Whether `ty` is a primitive integer type.

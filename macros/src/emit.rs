@@ -10,11 +10,10 @@ use crate::build::Param;
 use crate::ir::{
     Access, Block, ForRegion, Function, IfRegion, LoopId, Op, Operand, Projection, Stmt, ValueId,
 };
-use crate::reverse::{Contribution, How, Rev};
+use crate::plan::{Contribution, How, Plan, Rev};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
-use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use syn::visit_mut::VisitMut;
 
 /// Names and rendering of one function's values.
@@ -39,16 +38,6 @@ pub(crate) struct Emitter<'a> {
     /// function (`_vjp`): a callee's pullback that borrows one of the
     /// function's locals is then made inside it, not in the forward sweep.
     pub(crate) pullback_escapes: bool,
-    /// Loop-carried values whose value at every iteration the forward sweep
-    /// stores (in `tape_of_x: [_; N]`), with the trip count `N`.
-    pub(crate) tapes: RefCell<BTreeMap<ValueId, TokenStream>>,
-    /// Errors found while generating code (a recurrence without a known
-    /// trip count), reported by the caller.
-    pub(crate) errors: RefCell<Vec<syn::Error>>,
-    /// Loops whose forward sweep also runs their reverse sweep (see
-    /// `ReverseSweep::fused_loop`): the declarations of the per-unit
-    /// gradients, and the reverse sweep of one iteration.
-    pub(crate) fused: RefCell<BTreeMap<LoopId, (TokenStream, TokenStream)>>,
     /// The per-unit gradient of an outer value in a fused loop, one name per
     /// loop and value (two loops adding to `x` sum into different locals).
     unit_adjoints: HashMap<(LoopId, ValueId), Ident>,
@@ -164,9 +153,6 @@ impl<'a> Emitter<'a> {
             cotangents,
             inline,
             pullback_escapes: false,
-            tapes: RefCell::new(BTreeMap::new()),
-            errors: RefCell::new(Vec::new()),
-            fused: RefCell::new(BTreeMap::new()),
             unit_adjoints,
             tape_names,
             loop_indices,
@@ -497,8 +483,8 @@ impl<'a> Emitter<'a> {
     /// The forward sweep of the function body: active calls at the top level
     /// keep their pullbacks; regions run as written (their reverse sweep
     /// recomputes what it needs).
-    pub(crate) fn forward(&self) -> TokenStream {
-        self.forward_block(&self.function.body, Pullbacks::TopLevel, None)
+    pub(crate) fn forward(&self, plan: &Plan) -> TokenStream {
+        self.forward_block(&self.function.body, Pullbacks::TopLevel, None, plan)
     }
 
     /// A definition: `let y = x * w;`, or `let (y, y_pullback) = f_vjp(x);`.
@@ -514,7 +500,11 @@ impl<'a> Emitter<'a> {
             let pullback = &self.pullback[id.index()];
             return quote!(let (#local, #pullback) = #expression;);
         }
-        let expression = self.expression(id, false);
+        let mut expression = self.expression(id, false);
+        if let Some(like) = value.like {
+            let (krate, like) = (&self.krate, self.reference(like));
+            expression = quote!(#krate::__private::typed_like(#like, #expression));
+        }
         match &value.ty {
             Some(ty) => quote!(let #local: #ty = #expression;),
             None => quote!(let #local = #expression;),
@@ -528,6 +518,7 @@ impl<'a> Emitter<'a> {
         block: &Block,
         pullbacks: Pullbacks,
         demand: Option<&Demand>,
+        plan: &Plan,
     ) -> TokenStream {
         let mut tokens = TokenStream::new();
         for stmt in &block.stmts {
@@ -560,7 +551,7 @@ impl<'a> Emitter<'a> {
                             continue;
                         }
                     }
-                    tokens.extend(self.forward_region(region, demand));
+                    tokens.extend(self.forward_region(region, demand, plan));
                 }
                 Stmt::For(region) => {
                     if let Some(demand) = demand {
@@ -572,7 +563,7 @@ impl<'a> Emitter<'a> {
                             continue;
                         }
                     }
-                    tokens.extend(self.forward_loop(region, demand));
+                    tokens.extend(self.forward_loop(region, demand, plan));
                 }
                 Stmt::Effect(effect) => {
                     if demand.is_none() {
@@ -591,15 +582,20 @@ impl<'a> Emitter<'a> {
     }
 
     /// `let (y, z) = if c { ...; (y_then, z_then) } else { ...; (y, z_else) };`
-    fn forward_region(&self, region: &IfRegion, demand: Option<&Demand>) -> TokenStream {
+    fn forward_region(
+        &self,
+        region: &IfRegion,
+        demand: Option<&Demand>,
+        plan: &Plan,
+    ) -> TokenStream {
         let condition = self.operand(Operand::plain(region.condition));
         let phis: Vec<_> = region
             .phis
             .iter()
             .filter(|phi| demand.is_none_or(|d| d.values.contains(&phi.out)))
             .collect();
-        let then_block = self.forward_block(&region.then_block, Pullbacks::None, demand);
-        let else_block = self.forward_block(&region.else_block, Pullbacks::None, demand);
+        let then_block = self.forward_block(&region.then_block, Pullbacks::None, demand, plan);
+        let else_block = self.forward_block(&region.else_block, Pullbacks::None, demand, plan);
         let then_values: Vec<_> = phis
             .iter()
             .map(|phi| self.operand(Operand::plain(phi.then_value)))
@@ -626,8 +622,13 @@ impl<'a> Emitter<'a> {
 
     /// `let mut x = init; for i in iter { tape_of_x[i] = x; ...; x = next; }
     /// let x_out = x;`
-    fn forward_loop(&self, region: &ForRegion, demand: Option<&Demand>) -> TokenStream {
-        let tapes = self.tapes.borrow();
+    fn forward_loop(
+        &self,
+        region: &ForRegion,
+        demand: Option<&Demand>,
+        plan: &Plan,
+    ) -> TokenStream {
+        let tapes = &plan.tapes;
         let mut before = TokenStream::new();
         let mut at_start = TokenStream::new();
         let mut at_end = TokenStream::new();
@@ -661,9 +662,9 @@ impl<'a> Emitter<'a> {
             self.loop_pattern(region)
         };
         let iter = self.opaque(&region.iter, &region.iter_uses);
-        let fused = self.fused.borrow();
-        if let (None, Some((prelude, iteration))) = (demand, fused.get(&region.id)) {
-            let body = self.forward_block(&region.body, Pullbacks::Active, None);
+        if let (None, Some(fused)) = (demand, plan.fused.get(&region.id)) {
+            let (prelude, iteration) = (&fused.prelude, &fused.iteration);
+            let body = self.forward_block(&region.body, Pullbacks::Active, None, plan);
             return quote! {
                 #before
                 #prelude
@@ -675,7 +676,7 @@ impl<'a> Emitter<'a> {
                 #after
             };
         }
-        let body = self.forward_block(&region.body, Pullbacks::None, demand);
+        let body = self.forward_block(&region.body, Pullbacks::None, demand, plan);
         quote! {
             #before
             for #pattern in #iter {
@@ -730,6 +731,7 @@ impl<'a> Emitter<'a> {
         block: &Block,
         reads: &BTreeSet<ValueId>,
         pullbacks: &BTreeSet<ValueId>,
+        plan: &Plan,
     ) -> (TokenStream, BTreeSet<ValueId>) {
         let mut demand = Demand {
             values: BTreeSet::new(),
@@ -739,7 +741,7 @@ impl<'a> Emitter<'a> {
         outer.extend(pullbacks.iter().copied());
         self.demand(block, &mut outer, &mut demand.values);
         (
-            self.forward_block(block, Pullbacks::None, Some(&demand)),
+            self.forward_block(block, Pullbacks::None, Some(&demand), plan),
             outer,
         )
     }
@@ -753,6 +755,7 @@ impl<'a> Emitter<'a> {
                     if wanted.remove(id) {
                         found.insert(*id);
                         wanted.extend(self.function.value(*id).operands());
+                        wanted.extend(self.function.value(*id).like);
                     }
                 }
                 Stmt::If(region) => {

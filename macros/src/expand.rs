@@ -5,7 +5,8 @@ use crate::activity::Activity;
 use crate::build::{Builder, Param};
 use crate::ctxt::Ctxt;
 use crate::emit::Emitter;
-use crate::reverse::{AdjointState, Contribution, ReverseSweep, accumulated};
+use crate::plan::Contribution;
+use crate::reverse::{AdjointState, ReverseSweep, accumulated};
 use crate::{attr, check};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
@@ -95,9 +96,9 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
     };
     let vjp = generated.vjp();
     // The `_vjp` is always generated and reverses every region once (dry
-    // runs report nothing), so its errors are each reported once; the
+    // runs plan nothing), so its errors are each reported once; the
     // `_grad`'s are the same ones.
-    let mut errors: Vec<syn::Error> = emitter.errors.take();
+    let (vjp, mut errors) = vjp;
     if let Some(mut combined) = errors.pop() {
         for error in errors {
             combined.combine(error);
@@ -153,7 +154,7 @@ impl Generated<'_, '_> {
         let mut mutable = BTreeSet::new();
         accumulated(&code, &mut mutable);
         let reverse = emitter.reverse(&code, &mutable);
-        let forward = emitter.forward();
+        let forward = emitter.forward(&sweep.plan);
         let value = emitter.result();
         let gradients: Vec<_> = self
             .wrt
@@ -207,7 +208,8 @@ impl Generated<'_, '_> {
 
     /// `NAME_vjp`: the value and a pullback from the result's cotangent to
     /// every argument's.
-    fn vjp(&self) -> TokenStream {
+    /// Also returns the errors found while generating it.
+    fn vjp(&self) -> (TokenStream, Vec<syn::Error>) {
         let emitter = self.emitter;
         let krate = &emitter.krate;
         let ret = self.ret;
@@ -223,7 +225,8 @@ impl Generated<'_, '_> {
         let mut mutable = BTreeSet::new();
         accumulated(&code, &mut mutable);
         let reverse = emitter.reverse(&code, &mutable);
-        let forward = emitter.forward();
+        let forward = emitter.forward(&sweep.plan);
+        let errors = std::mem::take(&mut sweep.plan.errors);
         let value = emitter.result();
         let adjoint_parameter = if result_active {
             let adjoint = &emitter.adjoint[result.index()];
@@ -261,7 +264,7 @@ impl Generated<'_, '_> {
             self.function.sig.ident,
             self.wrt_names()
         );
-        self.sibling(
+        let tokens = self.sibling(
             &doc,
             &signature,
             quote! {
@@ -271,7 +274,8 @@ impl Generated<'_, '_> {
                     #cotangents
                 })
             },
-        )
+        );
+        (tokens, errors)
     }
 
     fn gradient(&self, index: usize, state: &AdjointState) -> TokenStream {

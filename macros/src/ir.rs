@@ -18,6 +18,7 @@
 //! 3. *Phi inputs*: a phi's incoming values are defined before the region
 //!    or inside the branch they come from.
 //! 4. *Conditions* of regions are values defined before the region.
+//! 5. *Type witnesses* (`Value::like`) precede the values they type.
 
 use proc_macro2::{Ident, Span};
 use std::fmt;
@@ -219,6 +220,11 @@ pub(crate) struct Value {
     pub(crate) ty: Option<syn::Type>,
     /// Where the user wrote it.
     pub(crate) span: Span,
+    /// For a float literal assigned to a variable (`x = 0.5;`), the value
+    /// the variable was declared with: the literal takes its type (in the
+    /// user's code the variable's type does; in SSA form the assignment is
+    /// a new local). Not an operand: no adjoint flows through it.
+    pub(crate) like: Option<ValueId>,
 }
 
 impl Value {
@@ -352,6 +358,9 @@ impl Function {
         for (index, value) in self.values.iter().enumerate() {
             if let Op::Param { .. } = value.op {
                 defined[index] = true;
+            }
+            if value.like.is_some_and(|like| like.index() >= index) {
+                return Err(format!("v{index} takes the type of a later value"));
             }
             for operand in value.operands() {
                 if operand.index() >= index {

@@ -21,68 +21,10 @@
 
 use crate::emit::Emitter;
 use crate::ir::{ArithOp, Block, Carried, ForRegion, IfRegion, Op, Projection, Stmt, ValueId};
+use crate::plan::{Contribution, Fused, How, Plan, Rev};
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// How a contribution enters an adjoint.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum How {
-    /// `let adj = c;` (first contribution in this scope)
-    Let,
-    /// `adj = c;` (first contribution to an adjoint declared before a region)
-    Assign,
-    /// `adj += c;`
-    Accumulate,
-    /// `adj = c;` replacing the adjoint (a loop's carried adjoint).
-    Reassign,
-}
-
-/// What is contributed.
-#[derive(Clone, Debug)]
-pub(crate) enum Contribution {
-    /// An expression of the adjoint's type.
-    Plain(TokenStream),
-    /// Its negation (`-c`, or `adj -= c`).
-    Negated(TokenStream),
-    /// A cotangent returned by a pullback (checked to be one), with the
-    /// span of the argument it belongs to.
-    Cotangent(TokenStream, proc_macro2::Span),
-    /// Zero, of the type of the value named (the target itself, or a value
-    /// of the same type that is at hand where the zero is written): an
-    /// adjoint that a branch or loop does not touch, or that starts before
-    /// a loop adds to it.
-    Zero(ValueId),
-    /// An adjoint for a place (`.field`, `[index]`) inside the target: the
-    /// target's adjoint starts at zero and the place accumulates it.
-    Projected(TokenStream, TokenStream),
-}
-
-/// A statement of the reverse sweep.
-#[derive(Clone, Debug)]
-pub(crate) enum Rev {
-    /// Code that reads values (recomputation, pullback calls).
-    Code(TokenStream),
-    /// `let adj;`, for an adjoint set inside a region.
-    Declare(ValueId),
-    /// A contribution to the adjoint of a value.
-    Contribute {
-        target: ValueId,
-        how: How,
-        contribution: Contribution,
-        /// Another adjoint variable to add to instead of the target's own
-        /// (inside a fused loop: the per-unit gradient of the target).
-        name: Option<proc_macro2::Ident>,
-    },
-    /// A replayed `for` loop: `for HEAD { body }`.
-    Loop { head: TokenStream, body: Vec<Rev> },
-    /// A replayed `if` region.
-    If {
-        condition: ValueId,
-        then_branch: Vec<Rev>,
-        else_branch: Vec<Rev>,
-    },
-}
 
 /// Which adjoints exist at a point of the reverse sweep.
 #[derive(Clone)]
@@ -114,9 +56,11 @@ pub(crate) struct ReverseSweep<'e, 'a> {
     redirect: BTreeMap<ValueId, proc_macro2::Ident>,
     /// Values whose adjoints are not needed (a fused loop's accumulator).
     sink: BTreeSet<ValueId>,
-    /// Whether this sweep is a dry run whose code is discarded (it reports
-    /// no errors: the real sweep of the same region reports them once).
+    /// Whether this sweep is a dry run whose code is discarded (and whose
+    /// plan is too: the real sweep of the same region makes it once).
     dry_run: bool,
+    /// What the forward sweep must do for the code generated so far.
+    pub(crate) plan: Plan,
 }
 
 impl<'e, 'a> ReverseSweep<'e, 'a> {
@@ -129,6 +73,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             redirect: BTreeMap::new(),
             sink: BTreeSet::new(),
             dry_run: false,
+            plan: Plan::default(),
         }
     }
 
@@ -497,7 +442,8 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             };
             let (recompute, outer_reads) =
                 self.emitter
-                    .recompute(block, &inner.reads, &inner.pullbacks);
+                    .recompute(block, &inner.reads, &inner.pullbacks, &inner.plan);
+            self.plan.absorb(inner.plan);
             self.reads.extend(outer_reads);
             let mut rendered = Vec::with_capacity(code.len() + 1);
             if !recompute.is_empty() {
@@ -572,7 +518,8 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         let mut code = Vec::new();
         inner.iteration(region, &live, &mut iteration_state, &mut code);
         let (recompute, mut outer_reads) =
-            emitter.recompute(&region.body, &inner.reads, &inner.pullbacks);
+            emitter.recompute(&region.body, &inner.reads, &inner.pullbacks, &inner.plan);
+        self.plan.absorb(std::mem::take(&mut inner.plan));
         let headers_read: Vec<ValueId> = region
             .carried
             .iter()
@@ -600,21 +547,16 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                     .map(|carried| format!("`{}`", emitter.user_name(carried.header)))
                     .collect::<Vec<_>>()
                     .join(", ");
-                if !self.dry_run {
-                    let message = format!(
-                        "this loop carries {names} from one iteration to the next, so its reverse sweep needs the value of every iteration: loop over `0..N` with `N` a literal or a constant (the values are kept in an array of that size), or accumulate (`total += ...`), which needs no storage"
-                    );
-                    emitter
-                        .errors
-                        .borrow_mut()
-                        .push(syn::Error::new(region.span, message));
-                }
+                let message = format!(
+                    "this loop carries {names} from one iteration to the next, so its reverse sweep needs the value of every iteration: loop over `0..N` with `N` a literal or a constant (the values are kept in an array of that size), or accumulate (`total += ...`), which needs no storage"
+                );
+                self.plan.errors.push(syn::Error::new(region.span, message));
                 return;
             };
             let index = &emitter.loop_index(region);
             let mut loads = TokenStream::new();
             for header in &headers_read {
-                emitter.tapes.borrow_mut().insert(*header, count.clone());
+                self.plan.tapes.insert(*header, count.clone());
                 let tape = emitter.tape_name(*header);
                 let local = &emitter.local[header.index()];
                 loads.extend(quote!(let #local = #tape[#index];));
@@ -701,10 +643,10 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         let mut mutable = BTreeSet::new();
         accumulated(&code, &mut mutable);
         let iteration = emitter.reverse(&code, &mutable);
-        emitter
+        self.plan.absorb(inner.plan);
+        self.plan
             .fused
-            .borrow_mut()
-            .insert(region.id, (prelude, iteration));
+            .insert(region.id, Fused { prelude, iteration });
 
         let carry = &emitter.adjoint[carried.out.index()];
         for (id, name) in sums {

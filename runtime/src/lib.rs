@@ -33,7 +33,7 @@ pub mod __private {
     pub use crate::rules::matrix as matrix_rules;
     pub use crate::rules::scalar as scalar_rules;
     pub use crate::rules::{DivRule, MulRule, SquareRule};
-    pub use crate::tangent::{accumulate, as_value, cotangent, scaled, unit_like};
+    pub use crate::tangent::{accumulate, as_value, cotangent, scaled, typed_like, unit_like};
     pub use crate::{NoTangent, Params, ParamsOf, Real};
     pub use core;
 

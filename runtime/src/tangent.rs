@@ -109,6 +109,14 @@ pub fn as_value<V: AsValue + ?Sized>(value: &V) -> &V::Value {
     value.as_value()
 }
 
+/// `value`, with the type of `like`: a literal assigned to a variable keeps
+/// the variable's float type in generated code, where the assignment
+/// becomes a new local (`x = 0.5;` after `let mut x = s;`).
+#[inline(always)]
+pub fn typed_like<T>(_like: &T, value: T) -> T {
+    value
+}
+
 /// The scalar 1 of the type of `value`: the adjoint that seeds a fused
 /// loop's per-iteration reverse sweep.
 #[inline]
