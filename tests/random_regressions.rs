@@ -292,3 +292,34 @@ fn clamp_at_its_bounds_follows_pytorch() {
         assert_eq!(gradient[0], expected, "at {at}");
     }
 }
+
+/// Accumulations over the data that read a counter the loop carries: the
+/// reverse sweep recomputes the counter along the data, with no storage
+/// (this was a "carries `acc`" error).
+#[differentiable]
+fn counted(w: f64, d: &[f64]) -> f64 {
+    let mut n = 0.0;
+    let mut weighted = 0.0;
+    let mut squares = 0.0;
+    for t in d.iter() {
+        n += 1.0;
+        weighted += w * n * t;
+        squares += w * w;
+    }
+    weighted * squares
+}
+
+#[test]
+fn accumulations_may_read_a_counter() {
+    let d = [0.5, -1.5, 2.0, 0.25];
+    let w = 0.7;
+    let (value, gradient) = counted_grad(w, &d);
+    assert_eq!(value, counted(w, &d));
+    // f = (w S)(4 w²) with S = Σ k t_k: f' = 12 w² S.
+    let s: f64 = d.iter().enumerate().map(|(k, t)| (k + 1) as f64 * t).sum();
+    let hand = 12.0 * w * w * s;
+    assert!(
+        (gradient - hand).abs() <= 1e-12 * hand.abs(),
+        "{gradient} vs {hand}"
+    );
+}

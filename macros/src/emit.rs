@@ -124,8 +124,8 @@ impl<'a> Emitter<'a> {
         let mut unit_adjoints = HashMap::new();
         let mut tape_names = HashMap::new();
         let mut loop_indices = HashMap::new();
-        for region in loops(&function.body) {
-            let inside = crate::reverse::loop_interior(region);
+        for region in crate::loops::all(&function.body) {
+            let inside = crate::loops::interior(region);
             for (index, adjoint) in adjoint.iter().enumerate() {
                 let id = ValueId::from_index(index);
                 if !inside.contains(&id) && activity.is_varied(id) {
@@ -220,16 +220,6 @@ impl<'a> Emitter<'a> {
     /// loop `region`.
     pub(crate) fn unit_adjoint_name(&self, region: LoopId, value: ValueId) -> Ident {
         self.unit_adjoints[&(region, value)].clone()
-    }
-
-    /// The user's name of a value, for messages (`level`, not the
-    /// generated `level_1`).
-    pub(crate) fn user_name(&self, value: ValueId) -> String {
-        self.function
-            .value(value)
-            .name
-            .clone()
-            .unwrap_or_else(|| unraw(&self.local[value.index()]))
     }
 
     pub(crate) fn cotangent_name(&self, call: ValueId, position: usize) -> Ident {
@@ -897,28 +887,6 @@ impl<'a> Emitter<'a> {
     pub(crate) fn result(&self) -> TokenStream {
         self.operand(self.function.result)
     }
-}
-
-/// Every `for` region of `block`, nested ones included, in source order.
-fn loops(block: &Block) -> Vec<&ForRegion> {
-    fn collect<'b>(block: &'b Block, found: &mut Vec<&'b ForRegion>) {
-        for stmt in &block.stmts {
-            match stmt {
-                Stmt::For(region) => {
-                    found.push(region);
-                    collect(&region.body, found);
-                }
-                Stmt::If(region) => {
-                    collect(&region.then_block, found);
-                    collect(&region.else_block, found);
-                }
-                Stmt::Def(_) | Stmt::Effect(_) => {}
-            }
-        }
-    }
-    let mut found = Vec::new();
-    collect(block, &mut found);
-    found
 }
 
 /// What a recomputation must produce.

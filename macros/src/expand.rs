@@ -5,6 +5,7 @@ use crate::activity::Activity;
 use crate::build::{Builder, Param};
 use crate::ctxt::Ctxt;
 use crate::emit::Emitter;
+use crate::loops::Loops;
 use crate::plan::Contribution;
 use crate::reverse::{AdjointState, ReverseSweep, accumulated};
 use crate::{attr, check};
@@ -71,6 +72,7 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         );
     }
     let activity = Activity::analyse(&cx, &ir, &wrt);
+    let loops = Loops::analyse(&cx, &ir, &activity);
 
     let krate = args.krate.to_token_stream();
     if let Err(error) = cx.check() {
@@ -78,10 +80,10 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         let stubs = stubs(&function, &params, &wrt, &ret, scalar_result, &krate);
         return quote!(#function #errors #stubs);
     }
-    let krate_tokens = krate.clone();
     let emitter = Emitter::new(&ir, &activity, &params, krate.clone());
     let generated = Generated {
         function: &function,
+        loops: &loops,
         params: &params,
         wrt: &wrt,
         ret: &ret,
@@ -95,18 +97,6 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         ..generated
     };
     let vjp = generated.vjp();
-    // The `_vjp` is always generated and reverses every region once (dry
-    // runs plan nothing), so its errors are each reported once; the
-    // `_grad`'s are the same ones.
-    let (vjp, mut errors) = vjp;
-    if let Some(mut combined) = errors.pop() {
-        for error in errors {
-            combined.combine(error);
-        }
-        let errors = combined.into_compile_error();
-        let stubs = stubs(&function, &params, &wrt, &ret, scalar_result, &krate_tokens);
-        return quote!(#function #errors #stubs);
-    }
     quote! {
         #function
         #grad
@@ -127,6 +117,7 @@ fn item_head(item: &syn::Item) -> TokenStream {
 
 struct Generated<'g, 'a> {
     function: &'g syn::ItemFn,
+    loops: &'g Loops,
     params: &'g [Param],
     wrt: &'g [usize],
     ret: &'g syn::Type,
@@ -141,7 +132,7 @@ impl Generated<'_, '_> {
         let krate = &emitter.krate;
         let ret = self.ret;
         let result = emitter.function.result.value;
-        let mut sweep = ReverseSweep::new(emitter);
+        let mut sweep = ReverseSweep::new(emitter, self.loops);
         let mut state = AdjointState::new(emitter.function.values.len());
         let mut code = Vec::new();
         sweep.contribute(
@@ -208,13 +199,12 @@ impl Generated<'_, '_> {
 
     /// `NAME_vjp`: the value and a pullback from the result's cotangent to
     /// every argument's.
-    /// Also returns the errors found while generating it.
-    fn vjp(&self) -> (TokenStream, Vec<syn::Error>) {
+    fn vjp(&self) -> TokenStream {
         let emitter = self.emitter;
         let krate = &emitter.krate;
         let ret = self.ret;
         let result = emitter.function.result.value;
-        let mut sweep = ReverseSweep::new(emitter);
+        let mut sweep = ReverseSweep::new(emitter, self.loops);
         let mut state = AdjointState::new(emitter.function.values.len());
         let mut code = Vec::new();
         let result_active = emitter.activity.is_varied(result);
@@ -226,7 +216,6 @@ impl Generated<'_, '_> {
         accumulated(&code, &mut mutable);
         let reverse = emitter.reverse(&code, &mutable);
         let forward = emitter.forward(&sweep.plan);
-        let errors = std::mem::take(&mut sweep.plan.errors);
         let value = emitter.result();
         let adjoint_parameter = if result_active {
             let adjoint = &emitter.adjoint[result.index()];
@@ -264,7 +253,7 @@ impl Generated<'_, '_> {
             self.function.sig.ident,
             self.wrt_names()
         );
-        let tokens = self.sibling(
+        self.sibling(
             &doc,
             &signature,
             quote! {
@@ -274,8 +263,7 @@ impl Generated<'_, '_> {
                     #cotangents
                 })
             },
-        );
-        (tokens, errors)
+        )
     }
 
     fn gradient(&self, index: usize, state: &AdjointState) -> TokenStream {

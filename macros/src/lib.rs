@@ -19,6 +19,7 @@ mod derive_params;
 mod emit;
 mod expand;
 mod ir;
+mod loops;
 mod plan;
 mod reverse;
 mod rules;

@@ -85,9 +85,6 @@ pub(crate) struct Plan {
     pub(crate) tapes: BTreeMap<ValueId, TokenStream>,
     /// Loops fused with their reverse sweep.
     pub(crate) fused: BTreeMap<LoopId, Fused>,
-    /// Errors found while generating (a recurrence without a known trip
-    /// count).
-    pub(crate) errors: Vec<syn::Error>,
 }
 
 impl Plan {
@@ -95,6 +92,5 @@ impl Plan {
     pub(crate) fn absorb(&mut self, inner: Plan) {
         self.tapes.extend(inner.tapes);
         self.fused.extend(inner.fused);
-        self.errors.extend(inner.errors);
     }
 }

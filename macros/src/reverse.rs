@@ -21,6 +21,7 @@
 
 use crate::emit::Emitter;
 use crate::ir::{ArithOp, Block, Carried, ForRegion, IfRegion, Op, Projection, Stmt, ValueId};
+use crate::loops::{Loops, defined_in, interior};
 use crate::plan::{Contribution, Fused, How, Plan, Rev};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -45,6 +46,8 @@ impl AdjointState {
 /// Generates the reverse sweep of a function.
 pub(crate) struct ReverseSweep<'e, 'a> {
     pub(crate) emitter: &'e Emitter<'a>,
+    /// The loop analysis.
+    loops: &'e Loops,
     /// Primal values the reverse code generated so far reads.
     pub(crate) reads: BTreeSet<ValueId>,
     /// Active calls whose pullbacks the reverse code calls.
@@ -64,9 +67,10 @@ pub(crate) struct ReverseSweep<'e, 'a> {
 }
 
 impl<'e, 'a> ReverseSweep<'e, 'a> {
-    pub(crate) fn new(emitter: &'e Emitter<'a>) -> Self {
+    pub(crate) fn new(emitter: &'e Emitter<'a>, loops: &'e Loops) -> Self {
         Self {
             emitter,
+            loops,
             reads: BTreeSet::new(),
             pullbacks: BTreeSet::new(),
             top_level: true,
@@ -84,7 +88,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             redirect: self.redirect.clone(),
             sink: self.sink.clone(),
             dry_run: self.dry_run,
-            ..Self::new(self.emitter)
+            ..Self::new(self.emitter, self.loops)
         }
     }
 
@@ -475,7 +479,6 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
     /// stored, which needs a trip count known at compile time.
     fn for_region(&mut self, region: &ForRegion, state: &mut AdjointState, out: &mut Vec<Rev>) {
         let emitter = self.emitter;
-        let krate = &emitter.krate;
         let live: Vec<&Carried> = region
             .carried
             .iter()
@@ -489,7 +492,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         }
         if let [carried] = live.as_slice() {
             if self.top_level
-                && is_accumulator(emitter, region, carried)
+                && self.loops.is_accumulator(region, carried)
                 && emitter.is_scalar_literal(carried.init)
             {
                 self.fused_loop(region, carried, state, out);
@@ -501,7 +504,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                 self.contribute(carried.out, Contribution::Zero(carried.init), state, out);
             }
         }
-        let inside = loop_interior(region);
+        let inside = interior(region);
 
         // Adjoints of outer values the iterations add to start at zero.
         let targets = self.outer_targets(state, &inside, |trial, trial_state, code| {
@@ -517,48 +520,38 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         let mut iteration_state = state.clone();
         let mut code = Vec::new();
         inner.iteration(region, &live, &mut iteration_state, &mut code);
-        let (recompute, mut outer_reads) =
-            emitter.recompute(&region.body, &inner.reads, &inner.pullbacks, &inner.plan);
-        self.plan.absorb(std::mem::take(&mut inner.plan));
-        let headers_read: Vec<ValueId> = region
-            .carried
-            .iter()
-            .map(|carried| carried.header)
-            .filter(|header| outer_reads.contains(header))
-            .collect();
-        for (_, binding) in &region.bindings {
-            outer_reads.remove(binding);
-        }
-        for header in &headers_read {
-            outer_reads.remove(header);
-        }
-        self.reads.extend(outer_reads);
-        self.reads
-            .extend(region.iter_uses.iter().map(|(_, value)| *value));
-
+        let facts = self.loops.facts(region);
         let recurrence = live
             .iter()
-            .any(|carried| !is_accumulator(emitter, region, carried));
-        let head = if recurrence || !headers_read.is_empty() {
-            let Some(count) = trip_count(region) else {
-                let names = live
-                    .iter()
-                    .filter(|carried| !is_accumulator(emitter, region, carried))
-                    .map(|carried| format!("`{}`", emitter.user_name(carried.header)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let message = format!(
-                    "this loop carries {names} from one iteration to the next, so its reverse sweep needs the value of every iteration: loop over `0..N` with `N` a literal or a constant (the values are kept in an array of that size), or accumulate (`total += ...`), which needs no storage"
-                );
-                self.plan.errors.push(syn::Error::new(region.span, message));
-                return;
-            };
+            .any(|carried| !facts.accumulators.contains(&carried.header));
+        // The carried values the reverse sweep of an iteration reads.
+        let carried_reads = |outer_reads: &BTreeSet<ValueId>| -> Vec<&Carried> {
+            region
+                .carried
+                .iter()
+                .filter(|carried| outer_reads.contains(&carried.header))
+                .collect()
+        };
+        let (mut recompute, mut outer_reads) =
+            emitter.recompute(&region.body, &inner.reads, &inner.pullbacks, &inner.plan);
+        let mut read = carried_reads(&outer_reads);
+        let stored = match &facts.trip_count {
+            Some(count) if recurrence || !read.is_empty() => Some(count),
+            // The analysis reported the recurrence.
+            None if recurrence => return,
+            _ => None,
+        };
+        let head;
+        let mut before = TokenStream::new();
+        let mut after = TokenStream::new();
+        if let Some(count) = stored {
+            // Backwards over the values the forward sweep stored.
             let index = &emitter.loop_index(region);
             let mut loads = TokenStream::new();
-            for header in &headers_read {
-                self.plan.tapes.insert(*header, count.clone());
-                let tape = emitter.tape_name(*header);
-                let local = &emitter.local[header.index()];
+            for carried in &read {
+                self.plan.tapes.insert(carried.header, count.clone());
+                let tape = emitter.tape_name(carried.header);
+                let local = &emitter.local[carried.header.index()];
                 loads.extend(quote!(let #local = #tape[#index];));
             }
             // The tapes are filled by the loop's forward run: a region that
@@ -567,18 +560,65 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             // produce the loop's results.
             self.reads
                 .extend(region.carried.iter().map(|carried| carried.out));
-            code.insert(0, Rev::Code(loads));
-            quote!(#index in (0..#count).rev())
+            before = loads;
+            head = quote!(#index in (0..#count).rev());
         } else {
+            // Accumulators only: the iterator re-run, forwards. Carried
+            // values the iterations read (a counter, say) are recomputed
+            // along, from their initial values.
+            while !read.is_empty() {
+                let mut wanted = inner.reads.clone();
+                wanted.extend(read.iter().map(|carried| carried.next));
+                (recompute, outer_reads) =
+                    emitter.recompute(&region.body, &wanted, &inner.pullbacks, &inner.plan);
+                let again = carried_reads(&outer_reads);
+                if again.len() == read.len() {
+                    break;
+                }
+                read = again;
+            }
+            let mut inits = TokenStream::new();
+            for carried in &read {
+                let local = &emitter.local[carried.header.index()];
+                let init = emitter.operand(crate::ir::Operand::plain(carried.init));
+                self.reads.insert(carried.init);
+                if carried.next == carried.header {
+                    inits.extend(quote!(let #local = #init;));
+                } else {
+                    let next = emitter.operand(crate::ir::Operand::plain(carried.next));
+                    inits.extend(quote!(let mut #local = #init;));
+                    after.extend(quote!(#local = #next;));
+                }
+            }
+            if !inits.is_empty() {
+                out.push(Rev::Code(inits));
+            }
             let pattern = emitter.loop_pattern(region);
             let iter = emitter.opaque(&region.iter, &region.iter_uses);
-            quote!(#pattern in #iter)
-        };
-        if !recompute.is_empty() {
-            let at =
-                usize::from(matches!(code.first(), Some(Rev::Code(_))) && !headers_read.is_empty());
-            code.insert(at, Rev::Code(recompute));
+            head = quote!(#pattern in #iter);
         }
+        self.plan.absorb(std::mem::take(&mut inner.plan));
+        for (_, binding) in &region.bindings {
+            outer_reads.remove(binding);
+        }
+        for carried in &region.carried {
+            outer_reads.remove(&carried.header);
+        }
+        self.reads.extend(outer_reads);
+        self.reads
+            .extend(region.iter_uses.iter().map(|(_, value)| *value));
+        let mut body = Vec::with_capacity(code.len() + 3);
+        if !before.is_empty() {
+            body.push(Rev::Code(before));
+        }
+        if !recompute.is_empty() {
+            body.push(Rev::Code(recompute));
+        }
+        body.extend(code);
+        if !after.is_empty() {
+            body.push(Rev::Code(after));
+        }
+        let code = body;
         out.push(Rev::Loop { head, body: code });
         for carried in &live {
             let carry = &emitter.adjoint[carried.out.index()];
@@ -589,7 +629,6 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
                 out,
             );
         }
-        let _ = krate;
     }
 
     /// A loop accumulating a scalar, `total += e`, at the top level of the
@@ -612,7 +651,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             let like = emitter.reference(carried.next);
             Contribution::Plain(quote!(#krate::__private::unit_like(#like)))
         };
-        let inside = loop_interior(region);
+        let inside = interior(region);
 
         // The outer values the iterations add to.
         let targets = self.outer_targets(state, &inside, |trial, trial_state, code| {
@@ -747,148 +786,6 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
     }
 }
 
-/// Whether `carried` is an accumulator: its value at the end of an
-/// iteration is its value at the start plus or minus terms that do not
-/// depend on the loop's carried values (`x += e`, `x = x - e`, or such
-/// updates in each branch of an `if`), and nothing else reads it. Then the
-/// adjoint at the start of an iteration equals the adjoint at its end, the
-/// same for every iteration.
-fn is_accumulator(emitter: &Emitter<'_>, region: &ForRegion, carried: &Carried) -> bool {
-    let function = emitter.function;
-    let headers: BTreeSet<ValueId> = region.carried.iter().map(|c| c.header).collect();
-    let mut merges = BTreeMap::new();
-    collect_merges(&region.body, &mut merges);
-    // The chain from `next` back to the header, through additions and phis.
-    let mut chain = BTreeSet::new();
-    let mut stack = vec![carried.next];
-    while let Some(link) = stack.pop() {
-        if link == carried.header || !chain.insert(link) {
-            continue;
-        }
-        if let Some(inputs) = merges.get(&link) {
-            stack.extend(inputs.iter().copied());
-            continue;
-        }
-        let Op::Arith { op, lhs, rhs } = &function.value(link).op else {
-            return false;
-        };
-        let (accumulated, increment) = match op {
-            ArithOp::Add if !depends_on(function, rhs.value, &headers) => (lhs.value, rhs.value),
-            ArithOp::Add if !depends_on(function, lhs.value, &headers) => (rhs.value, lhs.value),
-            ArithOp::Sub if !depends_on(function, rhs.value, &headers) => (lhs.value, rhs.value),
-            _ => return false,
-        };
-        let _ = increment;
-        stack.push(accumulated);
-    }
-    chain.insert(carried.header);
-    chain.remove(&carried.next);
-    // Every read of a link is the next link of the chain.
-    let users = |value: ValueId| {
-        function
-            .values
-            .iter()
-            .enumerate()
-            .filter(move |(_, user)| user.operands().contains(&value))
-            .map(|(index, _)| ValueId::from_index(index))
-    };
-    chain.iter().all(|link| {
-        users(*link).all(|user| user == carried.next || chain.contains(&user))
-            && merges
-                .iter()
-                .filter(|(_, inputs)| inputs.contains(link))
-                .all(|(merge, _)| *merge == carried.next || chain.contains(merge))
-    })
-}
-
-/// The inputs of the phis of a loop body (and of nested regions' outputs).
-fn collect_merges(block: &Block, merges: &mut BTreeMap<ValueId, Vec<ValueId>>) {
-    for stmt in &block.stmts {
-        match stmt {
-            Stmt::If(region) => {
-                collect_merges(&region.then_block, merges);
-                collect_merges(&region.else_block, merges);
-                for phi in &region.phis {
-                    merges.insert(phi.out, vec![phi.then_value, phi.else_value]);
-                }
-            }
-            Stmt::For(region) => {
-                for carried in &region.carried {
-                    // A nested loop's output is not an accumulation link.
-                    merges.remove(&carried.out);
-                }
-            }
-            Stmt::Def(_) | Stmt::Effect(_) => {}
-        }
-    }
-}
-
-/// Whether `value` depends on any of `sources` through operands.
-fn depends_on(function: &crate::ir::Function, value: ValueId, sources: &BTreeSet<ValueId>) -> bool {
-    let mut stack = vec![value];
-    let mut seen = BTreeSet::new();
-    while let Some(current) = stack.pop() {
-        if sources.contains(&current) {
-            return true;
-        }
-        if seen.insert(current) {
-            stack.extend(function.value(current).operands());
-        }
-    }
-    false
-}
-
-/// The trip count of `for i in 0..N` with `N` a literal or a constant's
-/// name, as tokens usable as an array length.
-fn trip_count(region: &ForRegion) -> Option<TokenStream> {
-    let single_index =
-        matches!(region.bindings.as_slice(), [_]) && matches!(region.pat, syn::Pat::Ident(_));
-    if !single_index && !matches!(region.pat, syn::Pat::Wild(_)) {
-        return None;
-    }
-    let syn::Expr::Range(range) = &region.iter else {
-        return None;
-    };
-    if !matches!(range.limits, syn::RangeLimits::HalfOpen(_)) {
-        return None;
-    }
-    let starts_at_zero = match range.start.as_deref() {
-        None => true,
-        Some(syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Int(int),
-            ..
-        })) => int.base10_parse::<u128>().is_ok_and(|start| start == 0),
-        Some(_) => false,
-    };
-    match range.end.as_deref() {
-        Some(
-            end @ syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Int(_),
-                ..
-            }),
-        ) if starts_at_zero => Some(quote!(#end)),
-        Some(syn::Expr::Path(path)) if starts_at_zero && path.qself.is_none() => {
-            // A constant or const generic: an upper-case name by convention.
-            let last = &path.path.segments.last()?.ident;
-            last.to_string()
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_uppercase())
-                .then(|| quote!(#path))
-        }
-        _ => None,
-    }
-}
-
-/// The values a loop defines for its body: the body's, the pattern's and
-/// the carried variables' values at the start of an iteration.
-pub(crate) fn loop_interior(region: &ForRegion) -> BTreeSet<ValueId> {
-    let mut inside = defined_in(&region.body);
-    inside.extend(region.bindings.iter().map(|(_, id)| *id));
-    inside.extend(region.carried.iter().map(|carried| carried.header));
-    inside
-}
-
 /// The tokens with their location moved to `span` (their hygiene kept).
 fn located_at(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
     tokens
@@ -923,37 +820,6 @@ fn contributed(code: &[Rev], found: &mut BTreeSet<ValueId>) {
             }
             Rev::Loop { body, .. } => contributed(body, found),
             Rev::Code(_) | Rev::Declare(_) => {}
-        }
-    }
-}
-
-/// Every value defined inside `block`, nested regions included.
-pub(crate) fn defined_in(block: &Block) -> BTreeSet<ValueId> {
-    let mut defined = BTreeSet::new();
-    collect_defined(block, &mut defined);
-    defined
-}
-
-fn collect_defined(block: &Block, defined: &mut BTreeSet<ValueId>) {
-    for stmt in &block.stmts {
-        match stmt {
-            Stmt::Def(id) => {
-                defined.insert(*id);
-            }
-            Stmt::If(region) => {
-                collect_defined(&region.then_block, defined);
-                collect_defined(&region.else_block, defined);
-                defined.extend(region.phis.iter().map(|phi| phi.out));
-            }
-            Stmt::For(region) => {
-                collect_defined(&region.body, defined);
-                defined.extend(region.bindings.iter().map(|(_, id)| *id));
-                for carried in &region.carried {
-                    defined.insert(carried.header);
-                    defined.insert(carried.out);
-                }
-            }
-            Stmt::Effect(_) => {}
         }
     }
 }

@@ -1249,6 +1249,17 @@ impl Generator<'_> {
             });
             self.declare(name, ty, false);
         }
+        // A counter over the data (`n += 1.0;`): carried but not
+        // differentiated, read by the accumulations.
+        let counter = (over_data && self.rng.chance(40)).then(|| {
+            let name = self.fresh();
+            out.push(Stmt::Let {
+                name: name.clone(),
+                ty: Ty::Scalar,
+                init: Expr::Lit(0.0),
+            });
+            name
+        });
         // Over the data, the outer variables are frozen except for a few
         // accumulators, which may not be read in the loop.
         let mut saved = None;
@@ -1306,6 +1317,22 @@ impl Generator<'_> {
             });
         }
         let mut body = Vec::new();
+        if let Some(counter) = &counter {
+            body.push(Stmt::Assign {
+                name: counter.clone(),
+                op: Some(Bin::Add),
+                value: Expr::Lit(1.0),
+            });
+            self.scopes.last_mut().expect("a scope").push(Var {
+                name: counter.clone(),
+                ty: Ty::Scalar,
+                assignable: false,
+                readable: true,
+                active: false,
+                accumulator_of: None,
+                bound: None,
+            });
+        }
         // Every loop body first updates something carried, if it can.
         let carried: Vec<Var> = self
             .visible()
