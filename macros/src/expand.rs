@@ -4,9 +4,9 @@
 use crate::activity::Activity;
 use crate::build::{Builder, Param};
 use crate::ctxt::Ctxt;
-use crate::emit::Emitter;
 use crate::loops::Loops;
 use crate::plan::Contribution;
+use crate::render::Emitter;
 use crate::reverse::{AdjointState, ReverseSweep, accumulated};
 use crate::{attr, check};
 use proc_macro2::{Span, TokenStream};
@@ -218,7 +218,7 @@ impl Generated<'_, '_> {
         let forward = emitter.forward(&sweep.plan);
         let value = emitter.result();
         let adjoint_parameter = if result_active {
-            let adjoint = &emitter.adjoint[result.index()];
+            let adjoint = &emitter.names.adjoint[result.index()];
             let mutability = mutable.contains(&result).then(|| quote!(mut));
             quote!(#mutability #adjoint)
         } else {
@@ -269,7 +269,7 @@ impl Generated<'_, '_> {
     fn gradient(&self, index: usize, state: &AdjointState) -> TokenStream {
         let emitter = self.emitter;
         if state.initialized[index] {
-            emitter.adjoint[index].to_token_stream()
+            emitter.names.adjoint[index].to_token_stream()
         } else {
             let krate = &emitter.krate;
             let reference = emitter.reference(crate::ir::ValueId::from_index(index));

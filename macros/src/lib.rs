@@ -18,9 +18,12 @@ mod ctxt;
 mod derive_params;
 mod emit;
 mod expand;
+mod forward;
 mod ir;
 mod loops;
+mod names;
 mod plan;
+mod render;
 mod reverse;
 mod rules;
 

@@ -19,10 +19,10 @@
 //! let adj_of_x = MulRule::mul_lhs(&adj_of_y, &x, &w);
 //! ```
 
-use crate::emit::Emitter;
 use crate::ir::{ArithOp, Block, Carried, ForRegion, IfRegion, Op, Projection, Stmt, ValueId};
 use crate::loops::{Loops, defined_in, interior};
 use crate::plan::{Contribution, Fused, How, Plan, Rev};
+use crate::render::Emitter;
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::{BTreeMap, BTreeSet};
@@ -170,7 +170,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         let emitter = self.emitter;
         let krate = &emitter.krate;
         let value = emitter.function.value(id);
-        let adjoint = &emitter.adjoint[id.index()];
+        let adjoint = &emitter.names.adjoint[id.index()];
         match &value.op {
             Op::Arith { op, lhs, rhs } => {
                 let (lhs, rhs) = (lhs.value, rhs.value);
@@ -357,13 +357,13 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
     ) {
         let emitter = self.emitter;
         self.pullbacks.insert(id);
-        let pullback = &emitter.pullback[id.index()];
-        let adjoint = &emitter.adjoint[id.index()];
+        let pullback = &emitter.names.pullback[id.index()];
+        let adjoint = &emitter.names.adjoint[id.index()];
         let mut patterns = Vec::new();
         let mut contributions = Vec::new();
         for (position, argument) in arguments.iter().enumerate() {
             if emitter.activity.is_varied(*argument) {
-                let name = emitter.cotangent_name(id, position);
+                let name = emitter.names.cotangent(id, position);
                 patterns.push(quote!(#name));
                 contributions.push((*argument, name, spans[position]));
             } else {
@@ -550,8 +550,8 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             let mut loads = TokenStream::new();
             for carried in &read {
                 self.plan.tapes.insert(carried.header, count.clone());
-                let tape = emitter.tape_name(carried.header);
-                let local = &emitter.local[carried.header.index()];
+                let tape = emitter.names.tape(carried.header);
+                let local = &emitter.names.local[carried.header.index()];
                 loads.extend(quote!(let #local = #tape[#index];));
             }
             // The tapes are filled by the loop's forward run: a region that
@@ -579,7 +579,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             }
             let mut inits = TokenStream::new();
             for carried in &read {
-                let local = &emitter.local[carried.header.index()];
+                let local = &emitter.names.local[carried.header.index()];
                 let init = emitter.operand(crate::ir::Operand::plain(carried.init));
                 self.reads.insert(carried.init);
                 if carried.next == carried.header {
@@ -621,7 +621,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         let code = body;
         out.push(Rev::Loop { head, body: code });
         for carried in &live {
-            let carry = &emitter.adjoint[carried.out.index()];
+            let carry = &emitter.names.adjoint[carried.out.index()];
             self.contribute(
                 carried.init,
                 Contribution::Plain(quote!(#carry)),
@@ -668,7 +668,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         let mut iteration_state = state.clone();
         let mut sums = Vec::new();
         for id in targets {
-            let name = emitter.unit_adjoint_name(region.id, id);
+            let name = emitter.names.unit_adjoint(region.id, id);
             let reference = emitter.reference(id);
             prelude
                 .extend(quote!(let mut #name = #krate::__private::Params::zero_like(#reference);));
@@ -687,7 +687,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
             .fused
             .insert(region.id, Fused { prelude, iteration });
 
-        let carry = &emitter.adjoint[carried.out.index()];
+        let carry = &emitter.names.adjoint[carried.out.index()];
         for (id, name) in sums {
             let scaled = quote!(#krate::__private::scaled(#name, #carry));
             self.contribute(id, Contribution::Plain(scaled), state, out);
@@ -731,7 +731,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
     ) {
         let emitter = self.emitter;
         for carried in live {
-            let carry = &emitter.adjoint[carried.out.index()];
+            let carry = &emitter.names.adjoint[carried.out.index()];
             self.contribute(
                 carried.next,
                 Contribution::Plain(quote!(#carry)),
@@ -742,7 +742,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
         self.block(&region.body, state, out);
         for carried in live {
             let contribution = if state.initialized[carried.header.index()] {
-                let adjoint = &emitter.adjoint[carried.header.index()];
+                let adjoint = &emitter.names.adjoint[carried.header.index()];
                 Contribution::Plain(quote!(#adjoint))
             } else {
                 self.reads.insert(carried.header);
@@ -768,7 +768,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
     ) {
         for phi in &region.phis {
             if state.initialized[phi.out.index()] {
-                let adjoint = &self.emitter.adjoint[phi.out.index()];
+                let adjoint = &self.emitter.names.adjoint[phi.out.index()];
                 let incoming = if then_side {
                     phi.then_value
                 } else {

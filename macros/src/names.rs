@@ -1,0 +1,149 @@
+//! Names of the generated locals: one per value (`y`, `y_1` after a
+//! reassignment, `v7` for a temporary), its adjoint (`adj_of_y`), an active
+//! call's pullback and cotangents, a loop's stored values (`tape_of_y`),
+//! per-unit gradients of fused loops (`unit_adj_of_x`) and loop indices.
+//! Every name is fresh (a clash with the user's names or another generated
+//! one gets a suffix) and carries `Span::mixed_site()` hygiene, so it can
+//! neither capture nor shadow the user's names.
+
+use crate::activity::Activity;
+use crate::build::Param;
+use crate::ir::{Function, LoopId, Op, Operand, ValueId};
+use proc_macro2::{Ident, Span};
+use quote::format_ident;
+use std::collections::{HashMap, HashSet};
+
+/// The names of one function's generated locals.
+pub(crate) struct Names {
+    /// The local holding each value.
+    pub(crate) local: Vec<Ident>,
+    /// The local holding each value's adjoint.
+    pub(crate) adjoint: Vec<Ident>,
+    /// The local holding each active call's pullback.
+    pub(crate) pullback: Vec<Ident>,
+    /// The cotangents each call's pullback returns, per argument.
+    cotangents: HashMap<(ValueId, usize), Ident>,
+    /// The per-unit gradient of an outer value in a fused loop, one name per
+    /// loop and value (two loops adding to `x` sum into different locals).
+    unit_adjoints: HashMap<(LoopId, ValueId), Ident>,
+    /// The local holding the per-iteration values of a carried variable.
+    tapes: HashMap<ValueId, Ident>,
+    /// The index of each `for _ in 0..N` loop (whose pattern names none).
+    loop_indices: HashMap<LoopId, Ident>,
+}
+
+/// The names taken so far.
+struct Taken(HashSet<String>);
+
+impl Taken {
+    fn fresh(&mut self, wanted: &str) -> Ident {
+        let mut name = wanted.to_owned();
+        let mut suffix = 1;
+        while !self.0.insert(name.clone()) {
+            name = format!("{wanted}_{suffix}");
+            suffix += 1;
+        }
+        Ident::new(&name, Span::mixed_site())
+    }
+}
+
+impl Names {
+    /// Names every generated local of `function`.
+    pub(crate) fn new(function: &Function, activity: &Activity, params: &[Param]) -> Self {
+        let mut taken = Taken(params.iter().map(|p| p.ident.to_string()).collect());
+        let local: Vec<Ident> = function
+            .values
+            .iter()
+            .enumerate()
+            .map(|(index, value)| match (&value.op, &value.name) {
+                (Op::Param { index }, _) => params[*index].ident.clone(),
+                (_, Some(name)) => taken.fresh(name),
+                (_, None) => taken.fresh(&format!("v{index}")),
+            })
+            .collect();
+        let adjoint: Vec<Ident> = local
+            .iter()
+            .map(|name| taken.fresh(&format!("adj_of_{}", unraw(name))))
+            .collect();
+        let mut pullback = Vec::with_capacity(local.len());
+        let mut cotangents = HashMap::new();
+        for (index, value) in function.values.iter().enumerate() {
+            let arguments: Vec<Operand> = match &value.op {
+                Op::Call { args, .. } => args.clone(),
+                Op::MethodCall { receiver, args, .. } => std::iter::once(*receiver)
+                    .chain(args.iter().copied())
+                    .collect(),
+                _ => {
+                    pullback.push(format_ident!("unused_pullback"));
+                    continue;
+                }
+            };
+            pullback.push(taken.fresh(&format!("{}_pullback", unraw(&local[index]))));
+            for (position, argument) in arguments.iter().enumerate() {
+                let argument_name = unraw(&local[argument.value.index()]);
+                cotangents.insert(
+                    (ValueId::from_index(index), position),
+                    taken.fresh(&format!("cotangent_of_{argument_name}")),
+                );
+            }
+        }
+        let mut unit_adjoints = HashMap::new();
+        let mut tapes = HashMap::new();
+        let mut loop_indices = HashMap::new();
+        for region in crate::loops::all(&function.body) {
+            let inside = crate::loops::interior(region);
+            for (index, adjoint) in adjoint.iter().enumerate() {
+                let id = ValueId::from_index(index);
+                if !inside.contains(&id) && activity.is_varied(id) {
+                    let name = taken.fresh(&format!("unit_{}", unraw(adjoint)));
+                    unit_adjoints.insert((region.id, id), name);
+                }
+            }
+            for carried in &region.carried {
+                let header = carried.header;
+                let name = taken.fresh(&format!("tape_of_{}", unraw(&local[header.index()])));
+                tapes.insert(header, name);
+            }
+            if region.bindings.is_empty() {
+                loop_indices.insert(region.id, taken.fresh("iteration"));
+            }
+        }
+        Self {
+            local,
+            adjoint,
+            pullback,
+            cotangents,
+            unit_adjoints,
+            tapes,
+            loop_indices,
+        }
+    }
+
+    /// The sum of per-unit adjoints of the outer value `value` in the fused
+    /// loop `region`.
+    pub(crate) fn unit_adjoint(&self, region: LoopId, value: ValueId) -> Ident {
+        self.unit_adjoints[&(region, value)].clone()
+    }
+
+    /// The cotangent of argument `position` that `call`'s pullback returns.
+    pub(crate) fn cotangent(&self, call: ValueId, position: usize) -> Ident {
+        self.cotangents[&(call, position)].clone()
+    }
+
+    /// The local holding the per-iteration values of a carried variable.
+    pub(crate) fn tape(&self, header: ValueId) -> Ident {
+        self.tapes[&header].clone()
+    }
+
+    /// The index of a `for _ in 0..N` loop.
+    pub(crate) fn loop_index(&self, region: LoopId) -> Ident {
+        self.loop_indices[&region].clone()
+    }
+}
+
+/// The text of an identifier without its `r#`.
+pub(crate) fn unraw(ident: &Ident) -> String {
+    let text = ident.to_string();
+    text.strip_prefix("r#")
+        .map_or(text.clone(), ToOwned::to_owned)
+}

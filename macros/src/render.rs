@@ -1,0 +1,469 @@
+//! Values as Rust: operands as the user wrote them (`x`, `&x`, `*x`, a
+//! place `p.w[i]` written in place, a literal), references for derivative
+//! rules, the primal expression of each value, and expressions copied
+//! verbatim with the locals they mention renamed or rebound.
+
+use crate::activity::Activity;
+use crate::build::Param;
+use crate::ir::{Access, ForRegion, Function, Op, Operand, Projection, ValueId};
+use crate::names::{Names, unraw};
+use proc_macro2::{Ident, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use std::collections::HashMap;
+use syn::visit_mut::VisitMut;
+
+/// How one function's values are written as Rust.
+pub(crate) struct Emitter<'a> {
+    pub(crate) function: &'a Function,
+    pub(crate) activity: &'a Activity,
+    pub(crate) params: &'a [Param],
+    /// The path generated code names the runtime by (`::tapeless`).
+    pub(crate) krate: TokenStream,
+    /// The generated locals' names.
+    pub(crate) names: Names,
+    /// Values written in place at each use (literals, paths) instead of
+    /// being bound to a local.
+    pub(crate) inline: Vec<bool>,
+    /// Whether the reverse sweep runs in a pullback that outlives the
+    /// function (`_vjp`): a callee's pullback that borrows one of the
+    /// function's locals is then made inside it, not in the forward sweep.
+    pub(crate) pullback_escapes: bool,
+}
+
+impl<'a> Emitter<'a> {
+    pub(crate) fn new(
+        function: &'a Function,
+        activity: &'a Activity,
+        params: &'a [Param],
+        krate: TokenStream,
+    ) -> Self {
+        let inline = function
+            .values
+            .iter()
+            .map(|value| {
+                matches!(&value.op, Op::Const { expr } if value.name.is_none() && is_simple(expr))
+                    || matches!(value.op, Op::Project { .. })
+            })
+            .collect();
+        Self {
+            function,
+            activity,
+            params,
+            krate,
+            names: Names::new(function, activity, params),
+            inline,
+            pullback_escapes: false,
+        }
+    }
+
+    /// The value whose storage `value` lives in: the base of a projection.
+    pub(crate) fn root(&self, value: ValueId) -> ValueId {
+        match &self.function.value(value).op {
+            Op::Project { base, .. } => self.root(base.value),
+            _ => value,
+        }
+    }
+
+    /// Whether a call's arguments (or a method's receiver) borrow a local of
+    /// this function, rather than data the caller lent to it.
+    pub(crate) fn borrows_local(&self, call: ValueId) -> bool {
+        let borrowed = |operand: &Operand| {
+            let root = self.root(operand.value);
+            !self.is_ref(root) && !self.inline[root.index()]
+        };
+        match &self.function.value(call).op {
+            Op::Call { args, .. } => args.iter().any(|a| a.access == Access::Ref && borrowed(a)),
+            Op::MethodCall { receiver, args, .. } => {
+                borrowed(receiver) || args.iter().any(|a| a.access == Access::Ref && borrowed(a))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the pullback of the active call `call` is made in the reverse
+    /// sweep (see [`Self::pullback_escapes`]).
+    pub(crate) fn recomputes_pullback(&self, call: ValueId) -> bool {
+        self.pullback_escapes && self.borrows_local(call)
+    }
+
+    /// `let (_, y_pullback) = f_vjp(x);`
+    pub(crate) fn make_pullback(&self, call: ValueId) -> TokenStream {
+        let pullback = &self.names.pullback[call.index()];
+        let expression = self.expression(call, true);
+        quote!(let (_, #pullback) = #expression;)
+    }
+
+    /// Whether `value` is a scalar literal (`0.0`, `1_f32`) or bound with a
+    /// float type (`let total: f64 = ...`).
+    pub(crate) fn is_scalar_literal(&self, value: ValueId) -> bool {
+        let value = self.function.value(value);
+        let typed_float = value.ty.as_ref().is_some_and(|ty| {
+            matches!(ty, syn::Type::Path(path) if path.path.is_ident("f32") || path.path.is_ident("f64"))
+        });
+        let literal = match &value.op {
+            Op::Const {
+                expr: syn::Expr::Lit(literal),
+            } => match &literal.lit {
+                syn::Lit::Float(_) => true,
+                syn::Lit::Int(int) => matches!(int.suffix(), "f32" | "f64"),
+                _ => false,
+            },
+            _ => false,
+        };
+        typed_float || literal
+    }
+
+    pub(crate) fn is_ref(&self, value: ValueId) -> bool {
+        matches!(self.function.value(value).op, Op::Param { index } if self.params[index].is_ref)
+    }
+
+    /// A reference to the value, as derivative rules take it: `&x`, or `x`
+    /// for a parameter that is a reference already.
+    pub(crate) fn reference(&self, value: ValueId) -> TokenStream {
+        if let Some(place) = self.place(value) {
+            return quote!(&#place);
+        }
+        if self.inline[value.index()] {
+            let expr = self.const_expr(value);
+            return if matches!(expr, syn::Expr::Lit(_) | syn::Expr::Path(_)) {
+                quote!(&#expr)
+            } else {
+                quote!(&(#expr))
+            };
+        }
+        let local = &self.names.local[value.index()];
+        if matches!(self.function.value(value).op, Op::LoopVar) {
+            let krate = &self.krate;
+            return quote!(#krate::__private::as_value(&#local));
+        }
+        if self.is_ref(value) {
+            quote!(#local)
+        } else {
+            quote!(&#local)
+        }
+    }
+
+    /// A projection written in place: `p.a`, `v[i]`, `m.l1.weight`.
+    pub(crate) fn place(&self, value: ValueId) -> Option<TokenStream> {
+        let Op::Project { base, projection } = &self.function.value(value).op else {
+            return None;
+        };
+        let base = self.receiver(*base);
+        Some(match projection {
+            Projection::Field(member) => quote!(#base.#member),
+            Projection::Index(index) => {
+                let index = self.operand(*index);
+                quote!(#base[#index])
+            }
+        })
+    }
+
+    pub(crate) fn const_expr(&self, value: ValueId) -> &syn::Expr {
+        match &self.function.value(value).op {
+            Op::Const { expr } => expr,
+            _ => unreachable!("only constants are inline"),
+        }
+    }
+
+    /// The operand as the user wrote it: `x`, `&x`, `*x`, or a literal.
+    pub(crate) fn operand(&self, operand: Operand) -> TokenStream {
+        let base = if let Some(place) = self.place(operand.value) {
+            place
+        } else if self.inline[operand.value.index()] {
+            let expr = self.const_expr(operand.value);
+            if matches!(expr, syn::Expr::Lit(_) | syn::Expr::Path(_)) {
+                quote!(#expr)
+            } else {
+                quote!((#expr))
+            }
+        } else {
+            self.names.local[operand.value.index()].to_token_stream()
+        };
+        match operand.access {
+            Access::Plain => base,
+            Access::Ref => quote!(&#base),
+            Access::Deref => quote!(*#base),
+        }
+    }
+
+    /// The operand as a method receiver (parenthesised when borrowed).
+    pub(crate) fn receiver(&self, operand: Operand) -> TokenStream {
+        let rendered = self.operand(operand);
+        if operand.access == Access::Plain {
+            rendered
+        } else {
+            quote!((#rendered))
+        }
+    }
+
+    /// The primal expression computing `id` (or its `_vjp` call).
+    pub(crate) fn expression(&self, id: ValueId, with_pullback: bool) -> TokenStream {
+        let value = self.function.value(id);
+        let span = value.span;
+        match &value.op {
+            Op::Const { expr } => quote_spanned!(span=> #expr),
+            Op::Opaque { expr, uses, .. } => self.opaque(expr, uses),
+            Op::Arith { op, lhs, rhs } => {
+                let (lhs, rhs) = (self.operand(*lhs), self.operand(*rhs));
+                let op: TokenStream = op
+                    .symbol()
+                    .parse::<TokenStream>()
+                    .expect("an operator")
+                    .into_iter()
+                    .map(|mut token| {
+                        token.set_span(span);
+                        token
+                    })
+                    .collect();
+                quote_spanned!(span=> #lhs #op #rhs)
+            }
+            Op::Neg { arg } => {
+                let arg = self.operand(*arg);
+                quote_spanned!(span=> -#arg)
+            }
+            Op::Copy { arg } => self.operand(*arg),
+            Op::Builtin {
+                method,
+                receiver,
+                args,
+                ..
+            } => {
+                let receiver = self.receiver(*receiver);
+                let args = args.iter().map(|arg| self.operand(*arg));
+                quote_spanned!(span=> #receiver.#method(#(#args),*))
+            }
+            Op::Call { func, args, .. } => {
+                let args = args.iter().map(|arg| self.operand(*arg));
+                let func = if with_pullback {
+                    vjp_path(func)
+                } else {
+                    func.clone()
+                };
+                quote_spanned!(span=> #func(#(#args),*))
+            }
+            Op::MethodCall {
+                receiver,
+                method,
+                turbofish,
+                args,
+                ..
+            } => {
+                let receiver = self.receiver(*receiver);
+                let args = args.iter().map(|arg| self.operand(*arg));
+                let method = if with_pullback {
+                    format_ident!("{}_vjp", method)
+                } else {
+                    method.clone()
+                };
+                quote_spanned!(span=> #receiver.#method #turbofish(#(#args),*))
+            }
+            Op::Tuple { elements } => {
+                let elements: Vec<_> = elements.iter().map(|e| self.operand(*e)).collect();
+                if elements.len() == 1 {
+                    quote_spanned!(span=> (#(#elements,)*))
+                } else {
+                    quote_spanned!(span=> (#(#elements),*))
+                }
+            }
+            Op::Array { elements } => {
+                let elements = elements.iter().map(|e| self.operand(*e));
+                quote_spanned!(span=> [#(#elements),*])
+            }
+            Op::Struct { path, fields } => {
+                let fields = fields.iter().map(|(member, value)| {
+                    let value = self.operand(*value);
+                    quote!(#member: #value)
+                });
+                quote_spanned!(span=> #path { #(#fields),* })
+            }
+            Op::NewMatrix { func, args } => {
+                let args = args.iter().map(|arg| self.operand(*arg));
+                quote_spanned!(span=> #func(#(#args),*))
+            }
+            Op::VectorFrom { func, arg } => {
+                let arg = self.operand(*arg);
+                quote_spanned!(span=> #func(#arg))
+            }
+            Op::Project { .. } => self.place(id).expect("a projection"),
+            Op::Param { .. } | Op::Phi | Op::LoopVar | Op::LoopHeader | Op::LoopOut => {
+                unreachable!("not defined by an expression")
+            }
+        }
+    }
+
+    /// An opaque expression with the locals it mentions renamed, or, if it
+    /// contains a macro, evaluated where they are rebound to their names.
+    pub(crate) fn opaque(&self, expr: &syn::Expr, uses: &[(Ident, ValueId)]) -> TokenStream {
+        // Renaming in place would also rename a name the expression binds
+        // itself (`match n { v => v }`, `|v| v * 2.0`): such an expression
+        // is copied unchanged where the variables are rebound instead.
+        if contains_macro(expr) || binds_names(expr) {
+            let rebind = self.rebind(uses);
+            return quote!({ #rebind #expr });
+        }
+        let mut renamed = expr.clone();
+        let map: HashMap<String, syn::Expr> = uses
+            .iter()
+            .map(|(ident, value)| (ident.to_string(), self.use_expr(*value)))
+            .collect();
+        Renamer(&map).visit_expr_mut(&mut renamed);
+        renamed.into_token_stream()
+    }
+
+    /// The value as an expression standing for the user's variable in an
+    /// expression copied verbatim: its local, or, for a value written in
+    /// place (a projection `p.x`, a literal), that place or literal,
+    /// parenthesised unless it is a path, literal, field or index.
+    pub(crate) fn use_expr(&self, value: ValueId) -> syn::Expr {
+        if !self.inline[value.index()] {
+            return syn::Expr::Path(syn::ExprPath {
+                attrs: Vec::new(),
+                qself: None,
+                path: self.names.local[value.index()].clone().into(),
+            });
+        }
+        let tokens = self.operand(Operand::plain(value));
+        let expr: syn::Expr = syn::parse2(tokens).expect("a rendered operand is an expression");
+        match expr {
+            syn::Expr::Path(_)
+            | syn::Expr::Lit(_)
+            | syn::Expr::Field(_)
+            | syn::Expr::Index(_)
+            | syn::Expr::Paren(_) => expr,
+            other => syn::Expr::Paren(syn::ExprParen {
+                attrs: Vec::new(),
+                paren_token: syn::token::Paren::default(),
+                expr: Box::new(other),
+            }),
+        }
+    }
+
+    /// `let x = x_1;` for each use whose local differs from the user's
+    /// name, so that tokens the differentiator cannot look into (macro
+    /// arguments) see the current values.
+    pub(crate) fn rebind(&self, uses: &[(Ident, ValueId)]) -> TokenStream {
+        let lets = uses.iter().filter_map(|(ident, value)| {
+            let local = &self.names.local[value.index()];
+            if self.inline[value.index()] {
+                let expr = self.operand(Operand::plain(*value));
+                return Some(quote!(#[allow(unused_variables)] let #ident = #expr;));
+            }
+            let is_same_parameter =
+                *local == *ident && matches!(self.function.value(*value).op, Op::Param { .. });
+            (!is_same_parameter).then(|| quote!(#[allow(unused_variables)] let #ident = #local;))
+        });
+        quote!(#(#lets)*)
+    }
+
+    /// The index of a `for i in 0..N` loop: the local of `i`, or a fresh
+    /// name for `for _ in 0..N`.
+    pub(crate) fn loop_index(&self, region: &ForRegion) -> Ident {
+        match region.bindings.first() {
+            Some((_, id)) => self.names.local[id.index()].clone(),
+            None => self.names.loop_index(region.id),
+        }
+    }
+
+    /// The loop's pattern with its names replaced by their locals.
+    pub(crate) fn loop_pattern(&self, region: &ForRegion) -> TokenStream {
+        struct Renamer<'m>(&'m HashMap<String, Ident>);
+        impl VisitMut for Renamer<'_> {
+            fn visit_pat_ident_mut(&mut self, pat: &mut syn::PatIdent) {
+                if let Some(local) = self.0.get(&pat.ident.to_string()) {
+                    pat.ident = local.clone();
+                }
+                syn::visit_mut::visit_pat_ident_mut(self, pat);
+            }
+        }
+        let map: HashMap<String, Ident> = region
+            .bindings
+            .iter()
+            .map(|(ident, value)| (ident.to_string(), self.names.local[value.index()].clone()))
+            .collect();
+        let mut pattern = region.pat.clone();
+        Renamer(&map).visit_pat_mut(&mut pattern);
+        pattern.into_token_stream()
+    }
+
+    /// The result expression, as the user wrote it.
+    pub(crate) fn result(&self) -> TokenStream {
+        self.operand(self.function.result)
+    }
+}
+
+/// `f` → `f_vjp`, `m::f::<T>` → `m::f_vjp::<T>`.
+pub(crate) fn vjp_path(func: &syn::ExprPath) -> syn::ExprPath {
+    let mut path = func.clone();
+    let last = path.path.segments.last_mut().expect("a path has a segment");
+    last.ident = format_ident!("{}_vjp", unraw(&last.ident), span = last.ident.span());
+    path
+}
+
+/// Literals, paths and negated literals are written at each use.
+fn is_simple(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Lit(_) | syn::Expr::Path(_) => true,
+        syn::Expr::Unary(unary) => {
+            matches!(unary.op, syn::UnOp::Neg(_)) && matches!(&*unary.expr, syn::Expr::Lit(_))
+        }
+        _ => false,
+    }
+}
+
+/// Whether `expr` binds names of its own (a pattern anywhere: closure
+/// parameters, `match` arms, `let`, `for`, `if let`).
+fn binds_names(expr: &syn::Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_pat(&mut self, _: &'ast syn::Pat) {
+            self.0 = true;
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.0
+}
+
+fn contains_macro(expr: &syn::Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {
+            self.0 = true;
+        }
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_expr(&mut finder, expr);
+    finder.0
+}
+
+/// Replaces local variables in an expression copied verbatim by the
+/// expressions standing for them.
+struct Renamer<'m>(&'m HashMap<String, syn::Expr>);
+
+impl VisitMut for Renamer<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let syn::Expr::Path(path) = expr {
+            if let Some(ident) = crate::build::single_ident(path) {
+                if let Some(replacement) = self.0.get(&ident.to_string()) {
+                    *expr = replacement.clone();
+                    return;
+                }
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+
+    fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+        if field.colon_token.is_none() {
+            if let syn::Member::Named(ident) = &field.member {
+                if let Some(replacement) = self.0.get(&ident.to_string()) {
+                    field.colon_token = Some(syn::Token![:](ident.span()));
+                    field.expr = replacement.clone();
+                    return;
+                }
+            }
+        }
+        syn::visit_mut::visit_field_value_mut(self, field);
+    }
+}
