@@ -1,0 +1,306 @@
+//! `for` regions, by the kind the loop analysis found: a fused loop (its
+//! reverse sweep runs in the forward loop), accumulators (the iterator
+//! re-run, carried values that are not differentiated recomputed along), or
+//! a recurrence (backwards over the values the forward sweep stored).
+
+use super::{AdjointState, ReverseSweep, accumulated, contributed};
+use crate::ir::{Carried, ForRegion, ValueId};
+use crate::loops::interior;
+use crate::plan::{Contribution, Fused, How, Rev};
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::collections::BTreeSet;
+
+impl ReverseSweep<'_, '_> {
+    /// The replay of a `for` loop. The adjoints of the carried variables
+    /// after the loop flow backwards through the iterations; each iteration
+    /// recomputes what its reverse sweep reads. A loop whose carried
+    /// variables are all accumulators (`total += e`) replays its iterations
+    /// in any order, re-running its iterator; any other loop (a recurrence,
+    /// `x = f(x)`) replays them backwards from values the forward sweep
+    /// stored, which needs a trip count known at compile time.
+    pub(super) fn for_region(
+        &mut self,
+        region: &ForRegion,
+        state: &mut AdjointState,
+        out: &mut Vec<Rev>,
+    ) {
+        let emitter = self.emitter;
+        let live: Vec<&Carried> = region
+            .carried
+            .iter()
+            .filter(|carried| emitter.activity.is_active(carried.header))
+            .collect();
+        if !live
+            .iter()
+            .any(|carried| state.initialized[carried.out.index()])
+        {
+            return;
+        }
+        if let [carried] = live.as_slice() {
+            if self.top_level
+                && self.loops.is_accumulator(region, carried)
+                && emitter.is_scalar_literal(carried.init)
+            {
+                self.fused_loop(region, carried, state, out);
+                return;
+            }
+        }
+        for carried in &live {
+            if !state.initialized[carried.out.index()] {
+                self.contribute(carried.out, Contribution::Zero(carried.init), state, out);
+            }
+        }
+        let inside = interior(region);
+
+        // Adjoints of outer values the iterations add to start at zero.
+        let targets = self.outer_targets(state, &inside, |trial, trial_state, code| {
+            trial.iteration(region, &live, trial_state, code);
+        });
+        for id in targets {
+            if !state.initialized[id.index()] {
+                self.contribute(id, Contribution::Zero(id), state, out);
+            }
+        }
+
+        let mut inner = self.child();
+        let mut iteration_state = state.clone();
+        let mut code = Vec::new();
+        inner.iteration(region, &live, &mut iteration_state, &mut code);
+        let facts = self.loops.facts(region);
+        let recurrence = live
+            .iter()
+            .any(|carried| !facts.accumulators.contains(&carried.header));
+        // The carried values the reverse sweep of an iteration reads.
+        let carried_reads = |outer_reads: &BTreeSet<ValueId>| -> Vec<&Carried> {
+            region
+                .carried
+                .iter()
+                .filter(|carried| outer_reads.contains(&carried.header))
+                .collect()
+        };
+        let (mut recompute, mut outer_reads) =
+            emitter.recompute(&region.body, &inner.reads, &inner.pullbacks, &inner.plan);
+        let mut read = carried_reads(&outer_reads);
+        let stored = match &facts.trip_count {
+            Some(count) if recurrence || !read.is_empty() => Some(count),
+            // The analysis reported the recurrence.
+            None if recurrence => return,
+            _ => None,
+        };
+        let head;
+        let mut before = TokenStream::new();
+        let mut after = TokenStream::new();
+        if let Some(count) = stored {
+            // Backwards over the values the forward sweep stored.
+            let index = &emitter.loop_index(region);
+            let mut loads = TokenStream::new();
+            for carried in &read {
+                self.plan.tapes.insert(carried.header, count.clone());
+                let tape = emitter.names.tape(carried.header);
+                let local = &emitter.names.local[carried.header.index()];
+                loads.extend(quote!(let #local = #tape[#index];));
+            }
+            // The tapes are filled by the loop's forward run: a region that
+            // recomputes this loop's surroundings (an enclosing loop's
+            // iteration, a branch) must run the loop again, as it would to
+            // produce the loop's results.
+            self.reads
+                .extend(region.carried.iter().map(|carried| carried.out));
+            before = loads;
+            head = quote!(#index in (0..#count).rev());
+        } else {
+            // Accumulators only: the iterator re-run, forwards. Carried
+            // values the iterations read (a counter, say) are recomputed
+            // along, from their initial values.
+            while !read.is_empty() {
+                let mut wanted = inner.reads.clone();
+                wanted.extend(read.iter().map(|carried| carried.next));
+                (recompute, outer_reads) =
+                    emitter.recompute(&region.body, &wanted, &inner.pullbacks, &inner.plan);
+                let again = carried_reads(&outer_reads);
+                if again.len() == read.len() {
+                    break;
+                }
+                read = again;
+            }
+            let mut inits = TokenStream::new();
+            for carried in &read {
+                let local = &emitter.names.local[carried.header.index()];
+                let init = emitter.operand(crate::ir::Operand::plain(carried.init));
+                self.reads.insert(carried.init);
+                if carried.next == carried.header {
+                    inits.extend(quote!(let #local = #init;));
+                } else {
+                    let next = emitter.operand(crate::ir::Operand::plain(carried.next));
+                    inits.extend(quote!(let mut #local = #init;));
+                    after.extend(quote!(#local = #next;));
+                }
+            }
+            if !inits.is_empty() {
+                out.push(Rev::Code(inits));
+            }
+            let pattern = emitter.loop_pattern(region);
+            let iter = emitter.opaque(&region.iter, &region.iter_uses);
+            head = quote!(#pattern in #iter);
+        }
+        self.plan.absorb(std::mem::take(&mut inner.plan));
+        for (_, binding) in &region.bindings {
+            outer_reads.remove(binding);
+        }
+        for carried in &region.carried {
+            outer_reads.remove(&carried.header);
+        }
+        self.reads.extend(outer_reads);
+        self.reads
+            .extend(region.iter_uses.iter().map(|(_, value)| *value));
+        let mut body = Vec::with_capacity(code.len() + 3);
+        if !before.is_empty() {
+            body.push(Rev::Code(before));
+        }
+        if !recompute.is_empty() {
+            body.push(Rev::Code(recompute));
+        }
+        body.extend(code);
+        if !after.is_empty() {
+            body.push(Rev::Code(after));
+        }
+        let code = body;
+        out.push(Rev::Loop { head, body: code });
+        for carried in &live {
+            let carry = &emitter.names.adjoint[carried.out.index()];
+            self.contribute(
+                carried.init,
+                Contribution::Plain(quote!(#carry)),
+                state,
+                out,
+            );
+        }
+    }
+
+    /// A loop accumulating a scalar, `total += e`, at the top level of the
+    /// function: its reverse sweep is linear in the adjoint of `total`, the
+    /// same for every iteration, so the forward sweep runs each iteration's
+    /// reverse sweep right after it with the adjoint 1 (summing the
+    /// per-unit gradients of the outer values it reads), and the reverse
+    /// sweep only scales those sums. One pass over the data, no
+    /// recomputation: the mean-of-per-sample-losses case.
+    pub(super) fn fused_loop(
+        &mut self,
+        region: &ForRegion,
+        carried: &Carried,
+        state: &mut AdjointState,
+        out: &mut Vec<Rev>,
+    ) {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let seed = {
+            let like = emitter.reference(carried.next);
+            Contribution::Plain(quote!(#krate::__private::unit_like(#like)))
+        };
+        let inside = interior(region);
+
+        // The outer values the iterations add to.
+        let targets = self.outer_targets(state, &inside, |trial, trial_state, code| {
+            trial.sink.insert(carried.header);
+            trial.contribute(carried.next, seed.clone(), trial_state, code);
+            trial.block(&region.body, trial_state, code);
+        });
+
+        let mut inner = self.child();
+        // The accumulator's own adjoint is the same in every iteration:
+        // only the terms' adjoints are summed.
+        inner.sink.insert(carried.header);
+        let mut prelude = TokenStream::new();
+        let mut iteration_state = state.clone();
+        let mut sums = Vec::new();
+        for id in targets {
+            let name = emitter.names.unit_adjoint(region.id, id);
+            let reference = emitter.reference(id);
+            prelude
+                .extend(quote!(let mut #name = #krate::__private::Params::zero_like(#reference);));
+            inner.redirect.insert(id, name.clone());
+            iteration_state.initialized[id.index()] = true;
+            sums.push((id, name));
+        }
+        let mut code = Vec::new();
+        inner.contribute(carried.next, seed, &mut iteration_state, &mut code);
+        inner.block(&region.body, &mut iteration_state, &mut code);
+        let mut mutable = BTreeSet::new();
+        accumulated(&code, &mut mutable);
+        let iteration = emitter.reverse(&code, &mutable);
+        self.plan.absorb(inner.plan);
+        self.plan
+            .fused
+            .insert(region.id, Fused { prelude, iteration });
+
+        let carry = &emitter.names.adjoint[carried.out.index()];
+        for (id, name) in sums {
+            let scaled = quote!(#krate::__private::scaled(#name, #carry));
+            self.contribute(id, Contribution::Plain(scaled), state, out);
+        }
+        self.contribute(
+            carried.init,
+            Contribution::Plain(quote!(#carry)),
+            state,
+            out,
+        );
+    }
+
+    /// The values outside `inside` whose adjoints the code that `generate`
+    /// would produce contributes to: a dry run, whose code is discarded.
+    pub(super) fn outer_targets(
+        &self,
+        state: &AdjointState,
+        inside: &BTreeSet<ValueId>,
+        generate: impl FnOnce(&mut Self, &mut AdjointState, &mut Vec<Rev>),
+    ) -> BTreeSet<ValueId> {
+        let mut trial = self.child();
+        trial.dry_run = true;
+        let mut trial_state = state.clone();
+        let mut code = Vec::new();
+        generate(&mut trial, &mut trial_state, &mut code);
+        let mut targets = BTreeSet::new();
+        contributed(&code, &mut targets);
+        targets.retain(|id| !inside.contains(id));
+        targets
+    }
+
+    /// The reverse sweep of one iteration: the carried adjoints seed the
+    /// values at the end of the iteration, the body is reversed, and the
+    /// adjoints at its start carry over to the previous iteration.
+    pub(super) fn iteration(
+        &mut self,
+        region: &ForRegion,
+        live: &[&Carried],
+        state: &mut AdjointState,
+        out: &mut Vec<Rev>,
+    ) {
+        let emitter = self.emitter;
+        for carried in live {
+            let carry = &emitter.names.adjoint[carried.out.index()];
+            self.contribute(
+                carried.next,
+                Contribution::Plain(quote!(#carry)),
+                state,
+                out,
+            );
+        }
+        self.block(&region.body, state, out);
+        for carried in live {
+            let contribution = if state.initialized[carried.header.index()] {
+                let adjoint = &emitter.names.adjoint[carried.header.index()];
+                Contribution::Plain(quote!(#adjoint))
+            } else {
+                self.reads.insert(carried.header);
+                Contribution::Zero(carried.header)
+            };
+            out.push(Rev::Contribute {
+                target: carried.out,
+                how: How::Reassign,
+                contribution,
+                name: None,
+            });
+        }
+    }
+}
