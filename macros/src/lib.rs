@@ -1,12 +1,32 @@
 //! Procedural macros of [tapeless](https://docs.rs/tapeless). Use them through
 //! the `tapeless` facade, which documents them.
 //!
-//! `#[differentiable]` runs a pipeline of one module per stage:
-//! `attr` (arguments) → `check` (signature, unsupported constructs) →
-//! `build` (syn to the SSA graph of `ir`) → `activity` (which values need
-//! adjoints) → `reverse` (the adjoint statements) → `emit` (Rust tokens),
-//! orchestrated by `expand`. Errors are collected in a `ctxt::Ctxt` so
-//! that every unsupported construct of a function is reported at once.
+//! `#[differentiable]` is a pipeline, one module per stage, in order
+//! (errors go to one `ctxt::Ctxt`, so every unsupported construct of a
+//! function is reported at once; code generation starts only without them):
+//!
+//! - `expand`: the entry point; runs the stages below and assembles the
+//!   primal, `NAME_grad` and `NAME_vjp` (or stand-ins after an error).
+//! - `attr`: the attribute's arguments (`wrt`, `grad`, `crate`).
+//! - `check`: the signature and the constructs that are not supported.
+//! - `build`: the function body to the SSA graph of `ir` (statements,
+//!   expressions, calls, control flow, free variables).
+//! - `ir`: the graph, its invariants and their verifier; `rules`: the
+//!   built-in methods and their derivative rules.
+//! - `activity`: which values depend on the differentiated arguments and
+//!   reach the result.
+//! - `loops`: **where loops are classified**: accumulators, trip counts,
+//!   recurrences (and the error for one without a known trip count).
+//! - `names`: the generated locals' names; `render`: values as Rust
+//!   operands and expressions.
+//! - `reverse`: the adjoint statements, as a tree (`plan::Rev`) and a
+//!   `plan::Plan` for the forward sweep; `reverse::def` is **where the
+//!   reverse of each value, calls included, is emitted**; then branches and
+//!   loops.
+//! - `forward`: the forward sweep (and recomputation), as the plan says.
+//! - `emit`: the reverse sweep's tree as Rust statements.
+//!
+//! `#[derive(Params)]` is `derive_params`.
 
 use proc_macro::TokenStream;
 
