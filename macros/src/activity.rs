@@ -90,7 +90,7 @@ impl Activity {
         for (index, value) in function.values.iter().enumerate() {
             if let Op::Opaque {
                 expr,
-                opacity: Opacity::Unsupported(message),
+                opacity: Opacity::Unsupported(message) | Opacity::Binding(message),
                 ..
             } = &value.op
             {

@@ -110,6 +110,11 @@ pub(crate) enum Opacity {
     /// Not differentiable by tapeless: an error if it turns out active. The
     /// message says what is unsupported and what to write instead.
     Unsupported(String),
+    /// Names bound by a pattern (`match`, `if let`) out of data, maybe by
+    /// reference: read through references where a rule takes them, as a
+    /// loop variable is; an error with this message if one turns out
+    /// active.
+    Binding(String),
     /// A construct the checks before building reported already (a loop, a
     /// closure, ...): treated as unsupported, without a second error.
     Reported,

@@ -5,7 +5,7 @@
 
 use crate::activity::Activity;
 use crate::build::Param;
-use crate::ir::{Access, ForRegion, Function, Op, Operand, Projection, ValueId};
+use crate::ir::{Access, ForRegion, Function, Op, Opacity, Operand, Projection, ValueId};
 use crate::names::{Names, unraw};
 use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -120,7 +120,18 @@ impl<'a> Emitter<'a> {
     /// A reference to the value, as derivative rules take it: `&x`, or `x`
     /// for a parameter that is a reference already.
     pub(crate) fn reference(&self, value: ValueId) -> TokenStream {
+        let krate = &self.krate;
+        let bound_by_pattern = matches!(
+            self.function.value(self.root(value)).op,
+            Op::Opaque {
+                opacity: Opacity::Binding(_),
+                ..
+            }
+        );
         if let Some(place) = self.place(value) {
+            if bound_by_pattern {
+                return quote!(#krate::__private::as_value(&#place));
+            }
             return quote!(&#place);
         }
         if self.inline[value.index()] {
@@ -132,8 +143,7 @@ impl<'a> Emitter<'a> {
             };
         }
         let local = &self.names.local[value.index()];
-        if matches!(self.function.value(value).op, Op::LoopVar) {
-            let krate = &self.krate;
+        if matches!(self.function.value(value).op, Op::LoopVar) || bound_by_pattern {
             return quote!(#krate::__private::as_value(&#local));
         }
         if self.is_ref(value) {
@@ -294,10 +304,9 @@ impl<'a> Emitter<'a> {
     /// An opaque expression with the locals it mentions renamed, or, if it
     /// contains a macro, evaluated where they are rebound to their names.
     pub(crate) fn opaque(&self, expr: &syn::Expr, uses: &[(Ident, ValueId)]) -> TokenStream {
-        // Renaming in place would also rename a name the expression binds
-        // itself (`match n { v => v }`, `|v| v * 2.0`): such an expression
-        // is copied unchanged where the variables are rebound instead.
-        if contains_macro(expr) || binds_names(expr) {
+        // Macro tokens cannot be renamed: an expression whose macros name a
+        // local is copied unchanged where the locals are rebound instead.
+        if macro_names_any(expr, uses) {
             let rebind = self.rebind(uses);
             return quote!({ #rebind #expr });
         }
@@ -306,7 +315,11 @@ impl<'a> Emitter<'a> {
             .iter()
             .map(|(ident, value)| (ident.to_string(), self.use_expr(*value)))
             .collect();
-        Renamer(&map).visit_expr_mut(&mut renamed);
+        Renamer {
+            map: &map,
+            bound: Vec::new(),
+        }
+        .visit_expr_mut(&mut renamed);
         renamed.into_token_stream()
     }
 
@@ -410,42 +423,70 @@ fn is_simple(expr: &syn::Expr) -> bool {
     }
 }
 
-/// Whether `expr` binds names of its own (a pattern anywhere: closure
-/// parameters, `match` arms, `let`, `for`, `if let`).
-fn binds_names(expr: &syn::Expr) -> bool {
-    struct Finder(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Finder {
-        fn visit_pat(&mut self, _: &'ast syn::Pat) {
-            self.0 = true;
-        }
-        fn visit_item(&mut self, _: &'ast syn::Item) {}
+/// Whether a macro inside `expr` names one of the locals `uses`.
+fn macro_names_any(expr: &syn::Expr, uses: &[(Ident, ValueId)]) -> bool {
+    struct Finder<'u> {
+        uses: &'u [(Ident, ValueId)],
+        found: bool,
     }
-    let mut finder = Finder(false);
+    fn names(tokens: TokenStream, uses: &[(Ident, ValueId)]) -> bool {
+        tokens.into_iter().any(|token| match token {
+            proc_macro2::TokenTree::Ident(ident) => uses.iter().any(|(name, _)| *name == ident),
+            proc_macro2::TokenTree::Group(group) => names(group.stream(), uses),
+            // `{name}` inside a format string.
+            proc_macro2::TokenTree::Literal(literal) => {
+                let text = literal.to_string();
+                uses.iter()
+                    .any(|(name, _)| text.contains(&format!("{{{name}")))
+            }
+            proc_macro2::TokenTree::Punct(_) => false,
+        })
+    }
+    impl<'ast> syn::visit::Visit<'ast> for Finder<'_> {
+        fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+            self.found |= names(mac.tokens.clone(), self.uses);
+        }
+    }
+    let mut finder = Finder { uses, found: false };
     syn::visit::Visit::visit_expr(&mut finder, expr);
-    finder.0
+    finder.found
 }
 
-fn contains_macro(expr: &syn::Expr) -> bool {
-    struct Finder(bool);
-    impl<'ast> syn::visit::Visit<'ast> for Finder {
-        fn visit_macro(&mut self, _: &'ast syn::Macro) {
-            self.0 = true;
-        }
-    }
-    let mut finder = Finder(false);
-    syn::visit::Visit::visit_expr(&mut finder, expr);
-    finder.0
+/// Replaces the local variables an expression copied verbatim reads by the
+/// expressions standing for them, leaving alone the names the expression
+/// binds itself where they are in scope (closure parameters, `match` arms,
+/// `let` in blocks, `for` and `if let` patterns).
+struct Renamer<'m> {
+    map: &'m HashMap<String, syn::Expr>,
+    /// The names bound inside the expression at the current point.
+    bound: Vec<String>,
 }
 
-/// Replaces local variables in an expression copied verbatim by the
-/// expressions standing for them.
-struct Renamer<'m>(&'m HashMap<String, syn::Expr>);
+impl Renamer<'_> {
+    fn replacement(&self, ident: &Ident) -> Option<&syn::Expr> {
+        let name = ident.to_string();
+        if self.bound.contains(&name) {
+            return None;
+        }
+        self.map.get(&name)
+    }
+
+    fn bind(&mut self, pat: &syn::Pat) -> usize {
+        let mark = self.bound.len();
+        self.bound.extend(
+            crate::build::pattern_idents(pat)
+                .iter()
+                .map(ToString::to_string),
+        );
+        mark
+    }
+}
 
 impl VisitMut for Renamer<'_> {
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
         if let syn::Expr::Path(path) = expr {
             if let Some(ident) = crate::build::single_ident(path) {
-                if let Some(replacement) = self.0.get(&ident.to_string()) {
+                if let Some(replacement) = self.replacement(ident) {
                     *expr = replacement.clone();
                     return;
                 }
@@ -457,7 +498,7 @@ impl VisitMut for Renamer<'_> {
     fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
         if field.colon_token.is_none() {
             if let syn::Member::Named(ident) = &field.member {
-                if let Some(replacement) = self.0.get(&ident.to_string()) {
+                if let Some(replacement) = self.replacement(ident) {
                     field.colon_token = Some(syn::Token![:](ident.span()));
                     field.expr = replacement.clone();
                     return;
@@ -465,5 +506,76 @@ impl VisitMut for Renamer<'_> {
             }
         }
         syn::visit_mut::visit_field_value_mut(self, field);
+    }
+
+    fn visit_expr_closure_mut(&mut self, closure: &mut syn::ExprClosure) {
+        let mark = self.bound.len();
+        for input in &closure.inputs {
+            self.bind(input);
+        }
+        self.visit_expr_mut(&mut closure.body);
+        self.bound.truncate(mark);
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        let mark = self.bind(&arm.pat);
+        if let Some((_, guard)) = &mut arm.guard {
+            self.visit_expr_mut(guard);
+        }
+        self.visit_expr_mut(&mut arm.body);
+        self.bound.truncate(mark);
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, expr: &mut syn::ExprForLoop) {
+        self.visit_expr_mut(&mut expr.expr);
+        let mark = self.bind(&expr.pat);
+        self.visit_block_mut(&mut expr.body);
+        self.bound.truncate(mark);
+    }
+
+    fn visit_expr_if_mut(&mut self, expr: &mut syn::ExprIf) {
+        let mark = self.bound.len();
+        self.visit_expr_mut(&mut expr.cond);
+        self.visit_block_mut(&mut expr.then_branch);
+        self.bound.truncate(mark);
+        if let Some((_, otherwise)) = &mut expr.else_branch {
+            self.visit_expr_mut(otherwise);
+        }
+    }
+
+    fn visit_expr_while_mut(&mut self, expr: &mut syn::ExprWhile) {
+        let mark = self.bound.len();
+        self.visit_expr_mut(&mut expr.cond);
+        self.visit_block_mut(&mut expr.body);
+        self.bound.truncate(mark);
+    }
+
+    fn visit_expr_let_mut(&mut self, expr: &mut syn::ExprLet) {
+        self.visit_expr_mut(&mut expr.expr);
+        self.bind(&expr.pat);
+    }
+
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let mark = self.bound.len();
+        for stmt in &mut block.stmts {
+            match stmt {
+                syn::Stmt::Local(local) => {
+                    if let Some(init) = &mut local.init {
+                        self.visit_expr_mut(&mut init.expr);
+                        if let Some((_, diverge)) = &mut init.diverge {
+                            self.visit_expr_mut(diverge);
+                        }
+                    }
+                    let pat = local.pat.clone();
+                    self.bind(&pat);
+                }
+                other => self.visit_stmt_mut(other),
+            }
+        }
+        self.bound.truncate(mark);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {
+        // Items cannot read the function's locals.
     }
 }

@@ -9,7 +9,9 @@
 //! an argument inside its domain; `dot`, `norm`, `norm_squared`, `sum`,
 //! `component_mul`, `Vector3::new`; locals that alias projections (`let r
 //! = x[1];`, `let w = x;`); reassignment and compound assignment; `if` on data
-//! and on active values, as statements and as expressions; `for` loops over
+//! and on active values, as statements and as expressions; `match` and
+//! `if let` on data (or-patterns, guards, bindings read in the arm); `for`
+//! loops over
 //! `0..N` (accumulators and recurrences), over the data (`d.iter()`,
 //! `enumerate`, `zip`) and nested; calls of earlier programs.
 //!
@@ -360,6 +362,29 @@ pub(crate) struct Cond {
     pub(crate) lhs: Expr,
     pub(crate) cmp: Cmp,
     pub(crate) rhs: Expr,
+    /// How an `if` statement tests: this comparison, or a pattern.
+    pub(crate) form: Form,
+}
+
+/// The test of an `if` statement: a comparison, a `match` on data, or an
+/// `if let` on data (the branches are the arms).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Form {
+    Compare,
+    /// `match (d[i] * 3.0).floor() as i64 { 0 | 1 => then, _ => otherwise }`.
+    MatchLiteral {
+        index: usize,
+    },
+    /// `match (d[i] * 3.0).floor() as i64 { k if k > 0 => then, _ => otherwise }`.
+    MatchGuard {
+        index: usize,
+        name: String,
+    },
+    /// `if let Some(c) = d.get(i) { then (reads c) } else { otherwise }`.
+    IfLet {
+        index: usize,
+        name: String,
+    },
 }
 
 impl Expr {
@@ -700,14 +725,43 @@ fn render_block(block: &[Stmt], depth: usize, out: &mut String) {
                 then,
                 otherwise,
             } => {
-                writeln!(out, "{indent}if {} {{", render_cond(cond)).unwrap();
-                render_block(then, depth + 1, out);
-                if otherwise.is_empty() {
-                    writeln!(out, "{indent}}}").unwrap();
-                } else {
-                    writeln!(out, "{indent}}} else {{").unwrap();
-                    render_block(otherwise, depth + 1, out);
-                    writeln!(out, "{indent}}}").unwrap();
+                let inner = "    ".repeat(depth + 1);
+                let arms = |pattern: String, out: &mut String| {
+                    writeln!(out, "{inner}{pattern} => {{").unwrap();
+                    render_block(then, depth + 2, out);
+                    writeln!(out, "{inner}}}\n{inner}_ => {{").unwrap();
+                    render_block(otherwise, depth + 2, out);
+                    writeln!(out, "{inner}}}\n{indent}}}").unwrap();
+                };
+                match &cond.form {
+                    Form::Compare => {
+                        writeln!(out, "{indent}if {} {{", render_cond(cond)).unwrap();
+                        render_block(then, depth + 1, out);
+                        if otherwise.is_empty() {
+                            writeln!(out, "{indent}}}").unwrap();
+                        } else {
+                            writeln!(out, "{indent}}} else {{").unwrap();
+                            render_block(otherwise, depth + 1, out);
+                            writeln!(out, "{indent}}}").unwrap();
+                        }
+                    }
+                    Form::MatchLiteral { index } => {
+                        writeln!(out, "{indent}match (d[{index}] * 3.0).floor() as i64 {{")
+                            .unwrap();
+                        arms("0 | 1".to_owned(), out);
+                    }
+                    Form::MatchGuard { index, name } => {
+                        writeln!(out, "{indent}match (d[{index}] * 3.0).floor() as i64 {{")
+                            .unwrap();
+                        arms(format!("{name} if {name} > 0"), out);
+                    }
+                    Form::IfLet { index, name } => {
+                        writeln!(out, "{indent}if let Some({name}) = d.get({index}) {{").unwrap();
+                        render_block(then, depth + 1, out);
+                        writeln!(out, "{indent}}} else {{").unwrap();
+                        render_block(otherwise, depth + 1, out);
+                        writeln!(out, "{indent}}}").unwrap();
+                    }
                 }
             }
             Stmt::For { head, body } => {
@@ -1190,10 +1244,36 @@ impl Generator<'_> {
     }
 
     fn if_statement(&mut self, out: &mut Vec<Stmt>, depth: usize) {
-        let cond = self.condition();
+        let mut cond = self.condition();
+        cond.form = match self.rng.below(10) {
+            0 => Form::MatchLiteral {
+                index: self.rng.below(4),
+            },
+            1 => Form::MatchGuard {
+                index: self.rng.below(4),
+                name: self.fresh(),
+            },
+            2 => Form::IfLet {
+                index: self.rng.below(6),
+                name: self.fresh(),
+            },
+            _ => Form::Compare,
+        };
         let mut then = Vec::new();
         let mut otherwise = Vec::new();
         self.scopes.push(Vec::new());
+        if let Form::IfLet { name, .. } = &cond.form {
+            // `&f64` out of the data, read like a loop's element.
+            self.scopes.last_mut().expect("a scope").push(Var {
+                name: name.clone(),
+                ty: Ty::DataRef,
+                assignable: false,
+                readable: true,
+                active: false,
+                accumulator_of: None,
+                bound: None,
+            });
+        }
         for _ in 0..1 + self.rng.below(3) {
             self.statement(&mut then, depth + 1);
         }
@@ -1381,6 +1461,7 @@ impl Generator<'_> {
             lhs,
             cmp: *self.rng.pick(&[Cmp::Lt, Cmp::Gt]),
             rhs: Expr::Lit(self.rng.real(-0.5, 0.5)),
+            form: Form::Compare,
         }
     }
 
@@ -1844,9 +1925,15 @@ fn well_scoped(program: &Program) -> bool {
                     then,
                     otherwise,
                 } => {
+                    let mark = scope.len();
+                    if let Form::IfLet { name, .. } = &cond.form {
+                        scope.push(name.clone());
+                    }
+                    let then_ok = block(then, scope);
+                    scope.truncate(mark);
                     reads_ok(&cond.lhs, scope)
                         && reads_ok(&cond.rhs, scope)
-                        && block(then, scope)
+                        && then_ok
                         && block(otherwise, scope)
                 }
                 Stmt::For { head, body } => {

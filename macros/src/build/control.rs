@@ -93,9 +93,12 @@ impl Builder<'_> {
     pub(super) fn lower_if(&mut self, expr_if: &syn::ExprIf) -> Option<Operand> {
         let span = expr_if.span();
         if let syn::Expr::Let(expr_let) = &*expr_if.cond {
+            return self.lower_if_let(expr_if, expr_let);
+        }
+        if contains_let(&expr_if.cond) {
             self.cx.error_spanned_by(
-                expr_let,
-                "`if let` is not supported in a differentiable function; use `if` on a condition",
+                &expr_if.cond,
+                "`let` chains are not supported in a differentiable function; nest the `if let`s",
             );
             return None;
         }
@@ -214,4 +217,14 @@ pub(super) fn assigned_names(block: &syn::Block) -> Vec<String> {
     let mut finder = Finder(Vec::new());
     finder.visit_block(block);
     finder.0
+}
+
+/// Whether a condition is a `let` chain (`if let a = x && b`).
+fn contains_let(cond: &syn::Expr) -> bool {
+    match cond {
+        syn::Expr::Let(_) => true,
+        syn::Expr::Binary(binary) => contains_let(&binary.left) || contains_let(&binary.right),
+        syn::Expr::Paren(paren) => contains_let(&paren.expr),
+        _ => false,
+    }
 }

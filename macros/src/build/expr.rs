@@ -138,10 +138,13 @@ impl Builder<'_> {
                         .to_owned(),
                 ),
             ),
-            syn::Expr::Match(_) => self.opaque(
-                expr,
-                Opacity::Unsupported("`match` is not supported in a differentiable function; use `if`/`else`".to_owned()),
-            ),
+            syn::Expr::Match(expr_match) => match self.pattern_bindings(expr_match) {
+                Some(bindings) => bindings,
+                None => match self.lower_match(expr_match) {
+                    Some(operand) => operand,
+                    None => self.define(Op::Const { expr: syn::parse_quote_spanned!(span=> ()) }, span),
+                },
+            },
             syn::Expr::ForLoop(expr_for) => {
                 self.lower_for(expr_for);
                 self.define(Op::Const { expr: syn::parse_quote_spanned!(span=> ()) }, span)

@@ -188,7 +188,7 @@ impl<'ast> Visit<'ast> for FreeLocals<'_, '_> {
 }
 
 /// The names a pattern binds.
-pub(super) fn pattern_idents(pat: &syn::Pat) -> Vec<Ident> {
+pub(crate) fn pattern_idents(pat: &syn::Pat) -> Vec<Ident> {
     struct Finder(Vec<Ident>);
     impl<'ast> Visit<'ast> for Finder {
         fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {

@@ -28,13 +28,17 @@
 //! One submodule per topic: [`stmt`] (blocks, `let`, assignments),
 //! [`expr`] (operators, places, opaque expressions), [`call`] (methods,
 //! calls, constructors), [`control`] (`if` and `for` regions), [`free`]
-//! (the locals an expression reads).
+//! (the locals an expression reads), [`pattern`] (`match` and `if let` on
+//! data, as `if` regions).
 
 mod call;
 mod control;
 mod expr;
 mod free;
+mod pattern;
 mod stmt;
+
+pub(crate) use free::pattern_idents;
 
 use crate::ctxt::Ctxt;
 use crate::ir::{Access, ArithOp, Block, Function, Op, Operand, Stmt, Value, ValueId};

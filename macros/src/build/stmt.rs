@@ -72,6 +72,13 @@ impl Builder<'_> {
                 self.effect(stmt, mac.mac.tokens.clone());
                 None
             }
+            // `{ total += e }`: an assignment ending a block is a statement.
+            syn::Stmt::Expr(expr @ (syn::Expr::Assign(_) | syn::Expr::Binary(_)), None)
+                if is_last && is_assignment(expr) =>
+            {
+                self.lower_statement_expr(stmt, expr);
+                None
+            }
             syn::Stmt::Expr(expr, None) if is_last => Some(self.lower(expr)),
             syn::Stmt::Expr(expr, _) => {
                 self.lower_statement_expr(stmt, expr);
@@ -89,6 +96,9 @@ impl Builder<'_> {
             syn::Expr::Macro(mac) => self.effect(stmt, mac.mac.tokens.clone()),
             syn::Expr::If(expr_if) => {
                 self.lower_if(expr_if);
+            }
+            syn::Expr::Match(expr_match) => {
+                self.lower_match(expr_match);
             }
             syn::Expr::ForLoop(expr_for) => self.lower_for(expr_for),
             syn::Expr::Block(block) if block.label.is_none() => {
@@ -306,5 +316,14 @@ impl Builder<'_> {
         let binding = self.lookup_mut(&name).expect("checked above");
         binding.operand = Some(operand);
         binding.first.get_or_insert(operand.value);
+    }
+}
+
+/// Whether `expr` is `place = value` or `place op= value`.
+fn is_assignment(expr: &syn::Expr) -> bool {
+    match expr {
+        syn::Expr::Assign(_) => true,
+        syn::Expr::Binary(binary) => compound_op(&binary.op).is_some(),
+        _ => false,
     }
 }
