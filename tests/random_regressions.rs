@@ -323,3 +323,17 @@ fn accumulations_may_read_a_counter() {
         "{gradient} vs {hand}"
     );
 }
+
+/// The same through a constant expression (`-(-1.98)`), which random
+/// programs met next.
+#[differentiable]
+fn constant_reassigned(s: f64) -> f64 {
+    let mut v = s;
+    v = -(-1.98);
+    v.clamp(-0.7, 0.8) + s
+}
+
+#[test]
+fn a_constant_expression_assigned_to_a_variable_takes_its_type() {
+    assert_eq!(constant_reassigned_grad(0.5), (1.3, 1.0));
+}

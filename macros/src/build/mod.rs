@@ -230,21 +230,35 @@ fn compound_op(op: &syn::BinOp) -> Option<ArithOp> {
     }
 }
 
-/// Whether `op` is a float literal without a suffix (`0.5`, `-2.0`), whose
-/// type only its context tells.
+/// Whether `op` is a constant made of float literals without a suffix
+/// (`0.5`, `-(-2.0)`, `1.5 * 2.0`), whose type only its context tells.
 fn is_untyped_float(op: &Op) -> bool {
-    let Op::Const { expr } = op else {
-        return false;
-    };
-    let literal = match expr {
-        syn::Expr::Unary(syn::ExprUnary {
-            op: syn::UnOp::Neg(_),
-            expr,
-            ..
-        }) => &**expr,
-        other => other,
-    };
-    matches!(literal, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(float), .. }) if float.suffix().is_empty())
+    /// `Some(has a float literal)` if `expr` is literals without suffixes
+    /// under arithmetic and parentheses; `None` if anything else types it.
+    fn untyped(expr: &syn::Expr) -> Option<bool> {
+        match expr {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Float(float),
+                ..
+            }) => float.suffix().is_empty().then_some(true),
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(int),
+                ..
+            }) => int.suffix().is_empty().then_some(false),
+            syn::Expr::Unary(syn::ExprUnary {
+                op: syn::UnOp::Neg(_),
+                expr,
+                ..
+            }) => untyped(expr),
+            syn::Expr::Paren(paren) => untyped(&paren.expr),
+            syn::Expr::Group(group) => untyped(&group.expr),
+            syn::Expr::Binary(binary) if arith_op(&binary.op).is_some() => {
+                Some(untyped(&binary.left)? | untyped(&binary.right)?)
+            }
+            _ => None,
+        }
+    }
+    matches!(op, Op::Const { expr } if untyped(expr) == Some(true))
 }
 
 /// Whether `ty` is a primitive integer type.
