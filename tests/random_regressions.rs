@@ -6,6 +6,7 @@
     dead_code,
     unused_mut,
     unused_variables,
+    unused_assignments,
     clippy::let_and_return,
     clippy::assign_op_pattern,
     clippy::match_single_binding,
