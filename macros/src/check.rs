@@ -46,7 +46,7 @@ impl<'ast> Visit<'ast> for BodyChecker<'_> {
                 Some("`continue` is not supported in a differentiable function")
             }
             syn::Expr::Return(_) => Some(
-                "early `return` is not supported; write the function as one expression with `if`/`else` so it ends with the value it returns",
+                "this `return` cannot be differentiated where it stands (inside a loop or a `let`); return from `if` branches or `match` arms, or compute the value with `if`/`else`",
             ),
             syn::Expr::Try(_) => Some(
                 "the `?` operator is not supported in a differentiable function; handle errors before calling it",

@@ -8,6 +8,8 @@
 //! - `expand`: the entry point; runs the stages below and assembles the
 //!   primal, `NAME_grad` and `NAME_vjp` (or stand-ins after an error).
 //! - `attr`: the attribute's arguments (`wrt`, `grad`, `crate`).
+//! - `returns`: early `return`s in `if` branches rewritten into branch
+//!   values.
 //! - `check`: the signature and the constructs that are not supported.
 //! - `build`: the function body to the SSA graph of `ir` (statements,
 //!   expressions, calls, control flow, free variables).
@@ -44,6 +46,7 @@ mod loops;
 mod names;
 mod plan;
 mod render;
+mod returns;
 mod reverse;
 mod rules;
 

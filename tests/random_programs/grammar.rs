@@ -10,7 +10,8 @@
 //! `component_mul`, `Vector3::new`; locals that alias projections (`let r
 //! = x[1];`, `let w = x;`); reassignment and compound assignment; `if` on data
 //! and on active values, as statements and as expressions; `match` and
-//! `if let` on data (or-patterns, guards, bindings read in the arm); `for`
+//! `if let` on data (or-patterns, guards, bindings read in the arm); early
+//! `return` from `if` branches; `for`
 //! loops over
 //! `0..N` (accumulators and recurrences), over the data (`d.iter()`,
 //! `enumerate`, `zip`) and nested; calls of earlier programs.
@@ -575,6 +576,8 @@ pub(crate) enum Stmt {
     },
     /// A `for` loop.
     For { head: LoopHead, body: Vec<Stmt> },
+    /// `return value;` (in `if` branches outside loops).
+    Return { value: Expr },
 }
 
 /// What a `for` loop iterates over.
@@ -594,7 +597,7 @@ impl Stmt {
     pub(crate) fn size(&self) -> usize {
         match self {
             Stmt::Let { init, .. } => 1 + init.size(),
-            Stmt::Assign { value, .. } => 1 + value.size(),
+            Stmt::Assign { value, .. } | Stmt::Return { value } => 1 + value.size(),
             Stmt::If {
                 cond,
                 then,
@@ -678,7 +681,9 @@ impl Program {
 fn visit_exprs(block: &[Stmt], visit: &mut impl FnMut(&Expr)) {
     for stmt in block {
         match stmt {
-            Stmt::Let { init: e, .. } | Stmt::Assign { value: e, .. } => visit(e),
+            Stmt::Let { init: e, .. }
+            | Stmt::Assign { value: e, .. }
+            | Stmt::Return { value: e } => visit(e),
             Stmt::If {
                 cond,
                 then,
@@ -715,6 +720,9 @@ fn render_block(block: &[Stmt], depth: usize, out: &mut String) {
                     render(init)
                 )
                 .unwrap();
+            }
+            Stmt::Return { value } => {
+                writeln!(out, "{indent}return {};", render(value)).unwrap();
             }
             Stmt::Assign { name, op, value } => {
                 let op = op.map_or("", Bin::symbol);
@@ -1277,6 +1285,12 @@ impl Generator<'_> {
         for _ in 0..1 + self.rng.below(3) {
             self.statement(&mut then, depth + 1);
         }
+        // An early return from the branch, outside loops.
+        let is_if = matches!(cond.form, Form::Compare | Form::IfLet { .. });
+        if is_if && self.loops.is_empty() && self.rng.chance(25) {
+            let value = self.scalar(2);
+            then.push(Stmt::Return { value });
+        }
         self.scopes.pop();
         if self.rng.chance(60) {
             self.scopes.push(Vec::new());
@@ -1834,7 +1848,9 @@ fn for_each_expr(program: &mut Program, visit: &mut impl FnMut(&mut Expr)) {
     fn in_block(block: &mut [Stmt], visit: &mut impl FnMut(&mut Expr)) {
         for stmt in block {
             match stmt {
-                Stmt::Let { init: e, .. } | Stmt::Assign { value: e, .. } => in_expr(e, visit),
+                Stmt::Let { init: e, .. }
+                | Stmt::Assign { value: e, .. }
+                | Stmt::Return { value: e } => in_expr(e, visit),
                 Stmt::If {
                     cond,
                     then,
@@ -1920,6 +1936,7 @@ fn well_scoped(program: &Program) -> bool {
                     ok
                 }
                 Stmt::Assign { name, value, .. } => scope.contains(name) && reads_ok(value, scope),
+                Stmt::Return { value } => reads_ok(value, scope),
                 Stmt::If {
                     cond,
                     then,
