@@ -4,6 +4,7 @@
     dead_code,
     clippy::needless_return,
     clippy::assign_op_pattern,
+    clippy::collapsible_match,
     reason = "the primals are written as users write them"
 )]
 
