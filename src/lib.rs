@@ -325,7 +325,7 @@ pub mod prelude {
     pub use crate::optim::Optimizer;
     pub use crate::sched::LrScheduler;
     pub use crate::{GradCheck, NoTangent, Params, Real, check_grad, differentiable};
-    pub use crate::{loss, nn, optim, sched};
+    pub use crate::{loss, lsq, nn, optim, sched};
     pub use nalgebra::{
         Matrix1, Matrix2, Matrix2x3, Matrix3, Matrix3x2, Matrix4, RowVector2, RowVector3,
         RowVector4, SMatrix, SVector, Vector1, Vector2, Vector3, Vector4, Vector5, Vector6,

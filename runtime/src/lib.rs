@@ -12,6 +12,7 @@ extern crate std;
 
 mod check;
 pub mod loss;
+pub mod lsq;
 pub mod nn;
 pub mod optim;
 mod params;

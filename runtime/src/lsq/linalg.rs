@@ -1,0 +1,410 @@
+//! The dense n×n linear algebra of Levenberg–Marquardt, on column-major
+//! slices (`a[i + j·n]` is row `i`, column `j`): the row-by-row Givens update
+//! of a triangle, QR with column pivoting, the damped least-squares solve and
+//! the Levenberg–Marquardt parameter (MINPACK's `rwupdt`, `qrfac`, `qrsolv`
+//! and `lmpar`).
+
+use crate::Real;
+
+/// The Euclidean norm of `v`, scaled against overflow and underflow (the
+/// LAPACK `nrm2` recurrence).
+pub(super) fn norm<T: Real>(v: impl IntoIterator<Item = T>) -> T {
+    let mut acc = SumSquares::new();
+    for x in v {
+        acc.add(x);
+    }
+    acc.norm()
+}
+
+/// A running sum of squares kept as `scale²·sum`, which neither overflows nor
+/// underflows while the norm itself is representable.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct SumSquares<T> {
+    scale: T,
+    sum: T,
+}
+
+impl<T: Real> SumSquares<T> {
+    pub(super) fn new() -> Self {
+        Self {
+            scale: T::ZERO,
+            sum: T::ONE,
+        }
+    }
+
+    pub(super) fn add(&mut self, x: T) {
+        let a = T::abs(x);
+        if a == T::ZERO {
+            return;
+        }
+        if self.scale < a {
+            let r = self.scale / a;
+            self.sum = T::ONE + self.sum * r * r;
+            self.scale = a;
+        } else {
+            let r = a / self.scale;
+            self.sum += r * r;
+        }
+    }
+
+    /// `√(Σ x²)`.
+    pub(super) fn norm(&self) -> T {
+        self.scale * T::sqrt(self.sum)
+    }
+}
+
+/// The Givens rotation `(cos, sin)` that maps `(a, b)` to `(r, 0)`.
+#[inline]
+fn givens<T: Real>(a: T, b: T) -> (T, T) {
+    let quarter = T::HALF * T::HALF;
+    if T::abs(a) < T::abs(b) {
+        let cotan = a / b;
+        let sin = T::HALF / T::sqrt(quarter + quarter * cotan * cotan);
+        (sin * cotan, sin)
+    } else {
+        let tan = b / a;
+        let cos = T::HALF / T::sqrt(quarter + quarter * tan * tan);
+        (cos, cos * tan)
+    }
+}
+
+/// Adds the row `(w, alpha)` to the least-squares system `(R, qtb)`: on
+/// return, the upper triangle of `r` and `qtb` are those of `[J; wᵀ]` and
+/// `[f; alpha]` (MINPACK's `rwupdt`). `w` is overwritten. The strict lower
+/// triangle of `r` is not read.
+pub(super) fn add_row<T: Real>(n: usize, r: &mut [T], qtb: &mut [T], w: &mut [T], mut alpha: T) {
+    for j in 0..n {
+        let wj = w[j];
+        if wj == T::ZERO {
+            continue;
+        }
+        let (cos, sin) = givens(r[j + j * n], wj);
+        for k in j..n {
+            let rjk = r[j + k * n];
+            let wk = w[k];
+            r[j + k * n] = cos * rjk + sin * wk;
+            w[k] = cos * wk - sin * rjk;
+        }
+        let bj = qtb[j];
+        qtb[j] = cos * bj + sin * alpha;
+        alpha = cos * alpha - sin * bj;
+    }
+}
+
+/// QR factorization with column pivoting of the n×n matrix `a` (MINPACK's
+/// `qrfac`, Householder reflections): `a·P = Q·R`, with `R` written to the
+/// upper triangle of `a` (diagonal of decreasing magnitude), zeros below it,
+/// `ipvt[j]` the column of the input that is column `j` of `R`, and `qtb`
+/// replaced by `Qᵀ·qtb`.
+pub(super) fn pivoted_qr<T: Real>(n: usize, a: &mut [T], ipvt: &mut [usize], qtb: &mut [T]) {
+    for (j, p) in ipvt.iter_mut().enumerate().take(n) {
+        *p = j;
+    }
+    for j in 0..n {
+        // Bring the column of largest remaining norm to position j.
+        let column_norm = |a: &[T], k: usize| norm(a[j + k * n..(k + 1) * n].iter().copied());
+        let mut kmax = j;
+        let mut largest = column_norm(a, j);
+        for k in j + 1..n {
+            let norm_k = column_norm(a, k);
+            if norm_k > largest {
+                kmax = k;
+                largest = norm_k;
+            }
+        }
+        if kmax != j {
+            for i in 0..n {
+                a.swap(i + j * n, i + kmax * n);
+            }
+            ipvt.swap(j, kmax);
+        }
+        if largest == T::ZERO {
+            continue;
+        }
+        // The reflection H = I − v·vᵀ/v₀ that maps column j to −α·e_j.
+        let alpha = if a[j + j * n] < T::ZERO {
+            -largest
+        } else {
+            largest
+        };
+        for i in j..n {
+            a[i + j * n] /= alpha;
+        }
+        a[j + j * n] += T::ONE;
+        let v0 = a[j + j * n];
+        for k in j + 1..n {
+            let s: T = (j..n).map(|i| a[i + j * n] * a[i + k * n]).sum();
+            let t = s / v0;
+            for i in j..n {
+                let vi = a[i + j * n];
+                a[i + k * n] -= t * vi;
+            }
+        }
+        let s: T = (j..n).map(|i| a[i + j * n] * qtb[i]).sum();
+        let t = s / v0;
+        for i in j..n {
+            qtb[i] -= t * a[i + j * n];
+        }
+        a[j + j * n] = -alpha;
+        for i in j + 1..n {
+            a[i + j * n] = T::ZERO;
+        }
+    }
+}
+
+/// Solves `min ‖[R; D·Pᵀ] z − [qtb; 0]‖` for the upper triangular `R` of
+/// `J·P = Q·R` and the diagonal `D = diag` (MINPACK's `qrsolv`), writing `z`
+/// (in the original parameter order) to `x`. The upper triangle of `r` is
+/// kept; its strict lower triangle receives `Sᵀ` without its diagonal, for
+/// the upper triangular `S` of `Pᵀ(JᵀJ + D²)P = SᵀS`, and `sdiag` the
+/// diagonal of `S`. `wa` is scratch.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "MINPACK's interface, internal to the module"
+)]
+pub(super) fn damped_solve<T: Real>(
+    n: usize,
+    r: &mut [T],
+    ipvt: &[usize],
+    diag: &[T],
+    qtb: &[T],
+    x: &mut [T],
+    sdiag: &mut [T],
+    wa: &mut [T],
+) {
+    // Copy R's upper triangle into the lower one; keep the diagonal in x.
+    for j in 0..n {
+        for i in j..n {
+            r[i + j * n] = r[j + i * n];
+        }
+        x[j] = r[j + j * n];
+        wa[j] = qtb[j];
+    }
+    // Eliminate D·Pᵀ row by row with Givens rotations.
+    for j in 0..n {
+        let l = ipvt[j];
+        if diag[l] != T::ZERO {
+            sdiag[j..n].fill(T::ZERO);
+            sdiag[j] = diag[l];
+            let mut qtbpj = T::ZERO;
+            for k in j..n {
+                if sdiag[k] == T::ZERO {
+                    continue;
+                }
+                let (cos, sin) = givens(r[k + k * n], sdiag[k]);
+                r[k + k * n] = cos * r[k + k * n] + sin * sdiag[k];
+                let temp = cos * wa[k] + sin * qtbpj;
+                qtbpj = cos * qtbpj - sin * wa[k];
+                wa[k] = temp;
+                for i in k + 1..n {
+                    let rik = r[i + k * n];
+                    r[i + k * n] = cos * rik + sin * sdiag[i];
+                    sdiag[i] = cos * sdiag[i] - sin * rik;
+                }
+            }
+        }
+        sdiag[j] = r[j + j * n];
+        r[j + j * n] = x[j];
+    }
+    // Back substitution with S (a least-squares solution if singular).
+    let rank = sdiag[..n].iter().position(|&s| s == T::ZERO).unwrap_or(n);
+    wa[rank..n].fill(T::ZERO);
+    for j in (0..rank).rev() {
+        let s: T = (j + 1..rank).map(|i| r[i + j * n] * wa[i]).sum();
+        wa[j] = (wa[j] - s) / sdiag[j];
+    }
+    for j in 0..n {
+        x[ipvt[j]] = wa[j];
+    }
+}
+
+/// Scratch vectors of length n for [`lm_parameter`].
+pub(super) struct LmScratch<'a, T> {
+    pub(super) sdiag: &'a mut [T],
+    pub(super) wa1: &'a mut [T],
+    pub(super) wa2: &'a mut [T],
+}
+
+/// The Levenberg–Marquardt parameter `par` and step `x` of the trust region
+/// `‖D·x‖ ≤ delta` (MINPACK's `lmpar`): `x` solves
+/// `min ‖J x + f‖² + par·‖D x‖²` with `par = 0` if the Gauss–Newton step is
+/// inside the region, else `par > 0` such that `‖D x‖` is within 10 % of
+/// `delta`. `r`, `ipvt` and `qtb` are `J·P = Q·R` and `Qᵀ f`; the strict
+/// lower triangle of `r` is overwritten.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "MINPACK's interface, internal to the module"
+)]
+pub(super) fn lm_parameter<T: Real>(
+    n: usize,
+    r: &mut [T],
+    ipvt: &[usize],
+    diag: &[T],
+    qtb: &[T],
+    delta: T,
+    par: T,
+    x: &mut [T],
+    scratch: LmScratch<'_, T>,
+) -> T {
+    let LmScratch { sdiag, wa1, wa2 } = scratch;
+    let tenth = T::from_f64_lossy(0.1);
+    let dwarf = T::from_f64_lossy(f64::MIN_POSITIVE);
+    let dwarf = if dwarf == T::ZERO {
+        // f32: its own smallest normal number.
+        T::from_f64_lossy(f64::from(f32::MIN_POSITIVE))
+    } else {
+        dwarf
+    };
+
+    // The Gauss–Newton direction (a least-squares solution if singular).
+    let rank = (0..n).position(|j| r[j + j * n] == T::ZERO).unwrap_or(n);
+    wa1[..n].copy_from_slice(&qtb[..n]);
+    wa1[rank..n].fill(T::ZERO);
+    for j in (0..rank).rev() {
+        wa1[j] /= r[j + j * n];
+        let temp = wa1[j];
+        for i in 0..j {
+            wa1[i] -= r[i + j * n] * temp;
+        }
+    }
+    for j in 0..n {
+        x[ipvt[j]] = wa1[j];
+    }
+
+    // Accept the Gauss–Newton step if it is (nearly) inside the region.
+    for j in 0..n {
+        wa2[j] = diag[j] * x[j];
+    }
+    let mut dxnorm = norm(wa2[..n].iter().copied());
+    let mut fp = dxnorm - delta;
+    if fp <= tenth * delta {
+        return T::ZERO;
+    }
+
+    // A lower bound `parl` from the Newton step (0 if singular).
+    let mut parl = T::ZERO;
+    if rank == n {
+        for j in 0..n {
+            let l = ipvt[j];
+            wa1[j] = diag[l] * (wa2[l] / dxnorm);
+        }
+        for j in 0..n {
+            let s: T = (0..j).map(|i| r[i + j * n] * wa1[i]).sum();
+            wa1[j] = (wa1[j] - s) / r[j + j * n];
+        }
+        let temp = norm(wa1[..n].iter().copied());
+        parl = fp / delta / temp / temp;
+    }
+
+    // An upper bound `paru`.
+    for j in 0..n {
+        let s: T = (0..=j).map(|i| r[i + j * n] * qtb[i]).sum();
+        wa1[j] = s / diag[ipvt[j]];
+    }
+    let gnorm = norm(wa1[..n].iter().copied());
+    let mut paru = gnorm / delta;
+    if paru == T::ZERO {
+        paru = dwarf / T::min(delta, tenth);
+    }
+
+    let mut par = T::min(T::max(par, parl), paru);
+    if par == T::ZERO {
+        par = gnorm / dxnorm;
+    }
+
+    let mut iteration = 0;
+    loop {
+        iteration += 1;
+        if par == T::ZERO {
+            par = T::max(dwarf, T::from_f64_lossy(0.001) * paru);
+        }
+        let sqrt_par = T::sqrt(par);
+        for j in 0..n {
+            wa1[j] = sqrt_par * diag[j];
+        }
+        damped_solve(n, r, ipvt, wa1, qtb, x, sdiag, wa2);
+        for j in 0..n {
+            wa2[j] = diag[j] * x[j];
+        }
+        dxnorm = norm(wa2[..n].iter().copied());
+        let previous = fp;
+        fp = dxnorm - delta;
+        if T::abs(fp) <= tenth * delta
+            || (parl == T::ZERO && fp <= previous && previous < T::ZERO)
+            || iteration == 10
+        {
+            return par;
+        }
+        // Newton's correction.
+        for j in 0..n {
+            let l = ipvt[j];
+            wa1[j] = diag[l] * (wa2[l] / dxnorm);
+        }
+        for j in 0..n {
+            wa1[j] /= sdiag[j];
+            let temp = wa1[j];
+            for i in j + 1..n {
+                wa1[i] -= r[i + j * n] * temp;
+            }
+        }
+        let temp = norm(wa1[..n].iter().copied());
+        let parc = fp / delta / temp / temp;
+        if fp > T::ZERO {
+            parl = T::max(parl, par);
+        } else if fp < T::ZERO {
+            paru = T::min(paru, par);
+        }
+        par = T::max(parl, par + parc);
+    }
+}
+
+/// The diagonal of `(RᵀR)⁻¹` for the upper triangle of the n×n `r` (of
+/// `J·P = Q·R`), in the original parameter order, into `out`; `Err(rank)`
+/// if `R` is numerically singular. `s` (n²) and `perm` are scratch.
+pub(super) fn inverse_diagonal<T: Real>(
+    n: usize,
+    r: &[T],
+    ipvt: &[usize],
+    s: &mut [T],
+    perm: &mut [usize],
+    dummy: &mut [T],
+    out: &mut [T],
+) -> Result<(), usize> {
+    // A rank-revealing factorization R·P₂ = Q₂·S.
+    for j in 0..n {
+        for i in 0..n {
+            s[i + j * n] = if i <= j { r[i + j * n] } else { T::ZERO };
+        }
+    }
+    pivoted_qr(n, s, perm, dummy);
+    let largest = T::abs(s[0]);
+    let tolerance = T::from_i32_lossy(n as i32) * T::EPSILON * largest;
+    let rank = (0..n)
+        .position(|j| T::abs(s[j + j * n]) <= tolerance || T::is_nan(s[j + j * n]))
+        .unwrap_or(n);
+    if rank < n {
+        return Err(rank);
+    }
+    // S⁻¹ in place (LINPACK's `dtrdi`).
+    for k in 0..n {
+        s[k + k * n] = T::ONE / s[k + k * n];
+        let t = -s[k + k * n];
+        for i in 0..k {
+            s[i + k * n] *= t;
+        }
+        for j in k + 1..n {
+            let t = s[k + j * n];
+            s[k + j * n] = T::ZERO;
+            for i in 0..=k {
+                let sik = s[i + k * n];
+                s[i + j * n] += t * sik;
+            }
+        }
+    }
+    // diag((SᵀS)⁻¹)_i = Σ_j (S⁻¹)_{ij}², row i of S⁻¹.
+    for i in 0..n {
+        let v = norm((i..n).map(|j| s[i + j * n]));
+        out[ipvt[perm[i]]] = v * v;
+    }
+    Ok(())
+}
