@@ -41,10 +41,12 @@ impl<'ast> Visit<'ast> for BodyChecker<'_> {
             syn::Expr::ForLoop(expr_for) if expr_for.label.is_some() => {
                 Some("labeled loops are not supported in a differentiable function")
             }
-            syn::Expr::Break(_) => Some("`break` is not supported in a differentiable function"),
-            syn::Expr::Continue(_) => {
-                Some("`continue` is not supported in a differentiable function")
-            }
+            syn::Expr::Break(_) => Some(
+                "this `break` cannot be differentiated where it stands; `break` is supported in `for` loops, unlabeled",
+            ),
+            syn::Expr::Continue(_) => Some(
+                "this `continue` cannot be differentiated where it stands; `continue` is supported in `for` loops, unlabeled",
+            ),
             syn::Expr::Return(_) => Some(
                 "this `return` cannot be differentiated where it stands (inside a loop or a `let`); return from `if` branches or `match` arms, or compute the value with `if`/`else`",
             ),

@@ -39,11 +39,18 @@ impl Loops {
     /// known trip count.
     pub(crate) fn analyse(cx: &Ctxt, function: &Function, activity: &Activity) -> Self {
         let mut loops = Loops::default();
-        for region in all(&function.body) {
+        let flow = Flow::new(function);
+        let regions: BTreeMap<LoopId, &ForRegion> = all(&function.body)
+            .into_iter()
+            .map(|region| (region.id, region))
+            .collect();
+        for region in regions.values() {
             let accumulators: BTreeSet<ValueId> = region
                 .carried
                 .iter()
-                .filter(|carried| is_accumulator(function, activity, region, carried))
+                .filter(|carried| {
+                    is_accumulator(function, &flow, activity, &regions, region, carried)
+                })
                 .map(|carried| carried.header)
                 .collect();
             let trip_count = trip_count(region);
@@ -112,15 +119,94 @@ pub(crate) fn all(block: &Block) -> Vec<&ForRegion> {
     found
 }
 
+/// Where each value's data comes from within one iteration of every loop:
+/// its operands, and for the values regions define, their inputs (a phi's
+/// incoming values, a loop header's initial value, a loop output's header
+/// and last next value).
+pub(crate) struct Flow {
+    sources: Vec<Vec<ValueId>>,
+    /// The loop and carried variable each loop output belongs to.
+    outs: BTreeMap<ValueId, (LoopId, usize)>,
+}
+
+impl Flow {
+    pub(crate) fn new(function: &Function) -> Self {
+        let mut sources: Vec<Vec<ValueId>> = function
+            .values
+            .iter()
+            .map(crate::ir::Value::operands)
+            .collect();
+        let mut outs = BTreeMap::new();
+        fn walk(
+            block: &Block,
+            sources: &mut [Vec<ValueId>],
+            outs: &mut BTreeMap<ValueId, (LoopId, usize)>,
+        ) {
+            for stmt in &block.stmts {
+                match stmt {
+                    Stmt::If(region) => {
+                        walk(&region.then_block, sources, outs);
+                        walk(&region.else_block, sources, outs);
+                        for phi in &region.phis {
+                            sources[phi.out.index()] = vec![phi.then_value, phi.else_value];
+                        }
+                    }
+                    Stmt::For(region) => {
+                        walk(&region.body, sources, outs);
+                        for (position, carried) in region.carried.iter().enumerate() {
+                            // Within an iteration, the header holds what
+                            // came in; across iterations, what `next` left,
+                            // which the output after the loop takes.
+                            sources[carried.header.index()] = vec![carried.init];
+                            sources[carried.out.index()] = vec![carried.header, carried.next];
+                            outs.insert(carried.out, (region.id, position));
+                        }
+                    }
+                    Stmt::Def(_) | Stmt::Effect(_) => {}
+                }
+            }
+        }
+        walk(&function.body, &mut sources, &mut outs);
+        Self { sources, outs }
+    }
+
+    /// Whether `value` depends on any of `targets`.
+    fn depends_on(&self, value: ValueId, targets: &BTreeSet<ValueId>) -> bool {
+        let mut stack = vec![value];
+        let mut seen = BTreeSet::new();
+        while let Some(current) = stack.pop() {
+            if targets.contains(&current) {
+                return true;
+            }
+            if seen.insert(current) {
+                stack.extend(self.sources[current.index()].iter().copied());
+            }
+        }
+        false
+    }
+
+    /// The values whose data comes directly from `value`.
+    fn users(&self, value: ValueId) -> impl Iterator<Item = ValueId> + '_ {
+        self.sources
+            .iter()
+            .enumerate()
+            .filter(move |(_, sources)| sources.contains(&value))
+            .map(|(index, _)| ValueId::from_index(index))
+    }
+}
+
 /// Whether `carried` is an accumulator: its value at the end of an
-/// iteration is its value at the start plus or minus terms that do not
-/// depend on it or on the loop's other differentiated carried values (`x += e`, `x = x - e`, or such
-/// updates in each branch of an `if`), and nothing else reads it. Then the
-/// adjoint at the start of an iteration equals the adjoint at its end, the
-/// same for every iteration.
+/// iteration is its value at the start plus or minus terms that depend
+/// neither on it nor on the loop's other differentiated carried values
+/// (`x += e`, `x = x - e`, such updates in each branch of an `if`, or in a
+/// nested loop that accumulates it in turn), and nothing else reads it. Then
+/// the adjoint at the start of an iteration equals the adjoint at its end,
+/// the same for every iteration.
 fn is_accumulator(
     function: &Function,
+    flow: &Flow,
     activity: &Activity,
+    regions: &BTreeMap<LoopId, &ForRegion>,
     region: &ForRegion,
     carried: &Carried,
 ) -> bool {
@@ -132,17 +218,43 @@ fn is_accumulator(
         .map(|c| c.header)
         .filter(|header| *header == carried.header || activity.is_varied(*header))
         .collect();
-    let mut merges = BTreeMap::new();
-    collect_merges(&region.body, &mut merges);
-    // The chain from `next` back to the header, through additions and phis.
+    let phis: BTreeSet<ValueId> = phis_in(&region.body);
+    // The chain from `next` back to the header, through additions, phis and
+    // nested loops that accumulate.
     let mut chain = BTreeSet::new();
     let mut stack = vec![carried.next];
     while let Some(link) = stack.pop() {
         if link == carried.header || !chain.insert(link) {
             continue;
         }
-        if let Some(inputs) = merges.get(&link) {
-            stack.extend(inputs.iter().copied());
+        if phis.contains(&link) {
+            stack.extend(flow.sources[link.index()].iter().copied());
+            continue;
+        }
+        if let Some((inner, position)) = flow.outs.get(&link) {
+            // The output of a nested loop: a link if that loop accumulates
+            // it, from its initial value (the nested loop's header and
+            // next belong to its own chain).
+            let inner = regions[inner];
+            let inner_carried = &inner.carried[*position];
+            if !is_accumulator(function, flow, activity, regions, inner, inner_carried) {
+                return false;
+            }
+            let mut inner_chain = inner_links(flow, inner_carried);
+            // The nested loop's increments may not depend on this loop's
+            // carried values either.
+            let increments_read_headers = inner_chain.iter().any(|link| {
+                flow.sources[link.index()].iter().any(|source| {
+                    !inner_chain.contains(source)
+                        && *source != inner_carried.init
+                        && flow.depends_on(*source, &headers)
+                })
+            });
+            if increments_read_headers {
+                return false;
+            }
+            chain.append(&mut inner_chain);
+            stack.push(inner_carried.init);
             continue;
         }
         let Op::Arith { op, lhs, rhs } = &function.value(link).op else {
@@ -151,68 +263,57 @@ fn is_accumulator(
         // The accumulated operand; the increment must not depend on the
         // carried values.
         let accumulated = match op {
-            ArithOp::Add if !depends_on(function, rhs.value, &headers) => lhs.value,
-            ArithOp::Add if !depends_on(function, lhs.value, &headers) => rhs.value,
-            ArithOp::Sub if !depends_on(function, rhs.value, &headers) => lhs.value,
+            ArithOp::Add if !flow.depends_on(rhs.value, &headers) => lhs.value,
+            ArithOp::Add if !flow.depends_on(lhs.value, &headers) => rhs.value,
+            ArithOp::Sub if !flow.depends_on(rhs.value, &headers) => lhs.value,
             _ => return false,
         };
         stack.push(accumulated);
     }
     chain.insert(carried.header);
     chain.remove(&carried.next);
-    // Every read of a link is the next link of the chain.
-    let users = |value: ValueId| {
-        function
-            .values
-            .iter()
-            .enumerate()
-            .filter(move |(_, user)| user.operands().contains(&value))
-            .map(|(index, _)| ValueId::from_index(index))
-    };
+    // Every use of a link is the next link of the chain (or, for the
+    // header, the value after the loop).
     chain.iter().all(|link| {
-        users(*link).all(|user| user == carried.next || chain.contains(&user))
-            && merges
-                .iter()
-                .filter(|(_, inputs)| inputs.contains(link))
-                .all(|(merge, _)| *merge == carried.next || chain.contains(merge))
+        flow.users(*link)
+            .all(|user| user == carried.next || user == carried.out || chain.contains(&user))
     })
 }
 
-/// The inputs of the phis of a loop body (and of nested regions' outputs).
-fn collect_merges(block: &Block, merges: &mut BTreeMap<ValueId, Vec<ValueId>>) {
-    for stmt in &block.stmts {
-        match stmt {
-            Stmt::If(region) => {
-                collect_merges(&region.then_block, merges);
-                collect_merges(&region.else_block, merges);
-                for phi in &region.phis {
-                    merges.insert(phi.out, vec![phi.then_value, phi.else_value]);
-                }
+/// The values of a nested accumulator's own chain: its header, next and
+/// output and the links between them (found again by walking back from
+/// `next` through the same kinds of links).
+fn inner_links(flow: &Flow, carried: &Carried) -> BTreeSet<ValueId> {
+    let mut links = BTreeSet::from([carried.header, carried.next, carried.out]);
+    let mut stack = vec![carried.next];
+    while let Some(link) = stack.pop() {
+        if link == carried.header {
+            continue;
+        }
+        for source in &flow.sources[link.index()] {
+            // Only the accumulated side is a link; the increments were
+            // checked by the nested loop's own analysis.
+            if flow.depends_on(*source, &BTreeSet::from([carried.header])) && links.insert(*source)
+            {
+                stack.push(*source);
             }
-            Stmt::For(region) => {
-                for carried in &region.carried {
-                    // A nested loop's output is not an accumulation link.
-                    merges.remove(&carried.out);
-                }
-            }
-            Stmt::Def(_) | Stmt::Effect(_) => {}
         }
     }
+    links
 }
 
-/// Whether `value` depends on any of `sources` through operands.
-fn depends_on(function: &Function, value: ValueId, sources: &BTreeSet<ValueId>) -> bool {
-    let mut stack = vec![value];
-    let mut seen = BTreeSet::new();
-    while let Some(current) = stack.pop() {
-        if sources.contains(&current) {
-            return true;
-        }
-        if seen.insert(current) {
-            stack.extend(function.value(current).operands());
+/// The phis defined in `block` (and in `if` regions nested in it, not in
+/// nested loops).
+fn phis_in(block: &Block) -> BTreeSet<ValueId> {
+    let mut phis = BTreeSet::new();
+    for stmt in &block.stmts {
+        if let Stmt::If(region) = stmt {
+            phis.extend(phis_in(&region.then_block));
+            phis.extend(phis_in(&region.else_block));
+            phis.extend(region.phis.iter().map(|phi| phi.out));
         }
     }
-    false
+    phis
 }
 
 /// The trip count of `for i in 0..N` with `N` a literal or a constant's

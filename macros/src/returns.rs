@@ -1,4 +1,4 @@
-//! Early `return`, rewritten before building: a `return` inside `if`
+//! Early exits, rewritten before building. Early `return`: a `return` inside `if`
 //! branches or `match` arms (at any depth, not inside a loop) becomes the
 //! value of its branch, and the statements after the `if` or `match` move
 //! into the branches that fall through, so the function is one expression
@@ -22,11 +22,45 @@
 //! }
 //! ```
 //! A `return` this cannot place (inside a loop or a `let`) is left for
-//! [`crate::check`] to report.
+//! [`crate::check`] to report. `continue` and `break` in `for` loops are
+//! rewritten the same way, a loop body at a time (see [`Jumps`]).
 
-/// The function body with its early returns rewritten (unchanged if it has
-/// none that can be).
+use quote::ToTokens;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+
+/// The exit a rewrite places.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Exit {
+    /// `return value` from the function.
+    Return,
+    /// `continue` from a loop's body.
+    Continue,
+}
+
+impl Exit {
+    /// Whether `expr` is this exit (an unlabeled one, for `continue`).
+    fn is(self, expr: &syn::Expr) -> bool {
+        match (self, expr) {
+            (Exit::Return, syn::Expr::Return(_)) => true,
+            (Exit::Continue, syn::Expr::Continue(exit)) => exit.label.is_none(),
+            _ => false,
+        }
+    }
+}
+
+/// The function body with its early returns, and its loops' `continue` and
+/// `break`, rewritten (unchanged where there are none that can be).
 pub(crate) fn rewrite(body: &syn::Block) -> syn::Block {
+    let mut body = body.clone();
+    let mut taken = Vec::new();
+    collect_idents(body.to_token_stream(), &mut taken);
+    Jumps { taken }.visit_block_mut(&mut body);
+    rewrite_returns(&body)
+}
+
+/// The function body with its early returns rewritten.
+fn rewrite_returns(body: &syn::Block) -> syn::Block {
     let mut stmts = body.stmts.clone();
     // A `return` ending the function is its tail.
     if let Some(syn::Stmt::Expr(syn::Expr::Return(ret), _)) = stmts.last() {
@@ -38,13 +72,13 @@ pub(crate) fn rewrite(body: &syn::Block) -> syn::Block {
     }
     syn::Block {
         brace_token: body.brace_token,
-        stmts: rewrite_stmts(stmts),
+        stmts: rewrite_stmts(stmts, Exit::Return),
     }
 }
 
 /// Rewrites a statement list whose last statement (if any) is its tail.
-fn rewrite_stmts(stmts: Vec<syn::Stmt>) -> Vec<syn::Stmt> {
-    let Some(position) = stmts.iter().position(returns_here) else {
+fn rewrite_stmts(stmts: Vec<syn::Stmt>, exit: Exit) -> Vec<syn::Stmt> {
+    let Some(position) = stmts.iter().position(|stmt| exits_here(stmt, exit)) else {
         return stmts;
     };
     let mut stmts = stmts;
@@ -53,7 +87,7 @@ fn rewrite_stmts(stmts: Vec<syn::Stmt>) -> Vec<syn::Stmt> {
     let expr = match stmt {
         syn::Stmt::Expr(expr, _) => expr,
         other => {
-            // Not a form `returns_here` accepts.
+            // Not a form `exits_here` accepts.
             stmts.push(other);
             stmts.extend(rest);
             return stmts;
@@ -67,8 +101,11 @@ fn rewrite_stmts(stmts: Vec<syn::Stmt>) -> Vec<syn::Stmt> {
                 .map_or_else(|| syn::parse_quote!(()), |value| *value);
             stmts.push(syn::Stmt::Expr(value, None));
         }
+        syn::Expr::Continue(_) => {
+            // The iteration ends here: what follows is unreachable.
+        }
         syn::Expr::If(expr_if) => {
-            let rewritten = rewrite_if(expr_if, &rest);
+            let rewritten = rewrite_if(expr_if, &rest, exit);
             stmts.push(syn::Stmt::Expr(syn::Expr::If(rewritten), None));
         }
         syn::Expr::Match(mut expr_match) => {
@@ -80,26 +117,26 @@ fn rewrite_stmts(stmts: Vec<syn::Stmt>) -> Vec<syn::Stmt> {
                 *arm.body = syn::Expr::Block(syn::ExprBlock {
                     attrs: Vec::new(),
                     label: None,
-                    block: continued(block, &rest),
+                    block: continued(block, &rest, exit),
                 });
             }
             stmts.push(syn::Stmt::Expr(syn::Expr::Match(expr_match), None));
         }
-        _ => unreachable!("`returns_here` accepts returns, ifs and matches"),
+        _ => unreachable!("`exits_here` accepts exits, ifs and matches"),
     }
     stmts
 }
 
 /// `if c { then } else { otherwise }` followed by `rest`: each branch
 /// continues with `rest` unless it returns.
-fn rewrite_if(expr_if: syn::ExprIf, rest: &[syn::Stmt]) -> syn::ExprIf {
-    let then_branch = continued(expr_if.then_branch, rest);
+fn rewrite_if(expr_if: syn::ExprIf, rest: &[syn::Stmt], exit: Exit) -> syn::ExprIf {
+    let then_branch = continued(expr_if.then_branch, rest, exit);
     let else_branch = match expr_if.else_branch {
         Some((else_token, otherwise)) => {
             let otherwise = match *otherwise {
-                syn::Expr::If(nested) => syn::Expr::If(rewrite_if(nested, rest)),
+                syn::Expr::If(nested) => syn::Expr::If(rewrite_if(nested, rest, exit)),
                 syn::Expr::Block(block) => syn::Expr::Block(syn::ExprBlock {
-                    block: continued(block.block, rest),
+                    block: continued(block.block, rest, exit),
                     ..block
                 }),
                 other => other,
@@ -113,6 +150,7 @@ fn rewrite_if(expr_if: syn::ExprIf, rest: &[syn::Stmt]) -> syn::ExprIf {
                     stmts: Vec::new(),
                 },
                 rest,
+                exit,
             );
             (
                 syn::token::Else::default(),
@@ -133,61 +171,229 @@ fn rewrite_if(expr_if: syn::ExprIf, rest: &[syn::Stmt]) -> syn::ExprIf {
 
 /// A branch followed by `rest`, rewritten: its statements (a tail without
 /// a semicolon is a statement here, its value unused), then `rest`.
-fn continued(block: syn::Block, rest: &[syn::Stmt]) -> syn::Block {
+fn continued(block: syn::Block, rest: &[syn::Stmt], exit: Exit) -> syn::Block {
     let mut stmts = block.stmts;
     // Followed by statements, the branch's tail is a statement (its value
     // is `()`); at the end of the function it is the function's value.
     if !rest.is_empty() {
         if let Some(syn::Stmt::Expr(expr, semi @ None)) = stmts.last_mut() {
-            if !matches!(expr, syn::Expr::Return(_)) {
+            if !exit.is(expr) {
                 *semi = Some(syn::token::Semi::default());
             }
         }
     }
-    // Statements after a `return` are unreachable: the branch ends there.
-    let returns_at = stmts
+    // Statements after the exit are unreachable: the branch ends there.
+    let exits_at = stmts
         .iter()
-        .position(|stmt| matches!(stmt, syn::Stmt::Expr(syn::Expr::Return(_), _)));
-    if returns_at.is_none() {
+        .position(|stmt| matches!(stmt, syn::Stmt::Expr(expr, _) if exit.is(expr)));
+    if exits_at.is_none() {
         stmts.extend(rest.iter().cloned());
     }
     syn::Block {
         brace_token: block.brace_token,
-        stmts: rewrite_stmts(stmts),
+        stmts: rewrite_stmts(stmts, exit),
     }
 }
 
-/// Whether `stmt` is a `return`, or an `if` statement with a `return` in its
-/// branches (outside loops, closures and items) that this rewrite places.
-fn returns_here(stmt: &syn::Stmt) -> bool {
+/// Whether `stmt` is the exit, or an `if` or `match` statement with the exit
+/// in its branches (outside loops, closures and items) that this rewrite
+/// places.
+fn exits_here(stmt: &syn::Stmt, exit: Exit) -> bool {
     match stmt {
-        syn::Stmt::Expr(syn::Expr::Return(_), _) => true,
-        syn::Stmt::Expr(syn::Expr::If(expr_if), _) => if_returns(expr_if),
+        syn::Stmt::Expr(expr, _) if exit.is(expr) => true,
+        syn::Stmt::Expr(syn::Expr::If(expr_if), _) => if_exits(expr_if, exit),
         syn::Stmt::Expr(syn::Expr::Match(expr_match), _) => {
             expr_match.arms.iter().any(|arm| match &*arm.body {
-                syn::Expr::Block(block) => block_returns(&block.block),
-                syn::Expr::Return(_) => true,
-                _ => false,
+                syn::Expr::Block(block) => block_exits(&block.block, exit),
+                body => exit.is(body),
             })
         }
         _ => false,
     }
 }
 
-fn if_returns(expr_if: &syn::ExprIf) -> bool {
-    block_returns(&expr_if.then_branch)
+fn if_exits(expr_if: &syn::ExprIf, exit: Exit) -> bool {
+    block_exits(&expr_if.then_branch, exit)
         || expr_if
             .else_branch
             .as_ref()
             .is_some_and(|(_, otherwise)| match &**otherwise {
-                syn::Expr::If(nested) => if_returns(nested),
-                syn::Expr::Block(block) => block_returns(&block.block),
+                syn::Expr::If(nested) => if_exits(nested, exit),
+                syn::Expr::Block(block) => block_exits(&block.block, exit),
                 _ => false,
             })
 }
 
-/// Whether a branch has a `return` this rewrite places: as one of its
-/// statements, or in an `if` among them.
-fn block_returns(block: &syn::Block) -> bool {
-    block.stmts.iter().any(returns_here)
+/// Whether a branch has an exit this rewrite places: as one of its
+/// statements, or in an `if` or `match` among them.
+fn block_exits(block: &syn::Block, exit: Exit) -> bool {
+    block.stmts.iter().any(|stmt| exits_here(stmt, exit))
+}
+
+/// Rewrites the `continue`s and `break`s of `for` loops (innermost first):
+/// `continue` ends its branch, the rest of the body moving into the branches
+/// that fall through (as `return` does for the function); `break` sets a
+/// flag, declared before the loop, under which the rest of the iterations
+/// do nothing:
+///
+/// ```text
+/// for t in data.iter() {          let mut broken = false;
+///     if *t < 0.0 { break; }      for t in data.iter() {
+///     total += x * t;                 if !broken {
+/// }                                       if *t < 0.0 { broken = true; } else { total += x * t; }
+///                                     }
+///                                 }
+/// ```
+struct Jumps {
+    /// Every name in the function, so that a flag clashes with none.
+    taken: Vec<proc_macro2::Ident>,
+}
+
+impl Jumps {
+    fn fresh_flag(&mut self) -> proc_macro2::Ident {
+        let mut name = "broken".to_owned();
+        let mut suffix = 1;
+        while self.taken.iter().any(|ident| *ident == name) {
+            name = format!("broken_{suffix}");
+            suffix += 1;
+        }
+        let ident = proc_macro2::Ident::new(&name, proc_macro2::Span::call_site());
+        self.taken.push(ident.clone());
+        ident
+    }
+}
+
+impl VisitMut for Jumps {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        // Inner loops first.
+        syn::visit_mut::visit_block_mut(self, block);
+        let mut stmts = Vec::with_capacity(block.stmts.len());
+        for stmt in std::mem::take(&mut block.stmts) {
+            match stmt {
+                syn::Stmt::Expr(syn::Expr::ForLoop(mut expr_for), semi)
+                    if expr_for.label.is_none() && has_own(&expr_for.body, Jump::Break) =>
+                {
+                    let flag = self.fresh_flag();
+                    stmts.push(syn::parse_quote!(let mut #flag = false;));
+                    BreakToFlag { flag: &flag }.visit_block_mut(&mut expr_for.body);
+                    let body = syn::Block {
+                        brace_token: expr_for.body.brace_token,
+                        stmts: rewrite_stmts(expr_for.body.stmts.clone(), Exit::Continue),
+                    };
+                    expr_for.body = syn::parse_quote!({ if !#flag #body });
+                    stmts.push(syn::Stmt::Expr(syn::Expr::ForLoop(expr_for), semi));
+                }
+                other => stmts.push(other),
+            }
+        }
+        block.stmts = stmts;
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, expr_for: &mut syn::ExprForLoop) {
+        syn::visit_mut::visit_expr_for_loop_mut(self, expr_for);
+        if expr_for.label.is_none()
+            && has_own(&expr_for.body, Jump::Continue)
+            && !has_own(&expr_for.body, Jump::Break)
+        {
+            let stmts = rewrite_stmts(expr_for.body.stmts.clone(), Exit::Continue);
+            expr_for.body.stmts = stmts;
+        }
+    }
+
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// `break` and `continue`, unlabeled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Jump {
+    Break,
+    Continue,
+}
+
+/// Whether a loop body has a `jump` of its own (not of a nested loop).
+fn has_own(body: &syn::Block, jump: Jump) -> bool {
+    struct Finder {
+        jump: Jump,
+        found: bool,
+    }
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_break(&mut self, expr: &'ast syn::ExprBreak) {
+            self.found |= self.jump == Jump::Break && expr.label.is_none();
+        }
+        fn visit_expr_continue(&mut self, expr: &'ast syn::ExprContinue) {
+            self.found |= self.jump == Jump::Continue && expr.label.is_none();
+        }
+        fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
+            self.visit_expr(&expr.expr);
+        }
+        fn visit_expr_while(&mut self, expr: &'ast syn::ExprWhile) {
+            self.visit_expr(&expr.cond);
+        }
+        fn visit_expr_loop(&mut self, _: &'ast syn::ExprLoop) {}
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder { jump, found: false };
+    finder.visit_block(body);
+    finder.found
+}
+
+/// Replaces a loop's own unlabeled `break`s by `flag = true; continue;`.
+struct BreakToFlag<'f> {
+    flag: &'f proc_macro2::Ident,
+}
+
+impl VisitMut for BreakToFlag<'_> {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let mut stmts = Vec::with_capacity(block.stmts.len() + 1);
+        for mut stmt in std::mem::take(&mut block.stmts) {
+            match &stmt {
+                syn::Stmt::Expr(syn::Expr::Break(exit), _) if exit.label.is_none() => {
+                    let flag = self.flag;
+                    stmts.push(syn::parse_quote!(#flag = true;));
+                    stmts.push(syn::parse_quote!(continue;));
+                }
+                _ => {
+                    self.visit_stmt_mut(&mut stmt);
+                    stmts.push(stmt);
+                }
+            }
+        }
+        block.stmts = stmts;
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        if matches!(&*arm.body, syn::Expr::Break(exit) if exit.label.is_none()) {
+            let flag = self.flag;
+            *arm.body = syn::parse_quote!({ #flag = true; continue; });
+            return;
+        }
+        syn::visit_mut::visit_arm_mut(self, arm);
+    }
+
+    fn visit_expr_for_loop_mut(&mut self, expr: &mut syn::ExprForLoop) {
+        self.visit_expr_mut(&mut expr.expr);
+    }
+
+    fn visit_expr_while_mut(&mut self, expr: &mut syn::ExprWhile) {
+        self.visit_expr_mut(&mut expr.cond);
+    }
+
+    fn visit_expr_loop_mut(&mut self, _: &mut syn::ExprLoop) {}
+
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+fn collect_idents(tokens: proc_macro2::TokenStream, found: &mut Vec<proc_macro2::Ident>) {
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(ident) => found.push(ident),
+            proc_macro2::TokenTree::Group(group) => collect_idents(group.stream(), found),
+            proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => {}
+        }
+    }
 }

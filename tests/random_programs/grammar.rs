@@ -11,7 +11,8 @@
 //! = x[1];`, `let w = x;`); reassignment and compound assignment; `if` on data
 //! and on active values, as statements and as expressions; `match` and
 //! `if let` on data (or-patterns, guards, bindings read in the arm); early
-//! `return` from `if` branches; `for`
+//! `return` from `if` branches; `break` and `continue` in branches of `for`
+//! loops; `for`
 //! loops over
 //! `0..N` (accumulators and recurrences), over the data (`d.iter()`,
 //! `enumerate`, `zip`) and nested; calls of earlier programs.
@@ -578,6 +579,8 @@ pub(crate) enum Stmt {
     For { head: LoopHead, body: Vec<Stmt> },
     /// `return value;` (in `if` branches outside loops).
     Return { value: Expr },
+    /// `break;` (`true`) or `continue;` in a `for` loop's branches.
+    Jump { is_break: bool },
 }
 
 /// What a `for` loop iterates over.
@@ -598,6 +601,7 @@ impl Stmt {
         match self {
             Stmt::Let { init, .. } => 1 + init.size(),
             Stmt::Assign { value, .. } | Stmt::Return { value } => 1 + value.size(),
+            Stmt::Jump { .. } => 1,
             Stmt::If {
                 cond,
                 then,
@@ -695,6 +699,7 @@ fn visit_exprs(block: &[Stmt], visit: &mut impl FnMut(&Expr)) {
                 visit_exprs(otherwise, visit);
             }
             Stmt::For { body, .. } => visit_exprs(body, visit),
+            Stmt::Jump { .. } => {}
         }
     }
 }
@@ -723,6 +728,10 @@ fn render_block(block: &[Stmt], depth: usize, out: &mut String) {
             }
             Stmt::Return { value } => {
                 writeln!(out, "{indent}return {};", render(value)).unwrap();
+            }
+            Stmt::Jump { is_break } => {
+                let jump = if *is_break { "break" } else { "continue" };
+                writeln!(out, "{indent}{jump};").unwrap();
             }
             Stmt::Assign { name, op, value } => {
                 let op = op.map_or("", Bin::symbol);
@@ -1290,6 +1299,11 @@ impl Generator<'_> {
         if is_if && self.loops.is_empty() && self.rng.chance(25) {
             let value = self.scalar(2);
             then.push(Stmt::Return { value });
+        } else if !self.loops.is_empty() && self.rng.chance(25) {
+            // Leave the innermost loop's iteration, or the loop.
+            then.push(Stmt::Jump {
+                is_break: self.rng.chance(50),
+            });
         }
         self.scopes.pop();
         if self.rng.chance(60) {
@@ -1307,8 +1321,10 @@ impl Generator<'_> {
     }
 
     fn for_statement(&mut self, out: &mut Vec<Stmt>, depth: usize) {
+        // Loops over the data nest too: their accumulators may be the
+        // enclosing data loop's.
         let in_data_loop = self.loops.iter().any(|data| *data);
-        let over_data = !in_data_loop && self.rng.chance(45);
+        let over_data = self.rng.chance(if in_data_loop { 25 } else { 45 });
         let head = if over_data {
             match self.rng.below(3) {
                 0 => LoopHead::Data {
@@ -1862,6 +1878,7 @@ fn for_each_expr(program: &mut Program, visit: &mut impl FnMut(&mut Expr)) {
                     in_block(otherwise, visit);
                 }
                 Stmt::For { body, .. } => in_block(body, visit),
+                Stmt::Jump { .. } => {}
             }
         }
     }
@@ -1937,6 +1954,7 @@ fn well_scoped(program: &Program) -> bool {
                 }
                 Stmt::Assign { name, value, .. } => scope.contains(name) && reads_ok(value, scope),
                 Stmt::Return { value } => reads_ok(value, scope),
+                Stmt::Jump { .. } => true,
                 Stmt::If {
                     cond,
                     then,
