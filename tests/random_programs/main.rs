@@ -23,8 +23,8 @@ use harness::{Entry, Outcome, Scratch};
 use std::collections::BTreeMap;
 
 /// The seeds `cargo test` runs, and the programs per seed.
-const SEEDS: &[u64] = &[1, 2, 3];
-const PROGRAMS: usize = 80;
+const SEEDS: &[u64] = &[1, 2, 3, 4];
+const PROGRAMS: usize = 100;
 
 fn seeds() -> Vec<u64> {
     match std::env::var("TAPELESS_RANDOM_SEEDS") {
