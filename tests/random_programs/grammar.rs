@@ -396,39 +396,7 @@ impl Expr {
 
     /// How many nodes the expression has (the shrinker's measure).
     pub(crate) fn size(&self) -> usize {
-        1 + match self {
-            Expr::Lit(_)
-            | Expr::Var(..)
-            | Expr::Data(_)
-            | Expr::DataAt(_)
-            | Expr::Index(..)
-            | Expr::IndexAt(..)
-            | Expr::Field(..)
-            | Expr::IndexAsF64(_)
-            | Expr::Deref(_)
-            | Expr::Shadow(_)
-            | Expr::VectorCopy(_)
-            | Expr::VectorZeros => 0,
-            Expr::Neg(a)
-            | Expr::Method(_, a)
-            | Expr::Powi(a, _)
-            | Expr::Clamp(a, ..)
-            | Expr::Norm(a)
-            | Expr::NormSquared(a)
-            | Expr::Act(_, a)
-            | Expr::Softmax(a)
-            | Expr::Mean(a)
-            | Expr::VectorMax(a)
-            | Expr::VectorAbs(a)
-            | Expr::Sum(a) => a.size(),
-            Expr::Bin(_, a, b)
-            | Expr::Dot(a, b)
-            | Expr::ComponentMul(a, b)
-            | Expr::Call(_, a, b) => a.size() + b.size(),
-            Expr::Method2(_, a, b, c) => a.size() + b.size() + c.as_ref().map_or(0, |c| c.size()),
-            Expr::VectorNew(items) => items.iter().map(Expr::size).sum(),
-            Expr::If(cond, a, b) => cond.lhs.size() + cond.rhs.size() + a.size() + b.size(),
-        }
+        1 + self.children().into_iter().map(Expr::size).sum::<usize>()
     }
 
     /// The variables the expression reads.
@@ -445,52 +413,26 @@ impl Expr {
                 found.push(base.clone());
                 found.push(index.clone());
             }
-            Expr::Lit(_) | Expr::Data(_) | Expr::VectorZeros | Expr::Shadow(_) => {}
-            Expr::Neg(a)
-            | Expr::Method(_, a)
-            | Expr::Powi(a, _)
-            | Expr::Clamp(a, ..)
-            | Expr::Norm(a)
-            | Expr::NormSquared(a)
-            | Expr::Act(_, a)
-            | Expr::Softmax(a)
-            | Expr::Mean(a)
-            | Expr::VectorMax(a)
-            | Expr::VectorAbs(a)
-            | Expr::Sum(a) => a.reads(found),
-            Expr::Bin(_, a, b)
-            | Expr::Dot(a, b)
-            | Expr::ComponentMul(a, b)
-            | Expr::Call(_, a, b) => {
-                a.reads(found);
-                b.reads(found);
-            }
-            Expr::Method2(_, a, b, c) => {
-                a.reads(found);
-                b.reads(found);
-                if let Some(c) = c {
-                    c.reads(found);
-                }
-            }
-            Expr::VectorNew(items) => items.iter().for_each(|e| e.reads(found)),
-            Expr::If(cond, a, b) => {
-                cond.lhs.reads(found);
-                cond.rhs.reads(found);
-                a.reads(found);
-                b.reads(found);
-            }
+            _ => {}
+        }
+        for child in self.children() {
+            child.reads(found);
         }
     }
 
     /// The programs the expression calls.
     fn calls(&self, found: &mut Vec<usize>) {
-        let mut visit = |e: &Expr| e.calls(found);
+        if let Expr::Call(index, ..) = self {
+            found.push(*index);
+        }
+        for child in self.children() {
+            child.calls(found);
+        }
+    }
+
+    /// The immediate subexpressions.
+    fn children(&self) -> Vec<&Expr> {
         match self {
-            Expr::Call(index, a, b) => {
-                found.push(*index);
-                a.calls(found);
-                b.calls(found);
-            }
             Expr::Neg(a)
             | Expr::Method(_, a)
             | Expr::Powi(a, _)
@@ -502,26 +444,30 @@ impl Expr {
             | Expr::Mean(a)
             | Expr::VectorMax(a)
             | Expr::VectorAbs(a)
-            | Expr::Sum(a) => visit(a),
-            Expr::Bin(_, a, b) | Expr::Dot(a, b) | Expr::ComponentMul(a, b) => {
-                visit(a);
-                visit(b);
-            }
+            | Expr::Sum(a) => vec![a],
+            Expr::Bin(_, a, b)
+            | Expr::Dot(a, b)
+            | Expr::ComponentMul(a, b)
+            | Expr::Call(_, a, b) => vec![a, b],
             Expr::Method2(_, a, b, c) => {
-                visit(a);
-                visit(b);
-                if let Some(c) = c {
-                    visit(c);
-                }
+                let mut children: Vec<&Expr> = vec![a, b];
+                children.extend(c.as_deref());
+                children
             }
-            Expr::VectorNew(items) => items.iter().for_each(visit),
-            Expr::If(cond, a, b) => {
-                visit(&cond.lhs);
-                visit(&cond.rhs);
-                visit(a);
-                visit(b);
-            }
-            _ => {}
+            Expr::VectorNew(items) => items.iter().collect(),
+            Expr::If(cond, a, b) => vec![&cond.lhs, &cond.rhs, a, b],
+            Expr::Lit(_)
+            | Expr::Var(..)
+            | Expr::Data(_)
+            | Expr::DataAt(_)
+            | Expr::Index(..)
+            | Expr::IndexAt(..)
+            | Expr::Field(..)
+            | Expr::IndexAsF64(_)
+            | Expr::Deref(_)
+            | Expr::Shadow(_)
+            | Expr::VectorCopy(_)
+            | Expr::VectorZeros => Vec::new(),
         }
     }
 
