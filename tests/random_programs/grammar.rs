@@ -1183,6 +1183,17 @@ impl Generator<'_> {
             ),
             // Keep products from growing without bound in loops.
             Some(Bin::Mul) => Expr::Method(Method::Tanh, Box::new(value)),
+            // An update that reads the variable itself (`v += v * e`): an
+            // accumulation in form, a recurrence in fact.
+            Some(Bin::Add | Bin::Sub)
+                if var.ty == Ty::Scalar && !self.loops.is_empty() && self.rng.chance(50) =>
+            {
+                Expr::bin(
+                    Bin::Mul,
+                    Expr::Var(var.name.clone(), Ty::Scalar),
+                    Expr::Method(Method::Tanh, Box::new(value)),
+                )
+            }
             _ => value,
         };
         let active = self.is_active(&value);
