@@ -72,10 +72,12 @@ impl Builder<'_> {
                 self.effect(stmt, mac.mac.tokens.clone());
                 None
             }
-            // `{ total += e }`: an assignment ending a block is a statement.
-            syn::Stmt::Expr(expr @ (syn::Expr::Assign(_) | syn::Expr::Binary(_)), None)
-                if is_last && is_assignment(expr) =>
-            {
+            // `{ total += e }`, `{ for .. { .. } }`: an assignment or a loop
+            // ending a block is a statement.
+            syn::Stmt::Expr(
+                expr @ (syn::Expr::Assign(_) | syn::Expr::Binary(_) | syn::Expr::ForLoop(_)),
+                None,
+            ) if is_last && (is_assignment(expr) || matches!(expr, syn::Expr::ForLoop(_))) => {
                 self.lower_statement_expr(stmt, expr);
                 None
             }
