@@ -338,3 +338,90 @@ fn constant_reassigned(s: f64) -> f64 {
 fn a_constant_expression_assigned_to_a_variable_takes_its_type() {
     assert_eq!(constant_reassigned_grad(0.5), (1.3, 1.0));
 }
+
+/// A fused accumulation whose iteration recomputes, in a branch, a value
+/// from a counter: the reverse sweep ran after the counter's update and
+/// counted twice (seed 530).
+#[differentiable]
+fn fused_with_counter(x: &Vector3<f64>, d: &[f64]) -> f64 {
+    let mut total: f64 = 0.0;
+    let mut n: f64 = 0.5;
+    for _t in d.iter() {
+        n += 1.0;
+        if let Some(_far) = d.get(10) {
+            break;
+        }
+        total += 0.5_f64.powf(n) * x[2];
+    }
+    0.5 - total
+}
+
+/// The same through a nested loop, with a variable the outer loop halves
+/// (seed 505).
+#[differentiable(wrt = s)]
+fn fused_nested(x: &Vector3<f64>, s: f64, d: &[f64]) -> f64 {
+    let mut scale: f64 = -0.5;
+    let mut total: f64 = 0.0;
+    for _ in 0..2 {
+        for _t in d.iter() {
+            total -= scale / s;
+        }
+        scale *= 0.5;
+    }
+    0.5 * total + x[0]
+}
+
+/// An accumulation over the data through a recurrence over a range that
+/// holds another loop over the data (seed 529: did not compile).
+#[differentiable]
+fn accumulation_through_recurrence(x: &Vector3<f64>, s: f64, d: &[f64]) -> f64 {
+    let mut total = s;
+    for _row in d.iter() {
+        let mut step: f64 = 0.5;
+        for _ in 0..2 {
+            for _t in d.iter() {
+                total -= step;
+            }
+            step /= x[0];
+        }
+    }
+    0.5 * total
+}
+
+#[test]
+fn fused_loops_recompute_from_the_iterations_own_values() {
+    let x = Vector3::new(0.3, -0.4, 1.2);
+    let d = [0.1, 0.2, -0.3, 0.4];
+    // Σ 0.5^(1.5 + k) for k = 0..4, times -1.
+    let hand: f64 = -(0..4).map(|k| 0.5_f64.powf(1.5 + k as f64)).sum::<f64>();
+    let (_, gradient) = fused_with_counter_grad(&x, &d);
+    assert!(
+        (gradient[2] - hand).abs() <= 1e-12,
+        "{} vs {hand}",
+        gradient[2]
+    );
+    tight()
+        .run(|x| fused_with_counter(x, &d), &x, &gradient)
+        .unwrap();
+
+    let s = -1.1;
+    let (value, gradient) = fused_nested_grad(&x, s, &d);
+    assert_eq!(value, fused_nested(&x, s, &d));
+    // total = -4 (scale₀ + scale₁) / s with scales -0.5, -0.25.
+    let hand = 0.5 * 4.0 * (-0.75) / (s * s);
+    assert!(
+        (gradient - hand).abs() <= 1e-12 * hand.abs(),
+        "{gradient} vs {hand}"
+    );
+
+    let x = Vector3::new(0.8, 0.0, 0.0);
+    let (value, gradient) = accumulation_through_recurrence_grad(&x, 0.3, &d);
+    assert_eq!(value, accumulation_through_recurrence(&x, 0.3, &d));
+    tight()
+        .run(
+            |x| accumulation_through_recurrence(x, 0.3, &d),
+            &x,
+            &gradient,
+        )
+        .unwrap();
+}

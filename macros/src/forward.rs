@@ -182,6 +182,10 @@ impl Emitter<'_> {
         let mut before = TokenStream::new();
         let mut at_start = TokenStream::new();
         let mut at_end = TokenStream::new();
+        // The updates of carried variables a fused loop's reverse sweep may
+        // recompute from (all but its accumulator): after that sweep.
+        let mut at_end_after_reverse = TokenStream::new();
+        let fused = plan.fused.get(&region.id).filter(|_| demand.is_none());
         let mut after = TokenStream::new();
         let index = self.loop_index(region);
         for carried in &region.carried {
@@ -193,7 +197,11 @@ impl Emitter<'_> {
             } else {
                 let next = self.operand(Operand::plain(carried.next));
                 before.extend(quote!(let mut #header = #init;));
-                at_end.extend(quote!(#header = #next;));
+                if fused.is_some_and(|fused| fused.accumulator != carried.header) {
+                    at_end_after_reverse.extend(quote!(#header = #next;));
+                } else {
+                    at_end.extend(quote!(#header = #next;));
+                }
             }
             if let Some(count) = tapes.get(&carried.header) {
                 let tape = self.names.tape(carried.header);
@@ -212,7 +220,7 @@ impl Emitter<'_> {
             self.loop_pattern(region)
         };
         let iter = self.opaque(&region.iter, &region.iter_uses);
-        if let (None, Some(fused)) = (demand, plan.fused.get(&region.id)) {
+        if let Some(fused) = fused {
             let (prelude, iteration) = (&fused.prelude, &fused.iteration);
             let body = self.forward_block(&region.body, Pullbacks::Active, None, plan);
             return quote! {
@@ -222,6 +230,7 @@ impl Emitter<'_> {
                     #body
                     #at_end
                     #iteration
+                    #at_end_after_reverse
                 }
                 #after
             };

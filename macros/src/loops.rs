@@ -48,9 +48,7 @@ impl Loops {
             let accumulators: BTreeSet<ValueId> = region
                 .carried
                 .iter()
-                .filter(|carried| {
-                    is_accumulator(function, &flow, activity, &regions, region, carried)
-                })
+                .filter(|carried| is_accumulator(function, &flow, &regions, region, carried))
                 .map(|carried| carried.header)
                 .collect();
             let trip_count = trip_count(region);
@@ -196,28 +194,23 @@ impl Flow {
 }
 
 /// Whether `carried` is an accumulator: its value at the end of an
-/// iteration is its value at the start plus or minus terms that depend
-/// neither on it nor on the loop's other differentiated carried values
-/// (`x += e`, `x = x - e`, such updates in each branch of an `if`, or in a
+/// iteration is its value at the start plus or minus terms that do not
+/// depend on it (`x += e`, `x = x - e`, such updates in each branch of an `if`, or in a
 /// nested loop that accumulates it in turn), and nothing else reads it. Then
 /// the adjoint at the start of an iteration equals the adjoint at its end,
 /// the same for every iteration.
 fn is_accumulator(
     function: &Function,
     flow: &Flow,
-    activity: &Activity,
     regions: &BTreeMap<LoopId, &ForRegion>,
     region: &ForRegion,
     carried: &Carried,
 ) -> bool {
-    // The carried values an increment may not depend on: this one, and the
-    // differentiated ones (a counter, `n += 1.0`, may be read).
-    let headers: BTreeSet<ValueId> = region
-        .carried
-        .iter()
-        .map(|c| c.header)
-        .filter(|header| *header == carried.header || activity.is_varied(*header))
-        .collect();
+    // An increment may not depend on this variable. It may read other
+    // carried values: a counter, or another differentiated variable, which
+    // then is no accumulator itself (its users are not its chain), so the
+    // loop is replayed as a recurrence.
+    let headers = BTreeSet::from([carried.header]);
     let phis: BTreeSet<ValueId> = phis_in(&region.body);
     // The chain from `next` back to the header, through additions, phis and
     // nested loops that accumulate.
@@ -237,7 +230,7 @@ fn is_accumulator(
             // next belong to its own chain).
             let inner = regions[inner];
             let inner_carried = &inner.carried[*position];
-            if !is_accumulator(function, flow, activity, regions, inner, inner_carried) {
+            if !is_accumulator(function, flow, regions, inner, inner_carried) {
                 return false;
             }
             let mut inner_chain = inner_links(flow, inner_carried);

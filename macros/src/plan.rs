@@ -74,6 +74,10 @@ pub(crate) struct Fused {
     pub(crate) prelude: TokenStream,
     /// The reverse sweep of one iteration, at the end of its body.
     pub(crate) iteration: TokenStream,
+    /// The accumulator's header: its update may come before the reverse
+    /// sweep of the iteration, which never reads it; the other carried
+    /// variables are updated after it, as it may recompute from them.
+    pub(crate) accumulator: ValueId,
 }
 
 /// What the forward sweep must do for the reverse sweep, found while

@@ -230,9 +230,14 @@ impl ReverseSweep<'_, '_> {
         accumulated(&code, &mut mutable);
         let iteration = emitter.reverse(&code, &mutable);
         self.plan.absorb(inner.plan);
-        self.plan
-            .fused
-            .insert(region.id, Fused { prelude, iteration });
+        self.plan.fused.insert(
+            region.id,
+            Fused {
+                prelude,
+                iteration,
+                accumulator: carried.header,
+            },
+        );
 
         let carry = &emitter.names.adjoint[carried.out.index()];
         for (id, name) in sums {
