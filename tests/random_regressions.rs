@@ -351,7 +351,7 @@ fn fused_with_counter(x: &Vector3<f64>, d: &[f64]) -> f64 {
         if let Some(_far) = d.get(10) {
             break;
         }
-        total += 0.5_f64.powf(n) * x[2];
+        total += f64::powf(0.5, n) * x[2];
     }
     0.5 - total
 }
