@@ -868,6 +868,23 @@ pub(crate) fn render(e: &Expr) -> String {
         }
         Expr::Neg(a) => format!("-{}", render_operand(a)),
         Expr::Method(method, a) => format!("{}.{}()", render_receiver(a), method.name()),
+        // A literal receiver through the type's path: `f64::powf(0.5, e)`.
+        Expr::Method2(method, a, b, c) if matches!(**a, Expr::Lit(_)) => {
+            let name = match method {
+                Method2::Max => "max",
+                Method2::Min => "min",
+                Method2::Hypot => "hypot",
+                Method2::Atan2 => "atan2",
+                Method2::Powf => "powf",
+                Method2::Log => "log",
+                Method2::MulAdd => "mul_add",
+            };
+            let third = c
+                .as_ref()
+                .map(|c| format!(", {}", render(c)))
+                .unwrap_or_default();
+            format!("f64::{name}({}, {}{third})", render(a), render(b))
+        }
         Expr::Method2(method, a, b, c) => {
             let (a, b) = (render_receiver(a), render(b));
             match method {

@@ -89,8 +89,14 @@ impl Builder<'_> {
             }
             if rules::is_builtin_name(&name) {
                 if let Some(rule) = rules::method(&name, call.args.len() - 1) {
-                    // `f64::max(a, b)` is the method call `a.max(b)`.
-                    let receiver = self.lower(&call.args[0]);
+                    // `f64::max(a, b)` is the method call `a.max(b)`; a
+                    // literal receiver keeps the type the path gave it
+                    // (`f64::powf(0.5, n)` is `0.5_f64.powf(n)`).
+                    let owner = &func.path.segments[func.path.segments.len() - 2].ident;
+                    let receiver = match typed_literal(&call.args[0], owner) {
+                        Some(typed) => self.lower(&typed),
+                        None => self.lower(&call.args[0]),
+                    };
                     let args = call
                         .args
                         .iter()
@@ -175,6 +181,40 @@ pub(super) fn nalgebra_constructor(func: &syn::ExprPath) -> Option<Constructor> 
     {
         "new" if is_matrix => Some(Constructor::New),
         "from" if is_column_vector => Some(Constructor::From),
+        _ => None,
+    }
+}
+
+/// A float literal without a suffix (`0.5`, `-0.5`) with the suffix of the
+/// float type `owner` (`0.5_f64`); `None` for anything else.
+fn typed_literal(expr: &syn::Expr, owner: &Ident) -> Option<syn::Expr> {
+    if owner != "f32" && owner != "f64" {
+        return None;
+    }
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Float(float),
+            attrs,
+        }) if float.suffix().is_empty() => {
+            let typed =
+                syn::LitFloat::new(&format!("{}{owner}", float.base10_digits()), float.span());
+            Some(syn::Expr::Lit(syn::ExprLit {
+                attrs: attrs.clone(),
+                lit: syn::Lit::Float(typed),
+            }))
+        }
+        syn::Expr::Unary(
+            unary @ syn::ExprUnary {
+                op: syn::UnOp::Neg(_),
+                ..
+            },
+        ) => {
+            let inner = typed_literal(&unary.expr, owner)?;
+            Some(syn::Expr::Unary(syn::ExprUnary {
+                expr: Box::new(inner),
+                ..unary.clone()
+            }))
+        }
         _ => None,
     }
 }
