@@ -92,8 +92,10 @@ impl Builder<'_> {
                     // `f64::max(a, b)` is the method call `a.max(b)`; a
                     // literal receiver keeps the type the path gave it
                     // (`f64::powf(0.5, n)` is `0.5_f64.powf(n)`).
-                    let owner = &func.path.segments[func.path.segments.len() - 2].ident;
-                    let receiver = match typed_literal(&call.args[0], owner) {
+                    let segments = &func.path.segments;
+                    let owner = segments.len().checked_sub(2).map(|i| &segments[i].ident);
+                    let receiver = match owner.and_then(|owner| typed_literal(&call.args[0], owner))
+                    {
                         Some(typed) => self.lower(&typed),
                         None => self.lower(&call.args[0]),
                     };
