@@ -9,20 +9,11 @@ use syn::visit::Visit;
 
 /// Reports every construct of `body` that cannot be differentiated, wherever
 /// it stands.
+/// The body is the one [`crate::exits`] rewrote: a `return`, `break` or
+/// `continue` still in it is one that cannot be placed.
 pub(crate) fn body(cx: &Ctxt, body: &syn::Block) {
     let mut checker = BodyChecker { cx };
-    for (index, stmt) in body.stmts.iter().enumerate() {
-        // A `return` that ends the function is its tail expression.
-        if index + 1 == body.stmts.len() {
-            if let syn::Stmt::Expr(syn::Expr::Return(ret), _) = stmt {
-                if let Some(expr) = &ret.expr {
-                    checker.visit_expr(expr);
-                }
-                continue;
-            }
-        }
-        checker.visit_stmt(stmt);
-    }
+    checker.visit_block(body);
 }
 
 struct BodyChecker<'a> {

@@ -8,8 +8,9 @@
 //! - `expand`: the entry point; runs the stages below and assembles the
 //!   primal, `NAME_grad` and `NAME_vjp` (or stand-ins after an error).
 //! - `attr`: the attribute's arguments (`wrt`, `grad`, `crate`).
-//! - `returns`: early `return`s in `if` branches rewritten into branch
-//!   values.
+//! - `exits`: early `return` (from `if` branches and `match` arms) and
+//!   `continue`/`break` of `for` loops rewritten into branch values and
+//!   flags.
 //! - `check`: the signature and the constructs that are not supported.
 //! - `build`: the function body to the SSA graph of `ir` (statements,
 //!   expressions, calls, control flow, free variables).
@@ -39,6 +40,7 @@ mod check;
 mod ctxt;
 mod derive_params;
 mod emit;
+mod exits;
 mod expand;
 mod forward;
 mod ir;
@@ -46,7 +48,6 @@ mod loops;
 mod names;
 mod plan;
 mod render;
-mod returns;
 mod reverse;
 mod rules;
 

@@ -39,6 +39,7 @@ mod pattern;
 mod stmt;
 
 pub(crate) use free::pattern_idents;
+pub(crate) use pattern::collect_idents;
 
 use crate::ctxt::Ctxt;
 use crate::ir::{Access, ArithOp, Block, Function, Op, Operand, Stmt, Value, ValueId};

@@ -265,7 +265,8 @@ fn is_place(expr: &syn::Expr) -> bool {
     }
 }
 
-fn collect_idents(tokens: TokenStream, found: &mut Vec<Ident>) {
+/// Every identifier in `tokens`, groups included.
+pub(crate) fn collect_idents(tokens: TokenStream, found: &mut Vec<Ident>) {
     for token in tokens {
         match token {
             TokenTree::Ident(ident) => found.push(ident),

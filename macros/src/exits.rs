@@ -54,7 +54,7 @@ impl Exit {
 pub(crate) fn rewrite(body: &syn::Block) -> syn::Block {
     let mut body = body.clone();
     let mut taken = Vec::new();
-    collect_idents(body.to_token_stream(), &mut taken);
+    crate::build::collect_idents(body.to_token_stream(), &mut taken);
     Jumps { taken }.visit_block_mut(&mut body);
     rewrite_returns(&body)
 }
@@ -386,14 +386,4 @@ impl VisitMut for BreakToFlag<'_> {
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-}
-
-fn collect_idents(tokens: proc_macro2::TokenStream, found: &mut Vec<proc_macro2::Ident>) {
-    for token in tokens {
-        match token {
-            proc_macro2::TokenTree::Ident(ident) => found.push(ident),
-            proc_macro2::TokenTree::Group(group) => collect_idents(group.stream(), found),
-            proc_macro2::TokenTree::Punct(_) | proc_macro2::TokenTree::Literal(_) => {}
-        }
-    }
 }
