@@ -926,12 +926,21 @@ pub(crate) fn render(e: &Expr) -> String {
         Expr::Mean(a) => format!("{}.mean()", render_receiver(a)),
         Expr::VectorMax(a) => format!("{}.max()", render_receiver(a)),
         Expr::VectorAbs(a) => format!("{}.abs()", render_receiver(a)),
-        Expr::If(cond, a, b) => format!(
-            "if {} {{ {} }} else {{ {} }}",
-            render_cond(cond),
-            render_branch(a),
-            render_branch(b)
-        ),
+        Expr::If(cond, a, b) => {
+            let (a, b) = (render_branch(a), render_branch(b));
+            match &cond.form {
+                Form::Compare => format!("if {} {{ {a} }} else {{ {b} }}", render_cond(cond)),
+                Form::MatchLiteral { index } => {
+                    format!("match (d[{index}] * 3.0).floor() as i64 {{ 0 | 1 => {a}, _ => {b} }}")
+                }
+                Form::MatchGuard { index, name } => format!(
+                    "match (d[{index}] * 3.0).floor() as i64 {{ {name} if {name} > 0 => {a}, _ => {b} }}"
+                ),
+                Form::IfLet { index, name } => {
+                    format!("if let Some(_{name}) = d.get({index}) {{ {a} }} else {{ {b} }}")
+                }
+            }
+        }
         Expr::Call(index, v, s) => format!(
             "super::p{index}::f({}, {}, d)",
             render_borrowed(v),
@@ -1236,20 +1245,7 @@ impl Generator<'_> {
 
     fn if_statement(&mut self, out: &mut Vec<Stmt>, depth: usize) {
         let mut cond = self.condition();
-        cond.form = match self.rng.below(10) {
-            0 => Form::MatchLiteral {
-                index: self.rng.below(4),
-            },
-            1 => Form::MatchGuard {
-                index: self.rng.below(4),
-                name: self.fresh(),
-            },
-            2 => Form::IfLet {
-                index: self.rng.below(6),
-                name: self.fresh(),
-            },
-            _ => Form::Compare,
-        };
+        cond.form = self.form();
         let mut then = Vec::new();
         let mut otherwise = Vec::new();
         self.scopes.push(Vec::new());
@@ -1268,9 +1264,8 @@ impl Generator<'_> {
         for _ in 0..1 + self.rng.below(3) {
             self.statement(&mut then, depth + 1);
         }
-        // An early return from the branch, outside loops.
-        let is_if = matches!(cond.form, Form::Compare | Form::IfLet { .. });
-        if is_if && self.loops.is_empty() && self.rng.chance(25) {
+        // An early return from the branch (or match arm), outside loops.
+        if self.loops.is_empty() && self.rng.chance(25) {
             let value = self.scalar(2);
             then.push(Stmt::Return { value });
         } else if !self.loops.is_empty() && self.rng.chance(25) {
@@ -1451,6 +1446,24 @@ impl Generator<'_> {
         out.push(Stmt::For { head, body });
     }
 
+    /// How an `if` tests: mostly a comparison, sometimes a pattern.
+    fn form(&mut self) -> Form {
+        match self.rng.below(10) {
+            0 => Form::MatchLiteral {
+                index: self.rng.below(4),
+            },
+            1 => Form::MatchGuard {
+                index: self.rng.below(4),
+                name: self.fresh(),
+            },
+            2 => Form::IfLet {
+                index: self.rng.below(6),
+                name: self.fresh(),
+            },
+            _ => Form::Compare,
+        }
+    }
+
     fn condition(&mut self) -> Cond {
         let scalars = self.readable(Ty::Scalar);
         let lhs = match self.rng.below(10) {
@@ -1615,11 +1628,16 @@ impl Generator<'_> {
                 1 => Expr::NormSquared(Box::new(self.vector(d))),
                 _ => Expr::Sum(Box::new(self.vector(d))),
             },
-            16 => Expr::If(
-                Box::new(self.condition()),
-                Box::new(self.scalar(d)),
-                Box::new(self.scalar(d)),
-            ),
+            16 => {
+                // `if`, `match` or `if let` as an expression.
+                let mut cond = self.condition();
+                cond.form = self.form();
+                Expr::If(
+                    Box::new(cond),
+                    Box::new(self.scalar(d)),
+                    Box::new(self.scalar(d)),
+                )
+            }
             17 if !self.callees.is_empty() => self.call(d),
             18 => Expr::Act(*self.rng.pick(&Act::ALL), Box::new(self.scalar(d))),
             19 => match self.rng.below(2) {
