@@ -164,32 +164,28 @@ fn fit_problem<const P: usize>(name: &'static str, residual: ResidualGrad<P>) ->
         let (xs, ys) = (&data.xs, &data.ys);
         let result = lsq::LevenbergMarquardt::new()
             .minimize(&mut b, xs.len(), |b, i| residual(b, xs[i], ys[i]));
-        match result {
-            Ok(fit) => Outcome {
-                name,
-                start: start + 1,
-                parameter_digits: (0..P)
-                    .map(|k| digits(b[k], data.certified[k]))
-                    .min()
-                    .unwrap(),
-                std_error_digits: (0..P)
+        let parameter_digits = (0..P)
+            .map(|k| digits(b[k], data.certified[k]))
+            .min()
+            .unwrap();
+        let (std_error_digits, evaluations, error) = match result {
+            Ok(fit) => (
+                (0..P)
                     .map(|k| digits(fit.std_errors[k], data.certified_std_errors[k]))
                     .min()
                     .unwrap(),
-                evaluations: fit.evaluations,
-                error: None,
-            },
-            Err(error) => Outcome {
-                name,
-                start: start + 1,
-                parameter_digits: (0..P)
-                    .map(|k| digits(b[k], data.certified[k]))
-                    .min()
-                    .unwrap(),
-                std_error_digits: 0,
-                evaluations: 0,
-                error: Some(error.to_string()),
-            },
+                fit.evaluations,
+                None,
+            ),
+            Err(error) => (0, 0, Some(error.to_string())),
+        };
+        Outcome {
+            name,
+            start: start + 1,
+            parameter_digits,
+            std_error_digits,
+            evaluations,
+            error,
         }
     })
 }
