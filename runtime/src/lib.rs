@@ -11,6 +11,7 @@
 extern crate std;
 
 mod check;
+mod checkpoint;
 pub mod loss;
 pub mod lsq;
 pub mod nn;

@@ -4,6 +4,7 @@ use super::{
     Optimizer, check_non_negative, constant, effective_grad, eps_setter, lr_accessors,
     maximize_setter, weight_decay_setter,
 };
+use crate::checkpoint::{Kind, named};
 use crate::{Params, Real};
 
 /// Adadelta: `torch.optim.Adadelta`.
@@ -32,7 +33,13 @@ use crate::{Params, Real};
 /// assert!((x - (1.0 - delta)).abs() < 1e-15);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Adadelta<P: Params> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     lr: P::Scalar,
     initial_lr: Option<P::Scalar>,
     rho: P::Scalar,
@@ -43,6 +50,8 @@ pub struct Adadelta<P: Params> {
     step_count: usize,
 }
 
+named!("Adadelta", impl<P: Params> crate::checkpoint::Named for Adadelta<P>);
+
 impl<P: Params> Adadelta<P> {
     /// Adadelta with learning rate `lr` and torch's defaults otherwise.
     ///
@@ -52,6 +61,7 @@ impl<P: Params> Adadelta<P> {
     pub fn new(lr: P::Scalar) -> Self {
         check_non_negative("learning rate", lr);
         Self {
+            kind: Kind::NEW,
             lr,
             initial_lr: None,
             rho: constant(0.9),

@@ -4,6 +4,7 @@ use super::{
     Optimizer, as_scalar, check_non_negative, constant, effective_grad, eps_setter, lr_accessors,
     maximize_setter, weight_decay_setter,
 };
+use crate::checkpoint::{Kind, named};
 use crate::{Params, Real};
 
 /// Adagrad: per-parameter learning rates from the sum of squared gradients,
@@ -33,7 +34,13 @@ use crate::{Params, Real};
 /// assert!((x - (0.9 - 0.2 / 8.0_f64.sqrt())).abs() < 1e-9);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Adagrad<P: Params> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     lr: P::Scalar,
     initial_lr: Option<P::Scalar>,
     lr_decay: P::Scalar,
@@ -45,6 +52,8 @@ pub struct Adagrad<P: Params> {
     step_count: usize,
 }
 
+named!("Adagrad", impl<P: Params> crate::checkpoint::Named for Adagrad<P>);
+
 impl<P: Params> Adagrad<P> {
     /// Adagrad with learning rate `lr` and torch's defaults otherwise.
     ///
@@ -54,6 +63,7 @@ impl<P: Params> Adagrad<P> {
     pub fn new(lr: P::Scalar) -> Self {
         check_non_negative("learning rate", lr);
         Self {
+            kind: Kind::NEW,
             lr,
             initial_lr: None,
             lr_decay: P::Scalar::ZERO,

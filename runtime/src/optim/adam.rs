@@ -4,6 +4,7 @@ use super::{
     Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad, eps_setter,
     lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
+use crate::checkpoint::{Kind, named};
 use crate::{Params, Real};
 
 /// Adam: adaptive moment estimation, `torch.optim.Adam`.
@@ -37,7 +38,13 @@ use crate::{Params, Real};
 /// assert!((x - 0.9).abs() < 1e-7);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Adam<P: Params> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     lr: P::Scalar,
     initial_lr: Option<P::Scalar>,
     betas: (P::Scalar, P::Scalar),
@@ -50,7 +57,10 @@ pub struct Adam<P: Params> {
     step_count: usize,
 }
 
+named!("Adam", impl<P: Params> crate::checkpoint::Named for Adam<P>);
+
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct AdamState<P> {
     exp_avg: P,
     exp_avg_sq: P,
@@ -66,6 +76,7 @@ impl<P: Params> Adam<P> {
     pub fn new(lr: P::Scalar) -> Self {
         check_non_negative("learning rate", lr);
         Self {
+            kind: Kind::NEW,
             lr,
             initial_lr: None,
             betas: (constant(0.9), constant(0.999)),

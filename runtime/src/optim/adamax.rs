@@ -4,6 +4,7 @@ use super::{
     Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad, eps_setter,
     lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
+use crate::checkpoint::{Kind, named};
 use crate::{Params, Real};
 
 /// Adamax: Adam with the infinity norm, `torch.optim.Adamax`.
@@ -31,7 +32,13 @@ use crate::{Params, Real};
 /// assert!((x - 0.9).abs() < 1e-7);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Adamax<P: Params> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     lr: P::Scalar,
     initial_lr: Option<P::Scalar>,
     betas: (P::Scalar, P::Scalar),
@@ -42,6 +49,8 @@ pub struct Adamax<P: Params> {
     step_count: usize,
 }
 
+named!("Adamax", impl<P: Params> crate::checkpoint::Named for Adamax<P>);
+
 impl<P: Params> Adamax<P> {
     /// Adamax with learning rate `lr` and torch's defaults otherwise.
     ///
@@ -51,6 +60,7 @@ impl<P: Params> Adamax<P> {
     pub fn new(lr: P::Scalar) -> Self {
         check_non_negative("learning rate", lr);
         Self {
+            kind: Kind::NEW,
             lr,
             initial_lr: None,
             betas: (constant(0.9), constant(0.999)),

@@ -2,6 +2,7 @@
 
 use super::{Adam, Optimizer, constant};
 use crate::Params;
+use crate::checkpoint::{Kind, named};
 
 /// Adam with decoupled weight decay: `torch.optim.AdamW`.
 ///
@@ -26,7 +27,24 @@ use crate::Params;
 /// assert!((x - 0.95).abs() < 1e-15);
 /// ```
 #[derive(Clone, Debug)]
-pub struct AdamW<P: Params>(Adam<P>);
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "P: serde::Serialize, P::Scalar: serde::Serialize",
+        deserialize = "P: serde::Deserialize<'de>, P::Scalar: serde::Deserialize<'de>"
+    ))
+)]
+pub struct AdamW<P: Params> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
+    adam: Adam<P>,
+}
+
+named!("AdamW", impl<P: Params> crate::checkpoint::Named for AdamW<P>);
 
 impl<P: Params> AdamW<P> {
     /// AdamW with learning rate `lr` and torch's defaults otherwise.
@@ -35,11 +53,12 @@ impl<P: Params> AdamW<P> {
     /// If `lr < 0` (or NaN), as torch.
     #[track_caller]
     pub fn new(lr: P::Scalar) -> Self {
-        Self(
-            Adam::new(lr)
+        Self {
+            kind: Kind::NEW,
+            adam: Adam::new(lr)
                 .decoupled_weight_decay(true)
                 .weight_decay(constant(0.01)),
-        )
+        }
     }
 
     /// Decay rates `(β₁, β₂)` (torch's `betas`, default `(0.9, 0.999)`).
@@ -49,7 +68,10 @@ impl<P: Params> AdamW<P> {
     #[must_use]
     #[track_caller]
     pub fn betas(self, betas: (P::Scalar, P::Scalar)) -> Self {
-        Self(self.0.betas(betas))
+        Self {
+            kind: Kind::NEW,
+            adam: self.adam.betas(betas),
+        }
     }
 
     /// Term added to the denominator (torch's `eps`, default `1e-8`).
@@ -59,7 +81,10 @@ impl<P: Params> AdamW<P> {
     #[must_use]
     #[track_caller]
     pub fn eps(self, eps: P::Scalar) -> Self {
-        Self(self.0.eps(eps))
+        Self {
+            kind: Kind::NEW,
+            adam: self.adam.eps(eps),
+        }
     }
 
     /// Decoupled weight decay coefficient (torch's `weight_decay`, default
@@ -70,53 +95,62 @@ impl<P: Params> AdamW<P> {
     #[must_use]
     #[track_caller]
     pub fn weight_decay(self, weight_decay: P::Scalar) -> Self {
-        Self(self.0.weight_decay(weight_decay))
+        Self {
+            kind: Kind::NEW,
+            adam: self.adam.weight_decay(weight_decay),
+        }
     }
 
     /// The AMSGrad variant (torch's `amsgrad`, default false).
     #[must_use]
     pub fn amsgrad(self, amsgrad: bool) -> Self {
-        Self(self.0.amsgrad(amsgrad))
+        Self {
+            kind: Kind::NEW,
+            adam: self.adam.amsgrad(amsgrad),
+        }
     }
 
     /// Maximise the objective instead of minimising it (torch's `maximize`).
     #[must_use]
     pub fn maximize(self, maximize: bool) -> Self {
-        Self(self.0.maximize(maximize))
+        Self {
+            kind: Kind::NEW,
+            adam: self.adam.maximize(maximize),
+        }
     }
 }
 
 impl<P: Params> Optimizer<P> for AdamW<P> {
     #[inline]
     fn step(&mut self, params: &mut P, grad: &P) {
-        self.0.step(params, grad);
+        self.adam.step(params, grad);
     }
     #[inline]
     fn lr(&self) -> P::Scalar {
-        self.0.lr()
+        self.adam.lr()
     }
     #[inline]
     fn set_lr(&mut self, lr: P::Scalar) {
-        self.0.set_lr(lr);
+        self.adam.set_lr(lr);
     }
     #[inline]
     fn initial_lr(&self) -> Option<P::Scalar> {
-        self.0.initial_lr()
+        self.adam.initial_lr()
     }
     #[inline]
     fn set_initial_lr(&mut self, lr: P::Scalar) {
-        self.0.set_initial_lr(lr);
+        self.adam.set_initial_lr(lr);
     }
     #[inline]
     fn momentum_or_beta1(&self) -> Option<P::Scalar> {
-        self.0.momentum_or_beta1()
+        self.adam.momentum_or_beta1()
     }
     #[inline]
     fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
-        self.0.set_momentum_or_beta1(momentum);
+        self.adam.set_momentum_or_beta1(momentum);
     }
     #[inline]
     fn step_count(&self) -> usize {
-        self.0.step_count()
+        self.adam.step_count()
     }
 }

@@ -1,10 +1,12 @@
 //! L-BFGS, `torch.optim.LBFGS`, with an optional strong-Wolfe line search.
 
 use super::{check_non_negative, constant};
+use crate::checkpoint::{Kind, named};
 use crate::{Params, Real};
 
 /// The line searches [`Lbfgs`] can use (torch's `line_search_fn`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum LineSearch {
     /// torch's `"strong_wolfe"`: a bracketing line search with cubic
     /// interpolation satisfying the strong Wolfe conditions
@@ -71,12 +73,29 @@ pub enum LineSearch {
 /// assert_eq!(lbfgs.func_evals(), 25 + 25 + 3 + 1 + 1 + 1);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "P: serde::Serialize, P::Scalar: serde::Serialize",
+        deserialize = "P: serde::Deserialize<'de>, P::Scalar: serde::Deserialize<'de>"
+    ))
+)]
 pub struct Lbfgs<P: Params, const HISTORY: usize> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     lr: P::Scalar,
     max_iter: usize,
     max_eval: Option<usize>,
     tolerance_grad: P::Scalar,
     tolerance_change: P::Scalar,
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::checkpoint::check::size::<_, HISTORY>")
+    )]
     history_size: usize,
     line_search: Option<LineSearch>,
     state: Option<LbfgsState<P, HISTORY>>,
@@ -84,17 +103,38 @@ pub struct Lbfgs<P: Params, const HISTORY: usize> {
     n_iter: usize,
 }
 
+named!("Lbfgs", impl<P: Params, const HISTORY: usize> crate::checkpoint::Named for Lbfgs<P, HISTORY>);
+
 /// What persists between steps (torch's `state`).
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "P: serde::Serialize, P::Scalar: serde::Serialize",
+        deserialize = "P: serde::Deserialize<'de>, P::Scalar: serde::Deserialize<'de>"
+    ))
+)]
 struct LbfgsState<P: Params, const HISTORY: usize> {
     direction: P,
     step_length: P::Scalar,
     /// `y` of the stored pairs, a ring buffer starting at `oldest`.
+    #[cfg_attr(feature = "serde", serde(with = "crate::checkpoint::array"))]
     old_dirs: [P; HISTORY],
     /// `s` of the stored pairs.
+    #[cfg_attr(feature = "serde", serde(with = "crate::checkpoint::array"))]
     old_stps: [P; HISTORY],
+    #[cfg_attr(feature = "serde", serde(with = "crate::checkpoint::array"))]
     ro: [P::Scalar; HISTORY],
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::checkpoint::check::below::<_, HISTORY>")
+    )]
     oldest: usize,
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::checkpoint::check::length::<_, HISTORY>")
+    )]
     len: usize,
     h_diag: P::Scalar,
     prev_flat_grad: P,
@@ -112,6 +152,7 @@ impl<P: Params, const HISTORY: usize> Lbfgs<P, HISTORY> {
         check_non_negative("learning rate", lr);
         assert!(HISTORY > 0, "Lbfgs needs HISTORY >= 1");
         Self {
+            kind: Kind::NEW,
             lr,
             max_iter: 20,
             max_eval: None,

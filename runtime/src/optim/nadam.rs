@@ -4,6 +4,7 @@ use super::{
     Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad, eps_setter,
     lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
+use crate::checkpoint::{Kind, named};
 use crate::{Params, Real};
 
 /// NAdam: Adam with Nesterov momentum, `torch.optim.NAdam`.
@@ -37,7 +38,13 @@ use crate::{Params, Real};
 /// assert!((x - 1.0).abs() < 1e-3);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct NAdam<P: Params> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     lr: P::Scalar,
     initial_lr: Option<P::Scalar>,
     betas: (P::Scalar, P::Scalar),
@@ -51,6 +58,8 @@ pub struct NAdam<P: Params> {
     step_count: usize,
 }
 
+named!("NAdam", impl<P: Params> crate::checkpoint::Named for NAdam<P>);
+
 impl<P: Params> NAdam<P> {
     /// NAdam with learning rate `lr` and torch's defaults otherwise.
     ///
@@ -60,6 +69,7 @@ impl<P: Params> NAdam<P> {
     pub fn new(lr: P::Scalar) -> Self {
         check_non_negative("learning rate", lr);
         Self {
+            kind: Kind::NEW,
             lr,
             initial_lr: None,
             betas: (constant(0.9), constant(0.999)),

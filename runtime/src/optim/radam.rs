@@ -4,6 +4,7 @@ use super::{
     Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad, eps_setter,
     lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
+use crate::checkpoint::{Kind, named};
 use crate::{Params, Real};
 
 /// RAdam: rectified Adam, `torch.optim.RAdam`.
@@ -33,7 +34,13 @@ use crate::{Params, Real};
 /// assert!((x - 0.95).abs() < 1e-12);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RAdam<P: Params> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     lr: P::Scalar,
     initial_lr: Option<P::Scalar>,
     betas: (P::Scalar, P::Scalar),
@@ -45,6 +52,8 @@ pub struct RAdam<P: Params> {
     step_count: usize,
 }
 
+named!("RAdam", impl<P: Params> crate::checkpoint::Named for RAdam<P>);
+
 impl<P: Params> RAdam<P> {
     /// RAdam with learning rate `lr` and torch's defaults otherwise.
     ///
@@ -54,6 +63,7 @@ impl<P: Params> RAdam<P> {
     pub fn new(lr: P::Scalar) -> Self {
         check_non_negative("learning rate", lr);
         Self {
+            kind: Kind::NEW,
             lr,
             initial_lr: None,
             betas: (constant(0.9), constant(0.999)),

@@ -4,6 +4,7 @@ use super::{
     Optimizer, check_non_negative, constant, effective_grad, eps_setter, lerp, lr_accessors,
     maximize_setter, weight_decay_setter,
 };
+use crate::checkpoint::{Kind, named};
 use crate::{Params, Real};
 
 /// RMSprop: `torch.optim.RMSprop`.
@@ -33,7 +34,13 @@ use crate::{Params, Real};
 /// assert!((x - (1.0 - 0.01 / (0.1 + 1e-8))).abs() < 1e-15);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RmsProp<P: Params> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     lr: P::Scalar,
     initial_lr: Option<P::Scalar>,
     alpha: P::Scalar,
@@ -48,6 +55,8 @@ pub struct RmsProp<P: Params> {
     step_count: usize,
 }
 
+named!("RmsProp", impl<P: Params> crate::checkpoint::Named for RmsProp<P>);
+
 impl<P: Params> RmsProp<P> {
     /// RMSprop with learning rate `lr` and torch's defaults otherwise.
     ///
@@ -57,6 +66,7 @@ impl<P: Params> RmsProp<P> {
     pub fn new(lr: P::Scalar) -> Self {
         check_non_negative("learning rate", lr);
         Self {
+            kind: Kind::NEW,
             lr,
             initial_lr: None,
             alpha: constant(0.99),

@@ -5,6 +5,7 @@ use super::{
     weight_decay_setter,
 };
 use crate::Params;
+use crate::checkpoint::{Kind, named};
 
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov
 /// momentum, L2 weight decay and maximisation: `torch.optim.SGD`.
@@ -36,7 +37,13 @@ use crate::Params;
 /// assert!((x - 0.71).abs() < 1e-15);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Sgd<P: Params> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     lr: P::Scalar,
     initial_lr: Option<P::Scalar>,
     momentum: P::Scalar,
@@ -48,6 +55,8 @@ pub struct Sgd<P: Params> {
     step_count: usize,
 }
 
+named!("Sgd", impl<P: Params> crate::checkpoint::Named for Sgd<P>);
+
 impl<P: Params> Sgd<P> {
     /// SGD with learning rate `lr` and torch's defaults otherwise.
     ///
@@ -58,6 +67,7 @@ impl<P: Params> Sgd<P> {
         check_non_negative("learning rate", lr);
         let zero = <P::Scalar as crate::Real>::ZERO;
         Self {
+            kind: Kind::NEW,
             lr,
             initial_lr: None,
             momentum: zero,

@@ -1,6 +1,7 @@
 //! `SequentialLR` and `ChainedScheduler`, as generic compositions.
 
 use super::{LrScheduler, base_lr};
+use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
 use crate::{Params, Real};
 
@@ -26,13 +27,21 @@ use crate::{Params, Real};
 /// assert_eq!(lrs, [0.5, 0.75, 1.0, 0.5, 0.25]);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SequentialLr<T, A, B> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     base_lr: T,
     first: A,
     second: B,
     milestone: usize,
     last_epoch: usize,
 }
+
+named!("SequentialLr", impl<T, A, B> crate::checkpoint::Named for SequentialLr<T, A, B>);
 
 impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> SequentialLr<T, A, B> {
     /// `first` for epochs `0..milestone`, `second` from `milestone` on. Both
@@ -45,6 +54,7 @@ impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> SequentialLr<T, A, B> {
     ) -> Self {
         let base_lr = base_lr(opt);
         let mut scheduler = Self {
+            kind: Kind::NEW,
             base_lr,
             first,
             second,
@@ -101,16 +111,25 @@ impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> LrScheduler<T> for Sequentia
 /// assert_eq!(opt.lr(), 0.125);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ChainedScheduler<A, B> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     first: A,
     second: B,
     last_epoch: usize,
 }
 
+named!("ChainedScheduler", impl<A, B> crate::checkpoint::Named for ChainedScheduler<A, B>);
+
 impl<A, B> ChainedScheduler<A, B> {
     /// Chains two schedulers of the same optimizer.
     pub fn new(first: A, second: B) -> Self {
         Self {
+            kind: Kind::NEW,
             first,
             second,
             last_epoch: 0,

@@ -1,6 +1,7 @@
 //! `CosineAnnealingLR` and `CosineAnnealingWarmRestarts`.
 
 use super::{LrScheduler, base_lr, epoch, pi};
+use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
 use crate::{Params, Real};
 
@@ -32,12 +33,24 @@ use crate::{Params, Real};
 /// assert!((opt.lr() - 0.5).abs() < 1e-15);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CosineAnnealingLr<T> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     base_lr: T,
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::checkpoint::check::positive")
+    )]
     t_max: usize,
     eta_min: T,
     last_epoch: usize,
 }
+
+named!("CosineAnnealingLr", impl<T> crate::checkpoint::Named for CosineAnnealingLr<T>);
 
 impl<T: Real> CosineAnnealingLr<T> {
     /// Anneals over `t_max` epochs (torch's `T_max`) down to `eta_min`
@@ -54,6 +67,7 @@ impl<T: Real> CosineAnnealingLr<T> {
         assert!(t_max > 0, "invalid T_max: 0 (must be >= 1)");
         let base_lr = base_lr(opt);
         Self {
+            kind: Kind::NEW,
             base_lr,
             t_max,
             eta_min,
@@ -114,15 +128,35 @@ impl<T: Real> LrScheduler<T> for CosineAnnealingLr<T> {
 /// assert_eq!(opt.lr(), 1.0);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CosineAnnealingWarmRestarts<T> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     base_lr: T,
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::checkpoint::check::positive")
+    )]
     t_0: usize,
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::checkpoint::check::positive")
+    )]
     t_mult: usize,
     eta_min: T,
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::checkpoint::check::positive")
+    )]
     t_i: usize,
     t_cur: usize,
     last_epoch: usize,
 }
+
+named!("CosineAnnealingWarmRestarts", impl<T> crate::checkpoint::Named for CosineAnnealingWarmRestarts<T>);
 
 impl<T: Real> CosineAnnealingWarmRestarts<T> {
     /// First restart after `t_0` epochs (torch's `T_0`), each period
@@ -142,6 +176,7 @@ impl<T: Real> CosineAnnealingWarmRestarts<T> {
         assert!(t_mult > 0, "expected integer T_mult >= 1, but got 0");
         let base_lr = base_lr(opt);
         let mut scheduler = Self {
+            kind: Kind::NEW,
             base_lr,
             t_0,
             t_mult,

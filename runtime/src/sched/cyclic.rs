@@ -1,11 +1,13 @@
 //! `CyclicLR`.
 
 use super::{LrScheduler, base_lr, epoch};
+use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
 use crate::{Params, Real};
 
 /// The amplitude policy of [`CyclicLr`] (torch's `mode`).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum CyclicMode<T> {
     /// `"triangular"` (torch's default): constant amplitude.
     Triangular,
@@ -29,6 +31,7 @@ pub enum CyclicMode<T> {
 /// assert_eq!(config.max_momentum, 0.9);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CyclicLrConfig<T> {
     /// Lower learning-rate boundary (torch's `base_lr`).
     pub base_lr: T,
@@ -132,12 +135,20 @@ impl<T: Real> CyclicLrConfig<T> {
 /// assert_eq!(opt.momentum_or_beta1(), Some(0.8));
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CyclicLr<T> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     config: CyclicLrConfig<T>,
     total_size: T,
     step_ratio: T,
     last_epoch: usize,
 }
+
+named!("CyclicLr", impl<T> crate::checkpoint::Named for CyclicLr<T>);
 
 impl<T: Real> CyclicLr<T> {
     /// Attaches the cyclical policy of `config` to `opt` and sets the
@@ -169,6 +180,7 @@ impl<T: Real> CyclicLr<T> {
             opt.set_momentum_or_beta1(config.max_momentum);
         }
         let mut scheduler = Self {
+            kind: Kind::NEW,
             config,
             total_size,
             step_ratio: up / total_size,

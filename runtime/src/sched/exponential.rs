@@ -1,6 +1,7 @@
 //! `ExponentialLR`.
 
 use super::{LrScheduler, base_lr};
+use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
 use crate::{Params, Real};
 
@@ -21,17 +22,26 @@ use crate::{Params, Real};
 /// assert_eq!(opt.lr(), 0.25);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ExponentialLr<T> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     base_lr: T,
     gamma: T,
     last_epoch: usize,
 }
+
+named!("ExponentialLr", impl<T> crate::checkpoint::Named for ExponentialLr<T>);
 
 impl<T: Real> ExponentialLr<T> {
     /// Decay by `gamma` every epoch.
     pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), gamma: T) -> Self {
         let base_lr = base_lr(opt);
         Self {
+            kind: Kind::NEW,
             base_lr,
             gamma,
             last_epoch: 0,

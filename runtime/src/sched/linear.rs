@@ -1,6 +1,7 @@
 //! `LinearLR`, `ConstantLR` and `PolynomialLR`.
 
 use super::{LrScheduler, base_lr, epoch};
+use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
 use crate::{Params, Real};
 
@@ -26,13 +27,21 @@ use crate::{Params, Real};
 /// assert!((opt.lr() - 1.0).abs() < 1e-15);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LinearLr<T> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     base_lr: T,
     start_factor: T,
     end_factor: T,
     total_iters: usize,
     last_epoch: usize,
 }
+
+named!("LinearLr", impl<T> crate::checkpoint::Named for LinearLr<T>);
 
 impl<T: Real> LinearLr<T> {
     /// torch's `LinearLR(start_factor, end_factor, total_iters)` (torch's
@@ -58,6 +67,7 @@ impl<T: Real> LinearLr<T> {
         );
         let base_lr = base_lr(opt);
         let mut scheduler = Self {
+            kind: Kind::NEW,
             base_lr,
             start_factor,
             end_factor,
@@ -112,12 +122,20 @@ impl<T: Real> LrScheduler<T> for LinearLr<T> {
 /// assert_eq!(opt.lr(), 1.0);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ConstantLr<T> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     base_lr: T,
     factor: T,
     total_iters: usize,
     last_epoch: usize,
 }
+
+named!("ConstantLr", impl<T> crate::checkpoint::Named for ConstantLr<T>);
 
 impl<T: Real> ConstantLr<T> {
     /// torch's `ConstantLR(factor, total_iters)` (torch's defaults: `1/3`,
@@ -137,6 +155,7 @@ impl<T: Real> ConstantLr<T> {
         );
         let base_lr = base_lr(opt);
         let mut scheduler = Self {
+            kind: Kind::NEW,
             base_lr,
             factor,
             total_iters,
@@ -189,12 +208,20 @@ impl<T: Real> LrScheduler<T> for ConstantLr<T> {
 /// assert_eq!(opt.lr(), 0.0);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PolynomialLr<T> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     base_lr: T,
     total_iters: usize,
     power: T,
     last_epoch: usize,
 }
+
+named!("PolynomialLr", impl<T> crate::checkpoint::Named for PolynomialLr<T>);
 
 impl<T: Real> PolynomialLr<T> {
     /// torch's `PolynomialLR(total_iters, power)` (torch's defaults: `5`,
@@ -211,6 +238,7 @@ impl<T: Real> PolynomialLr<T> {
         assert!(total_iters > 0, "invalid total_iters: 0 (must be >= 1)");
         let base_lr = base_lr(opt);
         Self {
+            kind: Kind::NEW,
             base_lr,
             total_iters,
             power,

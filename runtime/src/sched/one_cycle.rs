@@ -1,12 +1,14 @@
 //! `OneCycleLR`.
 
 use super::{LrScheduler, epoch, pi};
+use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
 use crate::{Params, Real};
 
 /// How [`OneCycleLr`] interpolates within a phase (torch's
 /// `anneal_strategy`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum AnnealStrategy {
     /// `"cos"` (torch's default): `end + (start − end)/2·(cos(π·pct) + 1)`.
     Cos,
@@ -34,6 +36,7 @@ impl AnnealStrategy {
 /// assert_eq!(config.pct_start, 0.25);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OneCycleLrConfig<T> {
     /// Peak learning rate (torch's `max_lr`).
     pub max_lr: T,
@@ -123,6 +126,7 @@ impl<T: Real> OneCycleLrConfig<T> {
 /// One phase: where it ends and the learning rates and momenta it goes
 /// between.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 struct Phase<T> {
     end_step: T,
     start_lr: T,
@@ -159,14 +163,26 @@ struct Phase<T> {
 /// assert!((opt.lr() - 0.1).abs() < 1e-15); // the peak, at pct_start·10 − 1
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct OneCycleLr<T> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     phases: [Phase<T>; 3],
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::checkpoint::check::length::<_, 3>")
+    )]
     phase_count: usize,
     total_steps: usize,
     anneal_strategy: AnnealStrategy,
     cycle_momentum: bool,
     last_epoch: usize,
 }
+
+named!("OneCycleLr", impl<T> crate::checkpoint::Named for OneCycleLr<T>);
 
 impl<T: Real> OneCycleLr<T> {
     /// Attaches the 1cycle policy of `config` to `opt` and sets the learning
@@ -238,6 +254,7 @@ impl<T: Real> OneCycleLr<T> {
             opt.set_momentum_or_beta1(max_m);
         }
         let mut scheduler = Self {
+            kind: Kind::NEW,
             phases,
             phase_count,
             total_steps,

@@ -1,11 +1,13 @@
 //! `ReduceLROnPlateau`.
 
+use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
 use crate::{Params, Real};
 
 /// Whether [`ReduceLrOnPlateau`] waits for the metric to decrease or to
 /// increase (torch's `mode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum PlateauMode {
     /// `"min"` (torch's default): a lower metric is better.
     Min,
@@ -16,6 +18,7 @@ pub enum PlateauMode {
 /// How [`ReduceLrOnPlateau`] applies its threshold (torch's
 /// `threshold_mode`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ThresholdMode {
     /// `"rel"` (torch's default): better than `best·(1 ∓ threshold)`.
     Rel,
@@ -51,7 +54,20 @@ pub enum ThresholdMode {
 /// assert_eq!(sched.best(), 2.0);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(
+    feature = "serde",
+    serde(bound(
+        serialize = "T: Real + serde::Serialize",
+        deserialize = "T: Real + serde::Deserialize<'de>"
+    ))
+)]
 pub struct ReduceLrOnPlateau<T> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     mode: PlateauMode,
     factor: T,
     patience: usize,
@@ -60,11 +76,14 @@ pub struct ReduceLrOnPlateau<T> {
     cooldown: usize,
     min_lr: T,
     eps: T,
+    #[cfg_attr(feature = "serde", serde(with = "crate::checkpoint::float"))]
     best: T,
     num_bad_epochs: usize,
     cooldown_counter: usize,
     last_epoch: usize,
 }
+
+named!("ReduceLrOnPlateau", impl<T> crate::checkpoint::Named for ReduceLrOnPlateau<T>);
 
 impl<T: Real> Default for ReduceLrOnPlateau<T> {
     fn default() -> Self {
@@ -77,6 +96,7 @@ impl<T: Real> ReduceLrOnPlateau<T> {
     /// change the optimizer before the first step.
     pub fn new() -> Self {
         Self {
+            kind: Kind::NEW,
             mode: PlateauMode::Min,
             factor: T::from_f64_lossy(0.1),
             patience: 10,

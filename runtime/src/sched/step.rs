@@ -1,6 +1,7 @@
 //! `StepLR` and `MultiStepLR`.
 
 use super::{LrScheduler, base_lr, epoch};
+use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
 use crate::{Params, Real};
 
@@ -21,12 +22,24 @@ use crate::{Params, Real};
 /// assert_eq!(lrs, [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25]);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct StepLr<T> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     base_lr: T,
+    #[cfg_attr(
+        feature = "serde",
+        serde(deserialize_with = "crate::checkpoint::check::positive")
+    )]
     step_size: usize,
     gamma: T,
     last_epoch: usize,
 }
+
+named!("StepLr", impl<T> crate::checkpoint::Named for StepLr<T>);
 
 impl<T: Real> StepLr<T> {
     /// Decay by `gamma` (torch's default 0.1) every `step_size` epochs.
@@ -42,6 +55,7 @@ impl<T: Real> StepLr<T> {
         assert!(step_size > 0, "invalid step_size: 0 (must be >= 1)");
         let base_lr = base_lr(opt);
         Self {
+            kind: Kind::NEW,
             base_lr,
             step_size,
             gamma,
@@ -86,12 +100,21 @@ impl<T: Real> LrScheduler<T> for StepLr<T> {
 /// assert_eq!(lrs, [1.0, 0.5, 0.5, 0.25, 0.25]);
 /// ```
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct MultiStepLr<T, const N: usize> {
+    #[cfg_attr(
+        not(feature = "serde"),
+        expect(dead_code, reason = "only serde reads the marker")
+    )]
+    kind: Kind<Self>,
     base_lr: T,
+    #[cfg_attr(feature = "serde", serde(with = "crate::checkpoint::array"))]
     milestones: [usize; N],
     gamma: T,
     last_epoch: usize,
 }
+
+named!("MultiStepLr", impl<T, const N: usize> crate::checkpoint::Named for MultiStepLr<T, N>);
 
 impl<T: Real, const N: usize> MultiStepLr<T, N> {
     /// Decay by `gamma` (torch's default 0.1) at each of the `milestones`.
@@ -102,6 +125,7 @@ impl<T: Real, const N: usize> MultiStepLr<T, N> {
     ) -> Self {
         let base_lr = base_lr(opt);
         Self {
+            kind: Kind::NEW,
             base_lr,
             milestones,
             gamma,
