@@ -314,12 +314,7 @@ fn scheduled<S: LrScheduler<f64> + Serialize + DeserializeOwned>(
     name: &str,
     make: impl Fn(&mut Sgd<P>) -> S,
 ) {
-    sched_resumes_bitwise(
-        name,
-        make,
-        |json| load(json),
-        |sched: &mut S, opt, _| sched.step(opt),
-    );
+    sched_resumes_bitwise(name, make, load, |sched: &mut S, opt, _| sched.step(opt));
 }
 
 #[test]
@@ -403,7 +398,7 @@ fn reduce_lr_on_plateau_resumes_bitwise() {
     sched_resumes_bitwise(
         "ReduceLrOnPlateau",
         |_| ReduceLrOnPlateau::new().patience(1).factor(0.5).cooldown(1),
-        |json| load(json),
+        load,
         step,
     );
     sched_resumes_bitwise(
@@ -414,7 +409,7 @@ fn reduce_lr_on_plateau_resumes_bitwise() {
                 .threshold_mode(ThresholdMode::Abs)
                 .patience(2)
         },
-        |json| load(json),
+        load,
         step,
     );
     let fresh = ReduceLrOnPlateau::<f64>::new();
