@@ -81,8 +81,21 @@ pub fn loops(w: &nalgebra::Vector3<f64>, data: &[nalgebra::Vector3<f64>]) -> f64
     s + sum.norm()
 }
 
+/// An inner lint attribute in the body applies to the siblings too (as an
+/// outer attribute there: the malformed-input corpus found it copied as an
+/// inner one, which does not compile).
+#[differentiable]
+#[must_use]
+pub fn inner_attribute(x: f64) -> f64 {
+    #![allow(clippy::float_cmp, reason = "an exact comparison on purpose")]
+    if x == 1.0 { 2.0 * x } else { x * x }
+}
+
 #[test]
 fn strict_lints_and_hygiene() {
+    let (value, dx) = inner_attribute_grad(3.0);
+    assert_eq!((value, dx), (9.0, 6.0));
+    assert_eq!(inner_attribute_grad(1.0), (2.0, 2.0));
     let (value, (dx, dscale)) = strict_grad(0.5, &2.0, 4);
     assert_eq!(value.to_bits(), strict(0.5, &2.0, 4).to_bits());
     assert!(dx.is_finite() && dscale.is_finite());

@@ -112,7 +112,11 @@ fn rewrite_stmts(stmts: Vec<syn::Stmt>, exit: Exit) -> Vec<syn::Stmt> {
             for arm in &mut expr_match.arms {
                 let block = match &*arm.body {
                     syn::Expr::Block(block) if block.label.is_none() => block.block.clone(),
-                    body => syn::parse_quote!({ #body }),
+                    // Not parsed: an arm may hold what no block parses (`let z = x`).
+                    body => syn::Block {
+                        brace_token: syn::token::Brace::default(),
+                        stmts: vec![syn::Stmt::Expr(body.clone(), None)],
+                    },
                 };
                 *arm.body = syn::Expr::Block(syn::ExprBlock {
                     attrs: Vec::new(),

@@ -287,7 +287,7 @@ impl Generated<'_, '_> {
     }
 
     /// `cfg` and lint attributes of the primal apply to the siblings too.
-    fn passed_attributes(&self) -> Vec<&syn::Attribute> {
+    fn passed_attributes(&self) -> Vec<syn::Attribute> {
         passed_attributes(&self.function.attrs)
     }
 
@@ -372,13 +372,19 @@ fn vjp_lifetime() -> syn::Lifetime {
     syn::Lifetime::new("'vjp", Span::call_site())
 }
 
-fn passed_attributes(attrs: &[syn::Attribute]) -> Vec<&syn::Attribute> {
+fn passed_attributes(attrs: &[syn::Attribute]) -> Vec<syn::Attribute> {
     const PASSED: &[&str] = &[
         "cfg", "cfg_attr", "allow", "warn", "deny", "expect", "forbid",
     ];
     attrs
         .iter()
         .filter(|attr| PASSED.iter().any(|name| attr.path().is_ident(name)))
+        .map(|attr| syn::Attribute {
+            // An inner attribute of the body (`{ #![allow(..)] .. }`) is an
+            // outer one on a sibling, which has a body of its own.
+            style: syn::AttrStyle::Outer,
+            ..attr.clone()
+        })
         .collect()
 }
 

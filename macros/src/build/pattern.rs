@@ -213,7 +213,11 @@ fn bound_block(scrutinee: &syn::Expr, pat: &syn::Pat, body: &syn::Expr, span: Sp
             let (#(#names,)*) = #[#marker] match #scrutinee { #pat => (#(#names,)*), _ => ::core::unreachable!() };
         ),
     };
-    syn::parse_quote_spanned!(span=> { #bind #body })
+    // The body is pushed, not parsed after `bind`: syn accepts expressions
+    // in arms (`0 => let z = x`) that are no statement a block parses.
+    let mut block: syn::Block = syn::parse_quote_spanned!(span=> { #bind });
+    block.stmts.push(syn::Stmt::Expr(body.clone(), None));
+    block
 }
 
 /// `pat` with every binding not in `keep` replaced by `_` (`x @ p` by `p`,
