@@ -4,6 +4,8 @@ use crate::expand::differentiable;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+mod malformed;
+
 fn expand(attr: TokenStream, item: TokenStream) -> String {
     let tokens = differentiable(attr, item);
     match syn::parse2::<syn::File>(tokens.clone()) {
