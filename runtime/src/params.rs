@@ -155,12 +155,15 @@ pub trait Params: Clone {
     }
 
     /// The largest absolute value of a scalar (the ∞-norm); 0 for a value
-    /// without scalars.
+    /// without scalars, NaN if a scalar is NaN (as torch's `abs().max()`).
     #[inline]
     fn max_abs(&self) -> Self::Scalar {
         let mut largest = Self::Scalar::ZERO;
         for k in 0..Self::SLICES {
             for a in self.slice(k) {
+                if Self::Scalar::is_nan(*a) {
+                    return *a;
+                }
                 largest = Self::Scalar::max(largest, Self::Scalar::abs(*a));
             }
         }

@@ -8,12 +8,21 @@ use nalgebra::{SMatrix, SVector};
 /// PyTorch's `EPSILON` in the BCE backward: the `float` `1e-12`.
 const BCE_EPSILON: f32 = 1e-12;
 
+/// A log clamped at −100 as torch's BCE, NaN kept (`max` would make NaN
+/// −100, a finite loss for a NaN input).
+#[inline]
+fn clamp_log<T: Real>(log: T) -> T {
+    let floor = T::from_f64_lossy(-100.0);
+    if log < floor { floor } else { log }
+}
+
 elementwise_loss! {
     /// Binary cross entropy on probabilities `x ∈ [0, 1]` (`nn.BCELoss`):
     /// `−(t·max(ln x, −100) + (1 − t)·max(ln(1 − x), −100))`, each log
     /// clamped at −100 as PyTorch. The derivative is PyTorch's, not that of
     /// the clamped loss: `(x − t)/max(x(1 − x), 1e-12)` (`1e-12` as an
-    /// `f32`), so it is finite at `x ∈ {0, 1}`.
+    /// `f32`), so it is finite at `x ∈ {0, 1}`. Where torch refuses an
+    /// input outside `[0, 1]` (NaN included), the loss is NaN.
     ///
     /// ```
     /// use tapeless_runtime::loss::{bce, bce_vjp, Reduction};
@@ -24,9 +33,8 @@ elementwise_loss! {
     bce, bce_vjp, bce_elementwise, bce_elementwise_vjp;
     ();
     |x, t| value = {
-            let hundred = X::Element::from_f64_lossy(100.0);
-            (t - X::Element::ONE) * X::Element::max(X::Element::ln_1p(-x), -hundred)
-                - t * X::Element::max(X::Element::ln(x), -hundred)
+            (t - X::Element::ONE) * clamp_log(X::Element::ln_1p(-x))
+                - t * clamp_log(X::Element::ln(x))
         },
         derivative = (x - t)
             / X::Element::max((X::Element::ONE - x) * x, X::Element::from_f64_lossy(f64::from(BCE_EPSILON)));

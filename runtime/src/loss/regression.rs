@@ -44,7 +44,7 @@ elementwise_loss! {
     huber, huber_vjp, huber_elementwise, huber_elementwise_vjp;
     (delta: X::Element);
     |x, t| value = huber_value(x - t, delta),
-        derivative = X::Element::max(-delta, X::Element::min(x - t, delta));
+        derivative = huber_derivative(x - t, delta);
 }
 
 elementwise_loss! {
@@ -71,6 +71,19 @@ fn huber_value<T: Real>(d: T, delta: T) -> T {
         T::HALF * z * z
     } else {
         delta * (z - T::HALF * delta)
+    }
+}
+
+/// Derivative of the Huber loss, `clamp(d, −δ, δ)`, NaN for a NaN `d` (as
+/// torch's `clamp`; `max`/`min` would return a bound).
+#[inline]
+fn huber_derivative<T: Real>(d: T, delta: T) -> T {
+    if d < -delta {
+        -delta
+    } else if d > delta {
+        delta
+    } else {
+        d
     }
 }
 

@@ -54,10 +54,10 @@ pub fn relu<X: Elementwise>(x: X) -> X {
     x.map_elements(relu_scalar)
 }
 
-/// `x > 0 ? x : 0` (so `relu(NaN) = 0`).
+/// `x ≤ 0 ? 0 : x` (so `relu(NaN) = NaN`, as torch's).
 #[inline]
 pub(crate) fn relu_scalar<T: Real>(x: T) -> T {
-    if x > T::ZERO { x } else { T::ZERO }
+    if x <= T::ZERO { T::ZERO } else { x }
 }
 
 /// The `_vjp` rule of [`relu`].
@@ -69,11 +69,12 @@ pub fn relu_vjp<X: Elementwise>(x: X) -> (X, impl FnOnce(X) -> (X,)) {
 /// `x̄ = ȳ·relu'(x)`, from the input.
 #[inline]
 pub(crate) fn relu_backward<X: Elementwise>(x: &X, adjoint: X) -> X {
+    // torch's mask `x <= 0` (a NaN input passes the adjoint, as torch's).
     adjoint.zip_map_elements(x, |g, x| {
-        if x > X::Element::ZERO {
-            g
-        } else {
+        if x <= X::Element::ZERO {
             X::Element::ZERO
+        } else {
+            g
         }
     })
 }

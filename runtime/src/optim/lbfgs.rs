@@ -401,23 +401,23 @@ impl<P: Params, const HISTORY: usize> LbfgsState<P, HISTORY> {
     }
 }
 
-/// `max |xᵢ|`.
+/// `max |xᵢ|`, NaN if an `xᵢ` is NaN (torch's `abs().max()`: a NaN
+/// gradient never passes for converged).
 fn max_abs<P: Params>(x: &P) -> P::Scalar {
-    let mut max = P::Scalar::ZERO;
-    for k in 0..P::SLICES {
-        for &v in x.slice(k) {
-            max = P::Scalar::max(max, P::Scalar::abs(v));
-        }
-    }
-    max
+    x.max_abs()
 }
 
-/// `max |t·xᵢ|`, computed as torch's `d.mul(t).abs().max()`.
+/// `max |t·xᵢ|`, computed as torch's `d.mul(t).abs().max()` (NaN if a
+/// product is NaN).
 fn max_abs_scaled<P: Params>(x: &P, t: P::Scalar) -> P::Scalar {
     let mut max = P::Scalar::ZERO;
     for k in 0..P::SLICES {
         for &v in x.slice(k) {
-            max = P::Scalar::max(max, P::Scalar::abs(v * t));
+            let scaled = v * t;
+            if P::Scalar::is_nan(scaled) {
+                return scaled;
+            }
+            max = P::Scalar::max(max, P::Scalar::abs(scaled));
         }
     }
     max
