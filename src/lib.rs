@@ -59,6 +59,17 @@
 //! runtime's modules for parameter sets ([`Params`]), layers and
 //! activations ([`nn`]), losses ([`loss`]), optimizers ([`optim`]) and
 //! schedulers ([`sched`]).
+//!
+//! # Features
+//!
+//! * `std` (default): the platform's math library instead of `libm`.
+//! * `serde`: parameter sets, layers, every optimizer and every scheduler
+//!   serialize and deserialize their whole state (torch's `state_dict`), so
+//!   a run saved after k steps and loaded into fresh values continues on the
+//!   bit-identical trajectory; a checkpoint of another optimizer or
+//!   scheduler, of other shapes, truncated or corrupt, is an error
+//!   (`cargo run --release --features serde --example checkpoint`). no_std
+//!   compatible.
 #![no_std]
 
 /// Turns a function into its gradient code at compile time.
