@@ -14,7 +14,7 @@ use crate::{Params, Real};
 ///
 /// With the `serde` feature it serializes its epoch and base learning rate
 /// but not λ (torch saves a `LambdaLR`'s functions only when they are
-/// callable objects); [`LambdaLr::deserialize_with`] loads a checkpoint
+/// callable objects); `LambdaLr::deserialize_with` loads a checkpoint
 /// beside the λ given again.
 ///
 /// # Reference
