@@ -11,7 +11,6 @@
 extern crate std;
 
 mod check;
-mod checkpoint;
 pub mod loss;
 pub mod lsq;
 pub mod nn;
@@ -19,6 +18,7 @@ pub mod optim;
 mod params;
 mod real;
 pub mod rules;
+mod saved_state;
 pub mod sched;
 mod tangent;
 

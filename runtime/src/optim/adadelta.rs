@@ -4,7 +4,7 @@ use super::{
     Optimizer, check_non_negative, constant, effective_grad, eps_setter, lr_accessors,
     maximize_setter, weight_decay_setter,
 };
-use crate::checkpoint::{Kind, named};
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// Adadelta: `torch.optim.Adadelta`.
@@ -50,7 +50,7 @@ pub struct Adadelta<P: Params> {
     step_count: usize,
 }
 
-named!("Adadelta", impl<P: Params> crate::checkpoint::Named for Adadelta<P>);
+named!("Adadelta", impl<P: Params> crate::saved_state::Named for Adadelta<P>);
 
 impl<P: Params> Adadelta<P> {
     /// Adadelta with learning rate `lr` and torch's defaults otherwise.

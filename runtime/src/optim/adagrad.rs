@@ -4,7 +4,7 @@ use super::{
     Optimizer, as_scalar, check_non_negative, constant, effective_grad, eps_setter, lr_accessors,
     maximize_setter, weight_decay_setter,
 };
-use crate::checkpoint::{Kind, named};
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// Adagrad: per-parameter learning rates from the sum of squared gradients,
@@ -52,7 +52,7 @@ pub struct Adagrad<P: Params> {
     step_count: usize,
 }
 
-named!("Adagrad", impl<P: Params> crate::checkpoint::Named for Adagrad<P>);
+named!("Adagrad", impl<P: Params> crate::saved_state::Named for Adagrad<P>);
 
 impl<P: Params> Adagrad<P> {
     /// Adagrad with learning rate `lr` and torch's defaults otherwise.

@@ -4,7 +4,7 @@ use super::{
     Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad, eps_setter,
     lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
-use crate::checkpoint::{Kind, named};
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// Adam: adaptive moment estimation, `torch.optim.Adam`.
@@ -57,7 +57,7 @@ pub struct Adam<P: Params> {
     step_count: usize,
 }
 
-named!("Adam", impl<P: Params> crate::checkpoint::Named for Adam<P>);
+named!("Adam", impl<P: Params> crate::saved_state::Named for Adam<P>);
 
 #[derive(Clone, Debug)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

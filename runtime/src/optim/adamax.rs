@@ -4,7 +4,7 @@ use super::{
     Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad, eps_setter,
     lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
-use crate::checkpoint::{Kind, named};
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// Adamax: Adam with the infinity norm, `torch.optim.Adamax`.
@@ -49,7 +49,7 @@ pub struct Adamax<P: Params> {
     step_count: usize,
 }
 
-named!("Adamax", impl<P: Params> crate::checkpoint::Named for Adamax<P>);
+named!("Adamax", impl<P: Params> crate::saved_state::Named for Adamax<P>);
 
 impl<P: Params> Adamax<P> {
     /// Adamax with learning rate `lr` and torch's defaults otherwise.

@@ -2,7 +2,7 @@
 
 use super::{Adam, Optimizer, constant};
 use crate::Params;
-use crate::checkpoint::{Kind, named};
+use crate::saved_state::{Kind, named};
 
 /// Adam with decoupled weight decay: `torch.optim.AdamW`.
 ///
@@ -44,7 +44,7 @@ pub struct AdamW<P: Params> {
     adam: Adam<P>,
 }
 
-named!("AdamW", impl<P: Params> crate::checkpoint::Named for AdamW<P>);
+named!("AdamW", impl<P: Params> crate::saved_state::Named for AdamW<P>);
 
 impl<P: Params> AdamW<P> {
     /// AdamW with learning rate `lr` and torch's defaults otherwise.

@@ -1,7 +1,7 @@
 //! L-BFGS, `torch.optim.LBFGS`, with an optional strong-Wolfe line search.
 
 use super::{check_non_negative, constant};
-use crate::checkpoint::{Kind, named};
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// The line searches [`Lbfgs`] can use (torch's `line_search_fn`).
@@ -94,7 +94,7 @@ pub struct Lbfgs<P: Params, const HISTORY: usize> {
     tolerance_change: P::Scalar,
     #[cfg_attr(
         feature = "serde",
-        serde(deserialize_with = "crate::checkpoint::check::size::<_, HISTORY>")
+        serde(deserialize_with = "crate::saved_state::check::size::<_, HISTORY>")
     )]
     history_size: usize,
     line_search: Option<LineSearch>,
@@ -103,7 +103,7 @@ pub struct Lbfgs<P: Params, const HISTORY: usize> {
     n_iter: usize,
 }
 
-named!("Lbfgs", impl<P: Params, const HISTORY: usize> crate::checkpoint::Named for Lbfgs<P, HISTORY>);
+named!("Lbfgs", impl<P: Params, const HISTORY: usize> crate::saved_state::Named for Lbfgs<P, HISTORY>);
 
 /// What persists between steps (torch's `state`).
 #[derive(Clone, Debug)]
@@ -119,21 +119,21 @@ struct LbfgsState<P: Params, const HISTORY: usize> {
     direction: P,
     step_length: P::Scalar,
     /// `y` of the stored pairs, a ring buffer starting at `oldest`.
-    #[cfg_attr(feature = "serde", serde(with = "crate::checkpoint::array"))]
+    #[cfg_attr(feature = "serde", serde(with = "crate::saved_state::array"))]
     old_dirs: [P; HISTORY],
     /// `s` of the stored pairs.
-    #[cfg_attr(feature = "serde", serde(with = "crate::checkpoint::array"))]
+    #[cfg_attr(feature = "serde", serde(with = "crate::saved_state::array"))]
     old_stps: [P; HISTORY],
-    #[cfg_attr(feature = "serde", serde(with = "crate::checkpoint::array"))]
+    #[cfg_attr(feature = "serde", serde(with = "crate::saved_state::array"))]
     ro: [P::Scalar; HISTORY],
     #[cfg_attr(
         feature = "serde",
-        serde(deserialize_with = "crate::checkpoint::check::below::<_, HISTORY>")
+        serde(deserialize_with = "crate::saved_state::check::below::<_, HISTORY>")
     )]
     oldest: usize,
     #[cfg_attr(
         feature = "serde",
-        serde(deserialize_with = "crate::checkpoint::check::length::<_, HISTORY>")
+        serde(deserialize_with = "crate::saved_state::check::length::<_, HISTORY>")
     )]
     len: usize,
     h_diag: P::Scalar,

@@ -4,7 +4,7 @@ use super::{
     Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad, eps_setter,
     lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
-use crate::checkpoint::{Kind, named};
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// NAdam: Adam with Nesterov momentum, `torch.optim.NAdam`.
@@ -58,7 +58,7 @@ pub struct NAdam<P: Params> {
     step_count: usize,
 }
 
-named!("NAdam", impl<P: Params> crate::checkpoint::Named for NAdam<P>);
+named!("NAdam", impl<P: Params> crate::saved_state::Named for NAdam<P>);
 
 impl<P: Params> NAdam<P> {
     /// NAdam with learning rate `lr` and torch's defaults otherwise.

@@ -4,7 +4,7 @@ use super::{
     Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad, eps_setter,
     lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
-use crate::checkpoint::{Kind, named};
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// RAdam: rectified Adam, `torch.optim.RAdam`.
@@ -52,7 +52,7 @@ pub struct RAdam<P: Params> {
     step_count: usize,
 }
 
-named!("RAdam", impl<P: Params> crate::checkpoint::Named for RAdam<P>);
+named!("RAdam", impl<P: Params> crate::saved_state::Named for RAdam<P>);
 
 impl<P: Params> RAdam<P> {
     /// RAdam with learning rate `lr` and torch's defaults otherwise.

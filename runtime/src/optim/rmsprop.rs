@@ -4,7 +4,7 @@ use super::{
     Optimizer, check_non_negative, constant, effective_grad, eps_setter, lerp, lr_accessors,
     maximize_setter, weight_decay_setter,
 };
-use crate::checkpoint::{Kind, named};
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// RMSprop: `torch.optim.RMSprop`.
@@ -55,7 +55,7 @@ pub struct RmsProp<P: Params> {
     step_count: usize,
 }
 
-named!("RmsProp", impl<P: Params> crate::checkpoint::Named for RmsProp<P>);
+named!("RmsProp", impl<P: Params> crate::saved_state::Named for RmsProp<P>);
 
 impl<P: Params> RmsProp<P> {
     /// RMSprop with learning rate `lr` and torch's defaults otherwise.

@@ -5,7 +5,7 @@ use super::{
     weight_decay_setter,
 };
 use crate::Params;
-use crate::checkpoint::{Kind, named};
+use crate::saved_state::{Kind, named};
 
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov
 /// momentum, L2 weight decay and maximisation: `torch.optim.SGD`.
@@ -55,7 +55,7 @@ pub struct Sgd<P: Params> {
     step_count: usize,
 }
 
-named!("Sgd", impl<P: Params> crate::checkpoint::Named for Sgd<P>);
+named!("Sgd", impl<P: Params> crate::saved_state::Named for Sgd<P>);
 
 impl<P: Params> Sgd<P> {
     /// SGD with learning rate `lr` and torch's defaults otherwise.

@@ -1,8 +1,8 @@
 //! `SequentialLR` and `ChainedScheduler`, as generic compositions.
 
 use super::{LrScheduler, base_lr};
-use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// Runs `first` until epoch `milestone`, then `second`:
@@ -41,7 +41,7 @@ pub struct SequentialLr<T, A, B> {
     last_epoch: usize,
 }
 
-named!("SequentialLr", impl<T, A, B> crate::checkpoint::Named for SequentialLr<T, A, B>);
+named!("SequentialLr", impl<T, A, B> crate::saved_state::Named for SequentialLr<T, A, B>);
 
 impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> SequentialLr<T, A, B> {
     /// `first` for epochs `0..milestone`, `second` from `milestone` on. Both
@@ -123,7 +123,7 @@ pub struct ChainedScheduler<A, B> {
     last_epoch: usize,
 }
 
-named!("ChainedScheduler", impl<A, B> crate::checkpoint::Named for ChainedScheduler<A, B>);
+named!("ChainedScheduler", impl<A, B> crate::saved_state::Named for ChainedScheduler<A, B>);
 
 impl<A, B> ChainedScheduler<A, B> {
     /// Chains two schedulers of the same optimizer.

@@ -1,8 +1,8 @@
 //! `CosineAnnealingLR` and `CosineAnnealingWarmRestarts`.
 
 use super::{LrScheduler, base_lr, epoch, pi};
-use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// Cosine annealing from the base learning rate to `eta_min` over `t_max`
@@ -43,14 +43,14 @@ pub struct CosineAnnealingLr<T> {
     base_lr: T,
     #[cfg_attr(
         feature = "serde",
-        serde(deserialize_with = "crate::checkpoint::check::positive")
+        serde(deserialize_with = "crate::saved_state::check::positive")
     )]
     t_max: usize,
     eta_min: T,
     last_epoch: usize,
 }
 
-named!("CosineAnnealingLr", impl<T> crate::checkpoint::Named for CosineAnnealingLr<T>);
+named!("CosineAnnealingLr", impl<T> crate::saved_state::Named for CosineAnnealingLr<T>);
 
 impl<T: Real> CosineAnnealingLr<T> {
     /// Anneals over `t_max` epochs (torch's `T_max`) down to `eta_min`
@@ -138,25 +138,25 @@ pub struct CosineAnnealingWarmRestarts<T> {
     base_lr: T,
     #[cfg_attr(
         feature = "serde",
-        serde(deserialize_with = "crate::checkpoint::check::positive")
+        serde(deserialize_with = "crate::saved_state::check::positive")
     )]
     t_0: usize,
     #[cfg_attr(
         feature = "serde",
-        serde(deserialize_with = "crate::checkpoint::check::positive")
+        serde(deserialize_with = "crate::saved_state::check::positive")
     )]
     t_mult: usize,
     eta_min: T,
     #[cfg_attr(
         feature = "serde",
-        serde(deserialize_with = "crate::checkpoint::check::positive")
+        serde(deserialize_with = "crate::saved_state::check::positive")
     )]
     t_i: usize,
     t_cur: usize,
     last_epoch: usize,
 }
 
-named!("CosineAnnealingWarmRestarts", impl<T> crate::checkpoint::Named for CosineAnnealingWarmRestarts<T>);
+named!("CosineAnnealingWarmRestarts", impl<T> crate::saved_state::Named for CosineAnnealingWarmRestarts<T>);
 
 impl<T: Real> CosineAnnealingWarmRestarts<T> {
     /// First restart after `t_0` epochs (torch's `T_0`), each period

@@ -1,8 +1,8 @@
 //! `CyclicLR`.
 
 use super::{LrScheduler, base_lr, epoch};
-use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// The amplitude policy of [`CyclicLr`] (torch's `mode`).
@@ -148,7 +148,7 @@ pub struct CyclicLr<T> {
     last_epoch: usize,
 }
 
-named!("CyclicLr", impl<T> crate::checkpoint::Named for CyclicLr<T>);
+named!("CyclicLr", impl<T> crate::saved_state::Named for CyclicLr<T>);
 
 impl<T: Real> CyclicLr<T> {
     /// Attaches the cyclical policy of `config` to `opt` and sets the

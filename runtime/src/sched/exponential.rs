@@ -1,8 +1,8 @@
 //! `ExponentialLR`.
 
 use super::{LrScheduler, base_lr};
-use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// Decays the learning rate by `gamma` every epoch:
@@ -34,7 +34,7 @@ pub struct ExponentialLr<T> {
     last_epoch: usize,
 }
 
-named!("ExponentialLr", impl<T> crate::checkpoint::Named for ExponentialLr<T>);
+named!("ExponentialLr", impl<T> crate::saved_state::Named for ExponentialLr<T>);
 
 impl<T: Real> ExponentialLr<T> {
     /// Decay by `gamma` every epoch.

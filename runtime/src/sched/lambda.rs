@@ -1,8 +1,8 @@
 //! `LambdaLR`.
 
 use super::{LrScheduler, base_lr};
-use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// The learning rate `base_lr·λ(epoch)` for a user function λ:
@@ -49,7 +49,7 @@ pub struct LambdaLr<T, F> {
     last_epoch: usize,
 }
 
-named!("LambdaLr", impl<T, F> crate::checkpoint::Named for LambdaLr<T, F>);
+named!("LambdaLr", impl<T, F> crate::saved_state::Named for LambdaLr<T, F>);
 
 /// What a [`LambdaLr`] saves: everything but λ.
 #[cfg(feature = "serde")]

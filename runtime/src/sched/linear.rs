@@ -1,8 +1,8 @@
 //! `LinearLR`, `ConstantLR` and `PolynomialLR`.
 
 use super::{LrScheduler, base_lr, epoch};
-use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// Scales the learning rate linearly from `start_factor` to `end_factor`
@@ -41,7 +41,7 @@ pub struct LinearLr<T> {
     last_epoch: usize,
 }
 
-named!("LinearLr", impl<T> crate::checkpoint::Named for LinearLr<T>);
+named!("LinearLr", impl<T> crate::saved_state::Named for LinearLr<T>);
 
 impl<T: Real> LinearLr<T> {
     /// torch's `LinearLR(start_factor, end_factor, total_iters)` (torch's
@@ -135,7 +135,7 @@ pub struct ConstantLr<T> {
     last_epoch: usize,
 }
 
-named!("ConstantLr", impl<T> crate::checkpoint::Named for ConstantLr<T>);
+named!("ConstantLr", impl<T> crate::saved_state::Named for ConstantLr<T>);
 
 impl<T: Real> ConstantLr<T> {
     /// torch's `ConstantLR(factor, total_iters)` (torch's defaults: `1/3`,
@@ -221,7 +221,7 @@ pub struct PolynomialLr<T> {
     last_epoch: usize,
 }
 
-named!("PolynomialLr", impl<T> crate::checkpoint::Named for PolynomialLr<T>);
+named!("PolynomialLr", impl<T> crate::saved_state::Named for PolynomialLr<T>);
 
 impl<T: Real> PolynomialLr<T> {
     /// torch's `PolynomialLR(total_iters, power)` (torch's defaults: `5`,

@@ -1,8 +1,8 @@
 //! `OneCycleLR`.
 
 use super::{LrScheduler, epoch, pi};
-use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// How [`OneCycleLr`] interpolates within a phase (torch's
@@ -173,7 +173,7 @@ pub struct OneCycleLr<T> {
     phases: [Phase<T>; 3],
     #[cfg_attr(
         feature = "serde",
-        serde(deserialize_with = "crate::checkpoint::check::length::<_, 3>")
+        serde(deserialize_with = "crate::saved_state::check::length::<_, 3>")
     )]
     phase_count: usize,
     total_steps: usize,
@@ -182,7 +182,7 @@ pub struct OneCycleLr<T> {
     last_epoch: usize,
 }
 
-named!("OneCycleLr", impl<T> crate::checkpoint::Named for OneCycleLr<T>);
+named!("OneCycleLr", impl<T> crate::saved_state::Named for OneCycleLr<T>);
 
 impl<T: Real> OneCycleLr<T> {
     /// Attaches the 1cycle policy of `config` to `opt` and sets the learning

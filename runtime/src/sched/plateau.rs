@@ -1,7 +1,7 @@
 //! `ReduceLROnPlateau`.
 
-use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// Whether [`ReduceLrOnPlateau`] waits for the metric to decrease or to
@@ -76,14 +76,14 @@ pub struct ReduceLrOnPlateau<T> {
     cooldown: usize,
     min_lr: T,
     eps: T,
-    #[cfg_attr(feature = "serde", serde(with = "crate::checkpoint::float"))]
+    #[cfg_attr(feature = "serde", serde(with = "crate::saved_state::float"))]
     best: T,
     num_bad_epochs: usize,
     cooldown_counter: usize,
     last_epoch: usize,
 }
 
-named!("ReduceLrOnPlateau", impl<T> crate::checkpoint::Named for ReduceLrOnPlateau<T>);
+named!("ReduceLrOnPlateau", impl<T> crate::saved_state::Named for ReduceLrOnPlateau<T>);
 
 impl<T: Real> Default for ReduceLrOnPlateau<T> {
     fn default() -> Self {

@@ -1,8 +1,8 @@
 //! `StepLR` and `MultiStepLR`.
 
 use super::{LrScheduler, base_lr, epoch};
-use crate::checkpoint::{Kind, named};
 use crate::optim::Optimizer;
+use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
 /// Decays the learning rate by `gamma` every `step_size` epochs:
@@ -32,14 +32,14 @@ pub struct StepLr<T> {
     base_lr: T,
     #[cfg_attr(
         feature = "serde",
-        serde(deserialize_with = "crate::checkpoint::check::positive")
+        serde(deserialize_with = "crate::saved_state::check::positive")
     )]
     step_size: usize,
     gamma: T,
     last_epoch: usize,
 }
 
-named!("StepLr", impl<T> crate::checkpoint::Named for StepLr<T>);
+named!("StepLr", impl<T> crate::saved_state::Named for StepLr<T>);
 
 impl<T: Real> StepLr<T> {
     /// Decay by `gamma` (torch's default 0.1) every `step_size` epochs.
@@ -108,13 +108,13 @@ pub struct MultiStepLr<T, const N: usize> {
     )]
     kind: Kind<Self>,
     base_lr: T,
-    #[cfg_attr(feature = "serde", serde(with = "crate::checkpoint::array"))]
+    #[cfg_attr(feature = "serde", serde(with = "crate::saved_state::array"))]
     milestones: [usize; N],
     gamma: T,
     last_epoch: usize,
 }
 
-named!("MultiStepLr", impl<T, const N: usize> crate::checkpoint::Named for MultiStepLr<T, N>);
+named!("MultiStepLr", impl<T, const N: usize> crate::saved_state::Named for MultiStepLr<T, N>);
 
 impl<T: Real, const N: usize> MultiStepLr<T, N> {
     /// Decay by `gamma` (torch's default 0.1) at each of the `milestones`.
