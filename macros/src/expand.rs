@@ -73,7 +73,7 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         );
     }
     let activity = Activity::analyse(&cx, &ir, &wrt);
-    let loops = Loops::analyse(&cx, &ir, &activity);
+    let loops = Loops::analyse(&ir, &activity);
 
     let krate = args.krate.to_token_stream();
     if let Err(error) = cx.check() {
@@ -81,7 +81,11 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         let stubs = stubs(&function, &params, &wrt, &ret, scalar_result, &krate);
         return quote!(#function #errors #stubs);
     }
-    let emitter = Emitter::new(&ir, &activity, &params, krate.clone());
+    let snapshots = args.snapshots.as_ref().map(|count| quote!({ #count }));
+    let mut emitter = Emitter::new(&ir, &activity, &params, krate.clone());
+    if let Some(count) = &snapshots {
+        emitter.snapshots = count.clone();
+    }
     let generated = Generated {
         function: &function,
         loops: &loops,
@@ -93,6 +97,9 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
     let grad = scalar_result.then(|| generated.grad());
     let mut emitter = Emitter::new(&ir, &activity, &params, krate);
     emitter.pullback_escapes = true;
+    if let Some(count) = snapshots {
+        emitter.snapshots = count;
+    }
     let generated = Generated {
         emitter: &emitter,
         ..generated
