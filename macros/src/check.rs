@@ -42,7 +42,7 @@ impl<'ast> Visit<'ast> for BodyChecker<'_> {
                 "the `?` operator is not supported in a differentiable function; handle errors before calling it",
             ),
             syn::Expr::Closure(_) => Some(
-                "closures are not supported in a differentiable function; write a named function (`#[differentiable]` if values it computes are differentiated)",
+                "this closure cannot be differentiated where it stands: a closure is supported when bound to a local and called (`let f = |t| ...; f(x)`), or passed to `map`, `filter` or `fold` in an iterator chain consumed by `sum`, `product`, `fold`, `count` or a `for` loop; otherwise write a named function (`#[differentiable]` if values it computes are differentiated)",
             ),
             syn::Expr::Unsafe(_) => {
                 Some("`unsafe` blocks are not supported in a differentiable function")

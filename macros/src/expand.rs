@@ -8,7 +8,7 @@ use crate::loops::Loops;
 use crate::plan::Contribution;
 use crate::render::Emitter;
 use crate::reverse::{AdjointState, ReverseSweep, accumulated};
-use crate::{attr, check, exits};
+use crate::{attr, check, desugar, exits};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use std::collections::BTreeSet;
@@ -37,7 +37,12 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
 
     let params = check::signature(&cx, &function.sig);
     let wrt = check::wrt(&cx, &function.sig, &params, args.wrt.as_deref());
-    let body = exits::rewrite(&function.block);
+    let wrt_names: Vec<String> = wrt
+        .iter()
+        .map(|index| params[*index].ident.to_string())
+        .collect();
+    let body = desugar::rewrite(&cx, &function.block, &wrt_names, &args.krate);
+    let body = exits::rewrite(&body);
     check::body(&cx, &body);
     let return_type = match &function.sig.output {
         syn::ReturnType::Type(_, ty) => Some((**ty).clone()),

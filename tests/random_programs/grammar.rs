@@ -540,6 +540,11 @@ pub(crate) enum LoopHead {
     Enumerate { index: String, element: String },
     /// `for (t, u) in d.iter().zip(d.iter().rev())`.
     Zip { first: String, second: String },
+    /// `let mut k = 0_usize; while k < n { k += 1; ... }`: a trip count the
+    /// macro cannot see.
+    While { counter: String, n: usize },
+    /// `let mut k = 0_usize; loop { if k >= n { break; } k += 1; ... }`.
+    Loop { counter: String, n: usize },
 }
 
 impl Stmt {
@@ -738,6 +743,25 @@ fn render_block(block: &[Stmt], depth: usize, out: &mut String) {
                     }
                     LoopHead::Zip { first, second } => {
                         format!("({first}, {second}) in d.iter().zip(d.iter().rev())")
+                    }
+                    LoopHead::While { counter, n } => {
+                        writeln!(out, "{indent}let mut {counter} = 0_usize;").unwrap();
+                        writeln!(out, "{indent}while {counter} < {n} {{").unwrap();
+                        writeln!(out, "{indent}    {counter} += 1;").unwrap();
+                        render_block(body, depth + 1, out);
+                        writeln!(out, "{indent}}}").unwrap();
+                        return;
+                    }
+                    LoopHead::Loop { counter, n } => {
+                        writeln!(out, "{indent}let mut {counter} = 0_usize;").unwrap();
+                        writeln!(out, "{indent}loop {{").unwrap();
+                        writeln!(out, "{indent}    if {counter} >= {n} {{").unwrap();
+                        writeln!(out, "{indent}        break;").unwrap();
+                        writeln!(out, "{indent}    }}").unwrap();
+                        writeln!(out, "{indent}    {counter} += 1;").unwrap();
+                        render_block(body, depth + 1, out);
+                        writeln!(out, "{indent}}}").unwrap();
+                        return;
                     }
                 };
                 writeln!(out, "{indent}for {head} {{").unwrap();
@@ -1310,8 +1334,20 @@ impl Generator<'_> {
             }
         } else {
             let n = 1 + self.rng.below(4);
-            let index = self.rng.chance(70).then(|| self.fresh());
-            LoopHead::Range { index, n }
+            match self.rng.below(10) {
+                0 => LoopHead::While {
+                    counter: self.fresh(),
+                    n,
+                },
+                1 => LoopHead::Loop {
+                    counter: self.fresh(),
+                    n,
+                },
+                _ => {
+                    let index = self.rng.chance(70).then(|| self.fresh());
+                    LoopHead::Range { index, n }
+                }
+            }
         };
         // An accumulator declared just before the loop, most of the time.
         if self.rng.chance(70) {
@@ -1341,8 +1377,10 @@ impl Generator<'_> {
         });
         // Over the data, the outer variables are frozen except for a few
         // accumulators, which may not be read in the loop.
+        // Recurrences over the data (of a trip count known at run time
+        // only) are checkpointed; the rest of the data loops accumulate.
         let mut saved = None;
-        if over_data {
+        if over_data && self.rng.chance(60) {
             saved = Some(self.scopes.clone());
             let loop_depth = self.loops.len();
             // The newest assignable variable (usually the fresh one) is an
@@ -1361,7 +1399,7 @@ impl Generator<'_> {
                 }
             }
         }
-        self.loops.push(over_data);
+        self.loops.push(saved.is_some());
         self.scopes.push(Vec::new());
         let (scalar_element, index) = match &head {
             LoopHead::Range { index, n } => (None, index.clone().map(|i| (i, *n))),
@@ -1370,6 +1408,7 @@ impl Generator<'_> {
                 (Some(vec![element.clone()]), Some((index.clone(), 4)))
             }
             LoopHead::Zip { first, second } => (Some(vec![first.clone(), second.clone()]), None),
+            LoopHead::While { .. } | LoopHead::Loop { .. } => (None, None),
         };
         if let Some(elements) = scalar_element {
             for element in elements {
@@ -1976,6 +2015,7 @@ fn well_scoped(program: &Program) -> bool {
                             scope.push(first.clone());
                             scope.push(second.clone());
                         }
+                        LoopHead::While { .. } | LoopHead::Loop { .. } => {}
                     }
                     let ok = block(body, scope);
                     scope.truncate(inner);
