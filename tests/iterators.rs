@@ -212,3 +212,23 @@ fn positional_adapters_and_counts_match_central_differences() {
         assert!((g - fd).abs() <= 1e-7 * fd.abs().max(1.0), "{g} vs {fd}");
     }
 }
+
+/// A filter that destructures the item, then a map that does too.
+#[differentiable]
+fn weighted_positive(w: &Vector3<f64>, xs: &[f64]) -> f64 {
+    xs.iter()
+        .enumerate()
+        .filter(|(_, x)| **x > 0.0)
+        .map(|(i, x)| w[i % 3] * x)
+        .sum::<f64>()
+}
+
+#[test]
+fn filter_then_map_over_destructured_items() {
+    let xs = [0.5, -1.0, 2.0, 3.0, -0.5, 1.5];
+    let w = Vector3::new(0.5, -2.0, 1.5);
+    let (value, g) = weighted_positive_grad(&w, &xs);
+    assert_eq!(value, weighted_positive(&w, &xs));
+    let (_, g_map_form) = weighted_grad(&w, &xs);
+    assert_eq!(g, g_map_form);
+}

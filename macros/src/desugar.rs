@@ -215,13 +215,22 @@ impl Chains<'_> {
                 }
                 ("filter", [function]) => {
                     let keep = self.fresh("keep", link.span);
-                    // The predicate takes a reference to the item, as a
-                    // value of its own (`let d = &item;` would be read as
-                    // `item` itself where it is used).
-                    let value = call(
-                        function,
-                        &[syn::parse_quote!(::core::convert::identity(&#current))],
-                    )?;
+                    // The predicate takes a reference to the item; a `match`
+                    // binds its pattern as Rust does (through the reference).
+                    let value: syn::Expr = match function {
+                        syn::Expr::Closure(closure)
+                            if closure.inputs.len() == 1
+                                && closure.output == syn::ReturnType::Default =>
+                        {
+                            let pattern = match &closure.inputs[0] {
+                                syn::Pat::Type(typed) => &*typed.pat,
+                                other => other,
+                            };
+                            let body = &closure.body;
+                            syn::parse_quote_spanned!(link.span=> match &#current { #pattern => #body })
+                        }
+                        _ => call(function, &[syn::parse_quote!(&#current)])?,
+                    };
                     stmts.push(syn::parse_quote_spanned!(link.span=> let #keep: bool = #value;));
                     stmts.push(syn::parse_quote_spanned!(link.span=> if !#keep { continue; }));
                     filtered = true;
@@ -463,20 +472,27 @@ fn bind_one(pat: &syn::Pat, arg: &syn::Expr) -> proc_macro2::TokenStream {
 }
 
 /// Binds `user` to the item `current`: in the loop's pattern when the item
-/// is the loop's whole raw item, otherwise by a statement.
+/// is the loop's whole raw item (`item @ user` if statements before read
+/// `item` by its name), otherwise by a statement.
 fn bind(pat: &mut syn::Pat, stmts: &mut Vec<syn::Stmt>, user: &syn::Pat, current: &syn::Expr) {
-    // The item's statements so far read the raw item by its name.
-    let whole = stmts.is_empty()
-        && match (&*pat, current) {
-            (syn::Pat::Ident(raw), syn::Expr::Path(path)) => path.path.is_ident(&raw.ident),
-            _ => false,
-        };
-    if whole {
+    let raw = match (&*pat, current) {
+        (syn::Pat::Ident(raw), syn::Expr::Path(path))
+            if raw.subpat.is_none() && path.path.is_ident(&raw.ident) =>
+        {
+            Some(raw.ident.clone())
+        }
+        _ => None,
+    };
+    if let Some(raw) = raw {
         let user = match user {
             syn::Pat::Type(typed) => (*typed.pat).clone(),
             other => other.clone(),
         };
-        *pat = user;
+        *pat = if stmts.is_empty() {
+            user
+        } else {
+            syn::parse_quote!(#raw @ #user)
+        };
         return;
     }
     let binding = bind_one(user, current);
