@@ -8,7 +8,7 @@ use crate::loops::Loops;
 use crate::plan::Contribution;
 use crate::render::Emitter;
 use crate::reverse::{AdjointState, ReverseSweep, accumulated};
-use crate::{attr, check, exits};
+use crate::{attr, check, desugar, exits};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use std::collections::BTreeSet;
@@ -37,7 +37,12 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
 
     let params = check::signature(&cx, &function.sig);
     let wrt = check::wrt(&cx, &function.sig, &params, args.wrt.as_deref());
-    let body = exits::rewrite(&function.block);
+    let wrt_names: Vec<String> = wrt
+        .iter()
+        .map(|index| params[*index].ident.to_string())
+        .collect();
+    let body = desugar::rewrite(&cx, &function.block, &wrt_names, &args.krate);
+    let body = exits::rewrite(&body);
     check::body(&cx, &body);
     let return_type = match &function.sig.output {
         syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
@@ -73,7 +78,7 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         );
     }
     let activity = Activity::analyse(&cx, &ir, &wrt);
-    let loops = Loops::analyse(&cx, &ir, &activity);
+    let loops = Loops::analyse(&ir, &activity);
 
     let krate = args.krate.to_token_stream();
     if let Err(error) = cx.check() {
@@ -81,7 +86,11 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         let stubs = stubs(&function, &params, &wrt, &ret, scalar_result, &krate);
         return quote!(#function #errors #stubs);
     }
-    let emitter = Emitter::new(&ir, &activity, &params, krate.clone());
+    let snapshots = args.snapshots.as_ref().map(|count| quote!({ #count }));
+    let mut emitter = Emitter::new(&ir, &activity, &params, krate.clone());
+    if let Some(count) = &snapshots {
+        emitter.snapshots = count.clone();
+    }
     let generated = Generated {
         function: &function,
         loops: &loops,
@@ -93,6 +102,9 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
     let grad = scalar_result.then(|| generated.grad());
     let mut emitter = Emitter::new(&ir, &activity, &params, krate);
     emitter.pullback_escapes = true;
+    if let Some(count) = snapshots {
+        emitter.snapshots = count;
+    }
     let generated = Generated {
         emitter: &emitter,
         ..generated

@@ -39,6 +39,7 @@ mod build;
 mod check;
 mod ctxt;
 mod derive_params;
+mod desugar;
 mod emit;
 mod exits;
 mod expand;

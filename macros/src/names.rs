@@ -30,6 +30,21 @@ pub(crate) struct Names {
     tapes: HashMap<ValueId, Ident>,
     /// The index of each `for _ in 0..N` loop (whose pattern names none).
     loop_indices: HashMap<LoopId, Ident>,
+    /// The locals of each checkpointed loop.
+    checkpointed: HashMap<LoopId, CheckpointNames>,
+}
+
+/// The locals of a checkpointed loop (see `crate::loops::LoopFacts`).
+#[derive(Clone)]
+pub(crate) struct CheckpointNames {
+    /// The snapshots of the loop's state (`checkpoints_of_loop0`).
+    pub(crate) checkpoints: Ident,
+    /// The loop's iterator, advanced by hand (`iter_of_loop0`).
+    pub(crate) iterator: Ident,
+    /// The iterator before an iteration takes its item.
+    pub(crate) saved: Ident,
+    /// The state a recomputation or a reverse step starts from.
+    pub(crate) state: Ident,
 }
 
 /// The names taken so far.
@@ -90,6 +105,7 @@ impl Names {
         let mut unit_adjoints = HashMap::new();
         let mut tapes = HashMap::new();
         let mut loop_indices = HashMap::new();
+        let mut checkpointed = HashMap::new();
         for region in crate::loops::all(&function.body) {
             let inside = crate::loops::interior(region);
             for (index, adjoint) in adjoint.iter().enumerate() {
@@ -107,6 +123,16 @@ impl Names {
             if region.bindings.is_empty() {
                 loop_indices.insert(region.id, taken.fresh("iteration"));
             }
+            let id = region.id;
+            checkpointed.insert(
+                id,
+                CheckpointNames {
+                    checkpoints: taken.fresh(&format!("checkpoints_of_{id}")),
+                    iterator: taken.fresh(&format!("iter_of_{id}")),
+                    saved: taken.fresh(&format!("saved_iter_of_{id}")),
+                    state: taken.fresh(&format!("state_of_{id}")),
+                },
+            );
         }
         Self {
             local,
@@ -116,7 +142,13 @@ impl Names {
             unit_adjoints,
             tapes,
             loop_indices,
+            checkpointed,
         }
+    }
+
+    /// The locals of a checkpointed loop.
+    pub(crate) fn checkpointed(&self, region: LoopId) -> CheckpointNames {
+        self.checkpointed[&region].clone()
     }
 
     /// The sum of per-unit adjoints of the outer value `value` in the fused

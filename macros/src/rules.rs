@@ -188,6 +188,11 @@ pub(crate) const ZERO_DERIVATIVE: &[&str] = &[
     "is_sign_negative",
     "partial_cmp",
     "total_cmp",
+    // Shapes: integers.
+    "len",
+    "is_empty",
+    "nrows",
+    "ncols",
 ];
 
 fn all() -> impl Iterator<Item = &'static MethodRule> {

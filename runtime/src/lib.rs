@@ -11,6 +11,7 @@
 extern crate std;
 
 mod check;
+pub mod checkpoint;
 pub mod loss;
 pub mod lsq;
 pub mod nn;
@@ -31,6 +32,7 @@ pub use tangent::{CotangentOf, NoTangent};
 /// it changes without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::checkpoint::{Checkpoints, DEFAULT_SNAPSHOTS};
     pub use crate::rules::AbsRule;
     pub use crate::rules::matrix as matrix_rules;
     pub use crate::rules::scalar as scalar_rules;
