@@ -31,7 +31,7 @@
 //! variables change before a call, is an error at the span.
 
 use crate::ctxt::Ctxt;
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, quote};
 use std::collections::HashSet;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -342,8 +342,7 @@ impl Chains<'_> {
                             lowered.pat = pat;
                             lowered.stmts.extend(stmts);
                             let first = bind_one(&closure.inputs[0], &syn::parse_quote!(#acc));
-                            let body = closure_body(closure);
-                            syn::parse_quote!({ #first #body })
+                            block_with(vec![first], closure_body(closure))
                         }
                         _ => call(function, &[syn::parse_quote!(#acc), current.clone()])?,
                     };
@@ -442,9 +441,9 @@ fn call(function: &syn::Expr, args: &[syn::Expr]) -> Option<syn::Expr> {
                 .inputs
                 .iter()
                 .zip(args)
-                .map(|(pat, arg)| bind_one(pat, arg));
-            let body = closure_body(closure);
-            Some(syn::parse_quote!({ #(#bindings)* #body }))
+                .map(|(pat, arg)| bind_one(pat, arg))
+                .collect();
+            Some(block_with(bindings, closure_body(closure)))
         }
         syn::Expr::Path(_) => Some(syn::parse_quote!(#function(#(#args),*))),
         _ => None,
@@ -456,18 +455,55 @@ fn closure_body(closure: &syn::ExprClosure) -> syn::Expr {
     let body = &closure.body;
     match &closure.output {
         syn::ReturnType::Default => (**body).clone(),
-        syn::ReturnType::Type(_, ty) => syn::parse_quote!({ let value: #ty = #body; value }),
+        syn::ReturnType::Type(_, ty) => {
+            let binding = bind_one(&syn::parse_quote!(value: #ty), body);
+            block_with(vec![binding], syn::parse_quote!(value))
+        }
     }
 }
 
+/// `{ stmts; body }`, built rather than parsed: a closure's body may be an
+/// expression that is no statement after others (`|t| let z = t`), which
+/// the checks after desugaring then reject with an error.
+fn block_with(mut stmts: Vec<syn::Stmt>, body: syn::Expr) -> syn::Expr {
+    stmts.push(syn::Stmt::Expr(body, None));
+    syn::Expr::Block(syn::ExprBlock {
+        attrs: Vec::new(),
+        label: None,
+        block: syn::Block {
+            brace_token: syn::token::Brace::default(),
+            stmts,
+        },
+    })
+}
+
 /// `let pat = arg;`, a reference pattern `&x` reading through the
-/// reference instead (`let x = *arg;`).
-fn bind_one(pat: &syn::Pat, arg: &syn::Expr) -> proc_macro2::TokenStream {
+/// reference instead (`let x = *arg;`). Attributes of a closure parameter
+/// (`|#[cfg(..)] t|`) go on the statement, where Rust writes them.
+fn bind_one(pat: &syn::Pat, arg: &syn::Expr) -> syn::Stmt {
     match pat {
         syn::Pat::Reference(reference) if reference.mutability.is_none() => {
             bind_one(&reference.pat, &syn::parse_quote!(*#arg))
         }
-        _ => quote_spanned!(pat.span()=> let #pat = #arg;),
+        _ => {
+            let mut pat = pat.clone();
+            let attrs = match &mut pat {
+                syn::Pat::Ident(ident) => std::mem::take(&mut ident.attrs),
+                syn::Pat::Type(typed) => std::mem::take(&mut typed.attrs),
+                _ => Vec::new(),
+            };
+            syn::Stmt::Local(syn::Local {
+                attrs,
+                let_token: syn::Token![let](pat.span()),
+                pat,
+                init: Some(syn::LocalInit {
+                    eq_token: syn::Token![=](arg.span()),
+                    expr: Box::new(arg.clone()),
+                    diverge: None,
+                }),
+                semi_token: syn::Token![;](arg.span()),
+            })
+        }
     }
 }
 
@@ -495,8 +531,7 @@ fn bind(pat: &mut syn::Pat, stmts: &mut Vec<syn::Stmt>, user: &syn::Pat, current
         };
         return;
     }
-    let binding = bind_one(user, current);
-    stmts.push(syn::parse_quote!(#binding));
+    stmts.push(bind_one(user, current));
 }
 
 impl VisitMut for Chains<'_> {
