@@ -360,7 +360,10 @@ impl Chains<'_> {
             stmts,
             ..
         } = lowered;
-        Some(syn::parse_quote_spanned! {span=> {
+        // Parsed fallibly: the user's pattern or receiver may be one a
+        // `for` head does not take (`|..| x`, a struct literal); the chain
+        // is then left as it is, for the later checks to report.
+        syn::parse2(quote::quote_spanned! {span=> {
             #(#before)*
             let mut #acc = #init;
             for #pat in #iter {
@@ -369,6 +372,7 @@ impl Chains<'_> {
             }
             #acc
         }})
+        .ok()
     }
 }
 
@@ -414,15 +418,17 @@ impl Chains<'_> {
         let body = &expr_for.body;
         rewritten.pat = Box::new(pat);
         rewritten.expr = Box::new(iter);
-        rewritten.body = syn::parse_quote!({
+        // Parsed fallibly, as in `consumer`.
+        rewritten.body = syn::parse2(quote!({
             #(#stmts)*
             #body
-        });
-        Some(if before.is_empty() {
-            syn::Expr::ForLoop(rewritten)
+        }))
+        .ok()?;
+        if before.is_empty() {
+            Some(syn::Expr::ForLoop(rewritten))
         } else {
-            syn::parse_quote!({ #(#before)* #rewritten })
-        })
+            syn::parse2(quote!({ #(#before)* #rewritten })).ok()
+        }
     }
 }
 
@@ -456,7 +462,13 @@ fn closure_body(closure: &syn::ExprClosure) -> syn::Expr {
     match &closure.output {
         syn::ReturnType::Default => (**body).clone(),
         syn::ReturnType::Type(_, ty) => {
-            let binding = bind_one(&syn::parse_quote!(value: #ty), body);
+            let typed = syn::Pat::Type(syn::PatType {
+                attrs: Vec::new(),
+                pat: Box::new(syn::parse_quote!(value)),
+                colon_token: syn::token::Colon::default(),
+                ty: ty.clone(),
+            });
+            let binding = bind_one(&typed, body);
             block_with(vec![binding], syn::parse_quote!(value))
         }
     }
@@ -524,12 +536,17 @@ fn bind(pat: &mut syn::Pat, stmts: &mut Vec<syn::Stmt>, user: &syn::Pat, current
             syn::Pat::Type(typed) => (*typed.pat).clone(),
             other => other.clone(),
         };
-        *pat = if stmts.is_empty() {
-            user
-        } else {
-            syn::parse_quote!(#raw @ #user)
-        };
-        return;
+        if stmts.is_empty() {
+            *pat = user;
+            return;
+        }
+        // `raw @ user` where a subpattern may follow `@` (not `..`, not a
+        // range without an end); otherwise a statement binds.
+        if let Ok(bound) = syn::parse::Parser::parse2(syn::Pat::parse_single, quote!(#raw @ #user))
+        {
+            *pat = bound;
+            return;
+        }
     }
     stmts.push(bind_one(user, current));
 }

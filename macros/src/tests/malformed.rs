@@ -493,6 +493,12 @@ const TEMPLATES: &[&str] = &[
     "fn f(x: f64) -> f64 { (x, @).0 }",
     "fn f(x: f64) -> f64 { [x, @][0] }",
     "fn f(x: f64, d: &[f64]) -> f64 { d.iter().map(|e| e * @).sum() }",
+    "fn f(x: f64, d: &[f64]) -> f64 { d.iter().fold(x, |a, e| @) }",
+    "fn f(x: f64, d: &[f64]) -> f64 { d.iter().filter(|e| @).map(|e| e * x).sum() }",
+    "fn f(x: f64, d: &[f64]) -> f64 { d.iter().zip(@).map(|(a, b)| a * b * x).sum() }",
+    "fn f(x: f64, d: &[f64]) -> f64 { @.iter().enumerate().map(|(i, e)| e * x).product() }",
+    "fn f(x: f64) -> f64 { let g = |t: f64| -> f64 { @ }; g(x) }",
+    "fn f(x: f64) -> f64 { let mut y = x; loop { if y > 10.0 { break; } y = @; } y }",
     "fn f(x: f64) -> f64 { let mut y = x; for i in 0..3 { if x > 1.0 { y = @; } } y }",
     // Statement positions.
     "fn f(x: f64) -> f64 { @ x }",
@@ -501,6 +507,8 @@ const TEMPLATES: &[&str] = &[
     "fn f(x: f64) -> f64 { let mut y = x; if x > 0.0 { @ } y }",
     "fn f(x: f64) -> f64 { let mut y = x; loop { @ break; } y }",
     "fn f(x: f64) -> f64 { let mut y = x; match 1 { _ => { @ } } y }",
+    "fn f(x: f64, d: &[f64]) -> f64 { let mut y = x; for e in d { @ } y }",
+    "fn f(x: f64) -> f64 { let mut y = x; while y < 10.0 { @ y *= 2.0; } y }",
     // Pattern positions.
     "fn f(x: f64) -> f64 { let @ = x; x }",
     "fn f(x: f64) -> f64 { match x as i32 { @ => x, _ => 0.0 } }",
@@ -508,6 +516,8 @@ const TEMPLATES: &[&str] = &[
     "fn f(x: f64) -> f64 { let mut y = x; for @ in 0..3 { y += x; } y }",
     "fn f(x: f64) -> f64 { if let @ = Some(x) { x } else { 0.0 } }",
     "fn f(x: f64) -> f64 { let c = |@| x; c(1.0) }",
+    "fn f(x: f64, d: &[f64]) -> f64 { d.iter().map(|@| x).sum() }",
+    "fn f(x: f64, d: &[f64]) -> f64 { d.iter().fold(x, |@, e| x * e) }",
     // Type positions.
     "fn f(x: @) -> f64 { x }",
     "fn f(x: f64) -> @ { x }",
