@@ -43,6 +43,7 @@ mod emit;
 mod exits;
 mod expand;
 mod forward;
+mod forward_siblings;
 mod ir;
 mod loops;
 mod names;
@@ -50,6 +51,7 @@ mod plan;
 mod render;
 mod reverse;
 mod rules;
+mod tangent;
 
 #[cfg(test)]
 mod tests;

@@ -11,6 +11,7 @@
 extern crate std;
 
 mod check;
+pub mod forward;
 pub mod loss;
 pub mod lsq;
 pub mod nn;
@@ -30,11 +31,14 @@ pub use tangent::{CotangentOf, NoTangent};
 /// it changes without notice.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::forward::{HessianOf, JacobianOf, hessian, hvp, jacobian};
     pub use crate::rules::AbsRule;
     pub use crate::rules::matrix as matrix_rules;
     pub use crate::rules::scalar as scalar_rules;
     pub use crate::rules::{DivRule, MulRule, SquareRule};
-    pub use crate::tangent::{accumulate, as_value, cotangent, scaled, typed_like, unit_like};
+    pub use crate::tangent::{
+        accumulate, as_value, cotangent, scaled, scalar_zero, typed_like, unit_like,
+    };
     pub use crate::{NoTangent, Params, ParamsOf, Real};
     pub use core;
 

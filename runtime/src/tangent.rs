@@ -132,3 +132,11 @@ pub fn scaled<P: Params>(mut value: P, factor: P::Scalar) -> P {
     value.scale(factor);
     value
 }
+
+/// The scalar 0 of the type the context asks for: the tangent of a
+/// constant argument of `SMatrix::new(...)` in forward mode.
+#[inline]
+#[must_use]
+pub fn scalar_zero<T: crate::Real>() -> T {
+    T::ZERO
+}
