@@ -59,9 +59,11 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> Args {
         } else if meta.path.is_ident("grad") {
             args.require_grad = true;
             Ok(())
-        } else if let Some(ident) = meta.path.get_ident().filter(|ident| {
-            *ident == "jvp" || *ident == "jacobian" || *ident == "hessian"
-        }) {
+        } else if let Some(ident) = meta
+            .path
+            .get_ident()
+            .filter(|ident| *ident == "jvp" || *ident == "jacobian" || *ident == "hessian")
+        {
             let slot = match ident.to_string().as_str() {
                 "jvp" => &mut args.jvp,
                 "jacobian" => &mut args.jacobian,

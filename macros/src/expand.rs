@@ -203,7 +203,12 @@ impl Generated<'_, '_> {
 
     /// A generated function: documented, with the primal's `cfg` and lint
     /// attributes, visibility and nested items.
-    pub(crate) fn sibling(&self, doc: &str, signature: &TokenStream, body: TokenStream) -> TokenStream {
+    pub(crate) fn sibling(
+        &self,
+        doc: &str,
+        signature: &TokenStream,
+        body: TokenStream,
+    ) -> TokenStream {
         let attrs = self.passed_attributes();
         let vis = &self.function.vis;
         let items = &self.emitter.function.items;

@@ -88,8 +88,10 @@ const MULTI: [MethodRule; 9] = [
             Some("scalar_rules::powf_base"),
             Some("scalar_rules::powf_exponent"),
         ],
-        tangents: &[Some("scalar_rules::powf_base_jvp"),
-            Some("scalar_rules::powf_exponent_jvp"),],
+        tangents: &[
+            Some("scalar_rules::powf_base_jvp"),
+            Some("scalar_rules::powf_exponent_jvp"),
+        ],
         second: Some("scalar_rules::powf_second"),
     },
     MethodRule {
@@ -98,14 +100,19 @@ const MULTI: [MethodRule; 9] = [
             Some("scalar_rules::log_value"),
             Some("scalar_rules::log_base"),
         ],
-        tangents: &[Some("scalar_rules::log_value_jvp"),
-            Some("scalar_rules::log_base_jvp"),],
+        tangents: &[
+            Some("scalar_rules::log_value_jvp"),
+            Some("scalar_rules::log_base_jvp"),
+        ],
         second: Some("scalar_rules::log_second"),
     },
     MethodRule {
         name: "atan2",
         operands: &[Some("scalar_rules::atan2_y"), Some("scalar_rules::atan2_x")],
-        tangents: &[Some("scalar_rules::atan2_y_jvp"), Some("scalar_rules::atan2_x_jvp")],
+        tangents: &[
+            Some("scalar_rules::atan2_y_jvp"),
+            Some("scalar_rules::atan2_x_jvp"),
+        ],
         second: Some("scalar_rules::atan2_second"),
     },
     MethodRule {
@@ -114,20 +121,28 @@ const MULTI: [MethodRule; 9] = [
             Some("scalar_rules::hypot_lhs"),
             Some("scalar_rules::hypot_rhs"),
         ],
-        tangents: &[Some("scalar_rules::hypot_lhs_jvp"),
-            Some("scalar_rules::hypot_rhs_jvp"),],
+        tangents: &[
+            Some("scalar_rules::hypot_lhs_jvp"),
+            Some("scalar_rules::hypot_rhs_jvp"),
+        ],
         second: Some("scalar_rules::hypot_second"),
     },
     MethodRule {
         name: "max",
         operands: &[Some("scalar_rules::max_lhs"), Some("scalar_rules::max_rhs")],
-        tangents: &[Some("scalar_rules::max_lhs_jvp"), Some("scalar_rules::max_rhs_jvp")],
+        tangents: &[
+            Some("scalar_rules::max_lhs_jvp"),
+            Some("scalar_rules::max_rhs_jvp"),
+        ],
         second: None,
     },
     MethodRule {
         name: "min",
         operands: &[Some("scalar_rules::min_lhs"), Some("scalar_rules::min_rhs")],
-        tangents: &[Some("scalar_rules::min_lhs_jvp"), Some("scalar_rules::min_rhs_jvp")],
+        tangents: &[
+            Some("scalar_rules::min_lhs_jvp"),
+            Some("scalar_rules::min_rhs_jvp"),
+        ],
         second: None,
     },
     MethodRule {
@@ -137,9 +152,11 @@ const MULTI: [MethodRule; 9] = [
             Some("scalar_rules::clamp_min"),
             Some("scalar_rules::clamp_max"),
         ],
-        tangents: &[Some("scalar_rules::clamp_value_jvp"),
+        tangents: &[
+            Some("scalar_rules::clamp_value_jvp"),
             Some("scalar_rules::clamp_min_jvp"),
-            Some("scalar_rules::clamp_max_jvp"),],
+            Some("scalar_rules::clamp_max_jvp"),
+        ],
         second: None,
     },
     MethodRule {
@@ -149,9 +166,11 @@ const MULTI: [MethodRule; 9] = [
             Some("scalar_rules::mul_add_factor"),
             Some("scalar_rules::mul_add_addend"),
         ],
-        tangents: &[Some("scalar_rules::mul_add_value_jvp"),
+        tangents: &[
+            Some("scalar_rules::mul_add_value_jvp"),
             Some("scalar_rules::mul_add_factor_jvp"),
-            Some("scalar_rules::mul_add_addend_jvp"),],
+            Some("scalar_rules::mul_add_addend_jvp"),
+        ],
         second: Some("scalar_rules::mul_add_second"),
     },
 ];
@@ -168,7 +187,10 @@ const MATRIX: [MethodRule; 11] = [
     MethodRule {
         name: "dot",
         operands: &[Some("matrix_rules::dot_lhs"), Some("matrix_rules::dot_rhs")],
-        tangents: &[Some("matrix_rules::dot_lhs_jvp"), Some("matrix_rules::dot_rhs_jvp")],
+        tangents: &[
+            Some("matrix_rules::dot_lhs_jvp"),
+            Some("matrix_rules::dot_rhs_jvp"),
+        ],
         second: Some("matrix_rules::dot_second"),
     },
     MethodRule {
@@ -177,8 +199,10 @@ const MATRIX: [MethodRule; 11] = [
             Some("matrix_rules::component_mul_lhs"),
             Some("matrix_rules::component_mul_rhs"),
         ],
-        tangents: &[Some("matrix_rules::component_mul_lhs_jvp"),
-            Some("matrix_rules::component_mul_rhs_jvp"),],
+        tangents: &[
+            Some("matrix_rules::component_mul_lhs_jvp"),
+            Some("matrix_rules::component_mul_rhs_jvp"),
+        ],
         second: Some("matrix_rules::component_mul_second"),
     },
     MethodRule {
@@ -187,8 +211,10 @@ const MATRIX: [MethodRule; 11] = [
             Some("matrix_rules::component_div_lhs"),
             Some("matrix_rules::component_div_rhs"),
         ],
-        tangents: &[Some("matrix_rules::component_div_lhs_jvp"),
-            Some("matrix_rules::component_div_rhs_jvp"),],
+        tangents: &[
+            Some("matrix_rules::component_div_lhs_jvp"),
+            Some("matrix_rules::component_div_rhs_jvp"),
+        ],
         second: Some("matrix_rules::component_div_second"),
     },
     MethodRule {

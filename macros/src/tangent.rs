@@ -196,7 +196,8 @@ impl Tangents<'_, '_> {
         match &value.op {
             Op::Arith { op, lhs, rhs } => {
                 let (lhs_active, rhs_active) = (self.active(lhs.value), self.active(rhs.value));
-                let (tangent_lhs, tangent_rhs) = (self.operand(slot, *lhs), self.operand(slot, *rhs));
+                let (tangent_lhs, tangent_rhs) =
+                    (self.operand(slot, *lhs), self.operand(slot, *rhs));
                 let (primal_lhs, primal_rhs) = (emitter.operand(*lhs), emitter.operand(*rhs));
                 match (op, lhs_active, rhs_active) {
                     (crate::ir::ArithOp::Add, true, true) => quote!(#tangent_lhs + #tangent_rhs),
@@ -276,7 +277,8 @@ impl Tangents<'_, '_> {
                 match op {
                     crate::ir::ArithOp::Add | crate::ir::ArithOp::Sub => self.first(UV, id),
                     crate::ir::ArithOp::Mul => {
-                        let (primal_lhs, primal_rhs) = (emitter.operand(*lhs), emitter.operand(*rhs));
+                        let (primal_lhs, primal_rhs) =
+                            (emitter.operand(*lhs), emitter.operand(*rhs));
                         let mut terms = Vec::new();
                         if lhs_active {
                             let second = self.operand(UV, *lhs);
@@ -306,13 +308,14 @@ impl Tangents<'_, '_> {
                                 self.reference(V, rhs.value),
                                 self.reference(UV, rhs.value),
                             );
-                            let rhs = emitter.reference(rhs.value);
+                            let (lhs, rhs) =
+                                (emitter.reference(lhs.value), emitter.reference(rhs.value));
                             let output = emitter.reference(id);
                             let (output_u, output_v) = (
                                 &emitter.names.tangent[U][id.index()],
                                 &emitter.names.tangent[V][id.index()],
                             );
-                            terms.push(quote!(#krate::__private::DivRule::div_rhs_second(#rhs, #rhs_u, #rhs_v, #rhs_uv, #output, &#output_u, &#output_v)));
+                            terms.push(quote!(#krate::__private::DivRule::div_rhs_second(#lhs, #rhs, #rhs_u, #rhs_v, #rhs_uv, #output, &#output_u, &#output_v)));
                         }
                         quote!(#(#terms)+*)
                     }

@@ -37,7 +37,7 @@ pub mod __private {
     pub use crate::rules::scalar as scalar_rules;
     pub use crate::rules::{DivRule, MulRule, SquareRule};
     pub use crate::tangent::{
-        accumulate, as_value, cotangent, scaled, scalar_zero, typed_like, unit_like,
+        accumulate, as_value, cotangent, scalar_zero, scaled, typed_like, unit_like,
     };
     pub use crate::{NoTangent, Params, ParamsOf, Real};
     pub use core;

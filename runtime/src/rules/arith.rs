@@ -52,9 +52,14 @@ pub trait DivRule<Rhs>: Sized {
     fn div_rhs_jvp(tangent: &Rhs, lhs: &Self, rhs: &Rhs, output: &Self::Output) -> Self::Output;
     /// The second-order term of a hyper-dual tangent of `y = a/b` along
     /// directions `u`, `v`, given the first-order tangents of `b` and `y`:
-    /// `−(y·b_uv + y_v·b_u + y_u·b_v)/b`, where `b_uv` is the second-order
+    /// `−(y·b_uv + y_v·b_u + y_u·b_v)/b` (`lhs` only names the impl), where `b_uv` is the second-order
     /// tangent of `b` (so the whole of `b`'s contribution; `a`'s is `a_uv/b`).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "two operands, their tangents and the result's"
+    )]
     fn div_rhs_second(
+        lhs: &Self,
         rhs: &Rhs,
         rhs_u: &Rhs,
         rhs_v: &Rhs,
@@ -92,7 +97,11 @@ impl<T: Real> DivRule<T> for T {
         -(*tangent * *output / *rhs)
     }
     #[inline]
-    fn div_rhs_second(b: &T, bu: &T, bv: &T, buv: &T, y: &T, yu: &T, yv: &T) -> T {
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "two operands, their tangents and the result's"
+    )]
+    fn div_rhs_second(_a: &T, b: &T, bu: &T, bv: &T, buv: &T, y: &T, yu: &T, yv: &T) -> T {
         -((*y * *buv + *yv * *bu + *yu * *bv) / *b)
     }
 }

@@ -80,6 +80,7 @@ impl<T: Real, const R: usize, const C: usize> DivRule<T> for SMatrix<T, R, C> {
     }
     #[inline]
     fn div_rhs_second(
+        _a: &Self,
         b: &T,
         bu: &T,
         bv: &T,
