@@ -415,3 +415,31 @@ fn hessian_matches_hyper_dual_numbers() {
         );
     }
 }
+
+#[differentiable(jvp, wrt = (x, s))]
+fn scaled_norm(x: &Vector3<f64>, s: f64) -> f64 {
+    x.norm() * s
+}
+
+#[differentiable(jvp)]
+fn caller_with_constant(x: &Vector3<f64>) -> f64 {
+    // `s` is differentiated by the callee but constant here: its tangent
+    // is `NoTangent`, a zero.
+    scaled_norm(x, 0.5) * x.z
+}
+
+#[test]
+fn constant_arguments_of_differentiated_parameters_get_zero_tangents() {
+    let x = Vector3::new(0.3, -1.2, 0.8);
+    check_jvp(
+        caller_with_constant,
+        |x, d| caller_with_constant_jvp(x, d),
+        &x,
+        "caller_with_constant",
+    );
+    // The same sibling called directly with `NoTangent` for `s`.
+    let (_, tangent) = scaled_norm_jvp(&x, 0.5, &Vector3::new(1.0, 0.0, 0.0), NoTangent);
+    assert_close(tangent, 0.5 * x.x / x.norm(), 1e-15, "scaled_norm");
+    let (_, tangent) = scaled_norm_jvp(&x, 0.5, NoTangent, &1.0);
+    assert_close(tangent, x.norm(), 1e-15, "scaled_norm along s");
+}

@@ -19,7 +19,11 @@ fn allocations_in(f: impl FnOnce()) -> u64 {
 fn mean_squared_error(p: &Vector3<f64>, t: &[f64], y: &[f64]) -> f64 {
     let mut total = 0.0;
     for (ti, yi) in t.iter().zip(y.iter()) {
-        let model = if *ti > 5.0 { p.x * ti.sqrt() } else { p.x * ti * ti };
+        let model = if *ti > 5.0 {
+            p.x * ti.sqrt()
+        } else {
+            p.x * ti * ti
+        };
         let residual = model + (p.y * ti).sin() + p.z - yi;
         total += residual * residual;
     }

@@ -4,9 +4,10 @@
 //! [`crate::tangent`]'s).
 //!
 //! * `NAME_jvp(args.., tangents..) -> (Y, Y)`: one tangent per parameter,
-//!   after the primal's parameters, in the same order: `&X` for a
-//!   differentiated parameter of type `X` or `&X`, `NoTangent` for the
-//!   others (the mirror of `_vjp`'s cotangents). A call `g(a, b)` in a
+//!   after the primal's parameters, in the same order: for a differentiated
+//!   parameter of type `X` or `&X`, any `TangentArg<X>` (`&X`, or
+//!   `NoTangent` for a zero tangent: the argument is constant at the call),
+//!   for the others `NoTangent` (the mirror of `_vjp`'s cotangents). A call `g(a, b)` in a
 //!   function differentiated in forward mode links to `g_jvp(a, b, &ȧ,
 //!   NoTangent)`, so a hand-written `g_jvp` of that signature is a custom
 //!   forward rule.
@@ -158,14 +159,34 @@ impl Generated<'_, '_> {
                 }
                 let name = self.tangent_name(*slot, index);
                 let value_type = param.value_type();
-                extra.push(syn::parse_quote!(#name: &#value_type));
                 let active = self
                     .param_value(index)
                     .is_some_and(|value| emitter.activity.is_active(value));
+                if order == Order::Second {
+                    extra.push(syn::parse_quote!(#name: &#value_type));
+                    if !active {
+                        prelude.extend(quote!(let _ = #name;));
+                    } else if !param.is_ref {
+                        prelude.extend(quote!(let #name = ::core::clone::Clone::clone(#name);));
+                    }
+                    continue;
+                }
+                // `&X`, or `NoTangent` from a caller where the argument is
+                // constant.
+                extra.push(
+                    syn::parse_quote!(#name: impl #krate::__private::TangentArg<#value_type>),
+                );
+                let ident = &param.ident;
                 if !active {
                     prelude.extend(quote!(let _ = #name;));
-                } else if !param.is_ref {
-                    prelude.extend(quote!(let #name = ::core::clone::Clone::clone(#name);));
+                } else if param.is_ref {
+                    prelude.extend(
+                        quote!(let #name = &#krate::__private::TangentArg::tangent(#name, #ident);),
+                    );
+                } else {
+                    prelude.extend(
+                        quote!(let #name = #krate::__private::TangentArg::tangent(#name, &#ident);),
+                    );
                 }
             }
         }

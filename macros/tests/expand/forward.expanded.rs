@@ -154,10 +154,10 @@ fn smoothed_vjp(
 fn smoothed_jvp(
     x: f64,
     k: f64,
-    tangent_of_x: &f64,
+    tangent_of_x: impl ::tapeless::__private::TangentArg<f64>,
     _: ::tapeless::__private::NoTangent,
 ) -> (f64, f64) {
-    let tangent_of_x = ::core::clone::Clone::clone(tangent_of_x);
+    let tangent_of_x = ::tapeless::__private::TangentArg::tangent(tangent_of_x, &x);
     let mut s = x;
     let mut tangent_of_s = ::core::clone::Clone::clone(&tangent_of_x);
     for _ in 0..3 {
