@@ -213,6 +213,7 @@ mod rat43 {
     }
 
     #[differentiable(jvp, hessian)]
+    #[allow(dead_code, reason = "called through its generated siblings")]
     pub(crate) fn residual(b: &SVector<f64, 4>, x: f64, y: f64) -> f64 {
         b[0] / (1.0 + (b[1] - b[2] * x).exp()).powf(1.0 / b[3]) - y
     }
@@ -264,7 +265,7 @@ mod rat43 {
         (jtj, jtr)
     }
 
-    fn generic<D: DualNum<f64> + Copy>(b: [D; 4], x: f64, y: f64) -> D {
+    fn generic<D: DualNum<Primitive = f64> + Copy>(b: [D; 4], x: f64, y: f64) -> D {
         // xᵖ as exp(p·ln x): num-dual's `powf` takes a constant exponent.
         let base = (b[1] - b[2] * x).exp() + 1.0;
         b[0] / (base.ln() / b[3]).exp() - y

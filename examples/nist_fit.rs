@@ -171,6 +171,11 @@ fn main() -> Result {
         PALETTE[1],
         Mark::Line,
     ));
+    // Room above the data for the legend.
+    let chart = Chart {
+        y_range: Some(0.0..900.0),
+        ..chart
+    };
     let picture = save_png("nist_fit.png", &[chart], 1, (800, 500))?;
     report_pictures(&[picture])?;
 

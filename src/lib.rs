@@ -109,10 +109,10 @@
 ///   `::tapeless`), for code inside the runtime or a re-exporting crate.
 /// * `jvp`: also `NAME_jvp(args.., tangents..) -> (value, tangent)`, forward
 ///   mode: one tangent per parameter after the parameters, `&X` for a
-///   differentiated parameter of type `X` or `&X` and `NoTangent` for the
-///   others. A call `g(a, b)` differentiates through `g_jvp(a, b, &ȧ,
-///   NoTangent)`, so a hand-written `g_jvp` beside a plain `g` is a custom
-///   forward rule.
+///   differentiated parameter of type `X` or `&X` (or `NoTangent`, a zero
+///   tangent: any [`TangentArg`]) and `NoTangent` for the others. A call
+///   `g(a, b)` differentiates through `g_jvp(a, b, &ȧ, NoTangent)`, so a
+///   hand-written `g_jvp` beside a plain `g` is a custom forward rule.
 /// * `jacobian`: also `NAME_jacobian(args) -> (value, jacobian)` for a result
 ///   `SVector<T, M>` of one differentiated `SVector<T, N>` (N calls of
 ///   `NAME_jvp`, which it generates too).

@@ -227,14 +227,19 @@ impl Generated<'_, '_> {
             ),
         };
         let signature = self.signature_with(name, false, output, extra);
-        self.sibling(
+        let sibling = self.sibling(
             &doc,
             &signature,
             quote! {
                 #prelude
                 #body
             },
-        )
+        );
+        // A tangent per parameter doubles their number.
+        quote! {
+            #[allow(clippy::too_many_arguments)]
+            #sibling
+        }
     }
 
     /// The call of a sibling with the primal's arguments followed by
