@@ -16,7 +16,7 @@ use nalgebra::{Matrix2, Vector2};
 use tapeless::differentiable;
 
 /// Simple exponential smoothing: the sum of squared one-step errors.
-#[differentiable]
+#[differentiable(jvp)]
 fn smoothing_sse(alpha: f64, ys: &[f64]) -> f64 {
     let mut level = ys[0];
     let mut total = 0.0;
@@ -71,6 +71,9 @@ fn smoothing_matches_hand_forward_mode_for_every_trip_count() {
         let ys = series(n);
         for alpha in [0.05, 0.3, 0.9] {
             let (value, hand) = smoothing_hand(alpha, &ys);
+            let (v, tangent) = smoothing_sse_jvp(alpha, &ys, &1.0, tapeless::NoTangent);
+            assert_eq!(v, value);
+            assert!((tangent - hand).abs() <= 1e-10 * hand.abs().max(1e-300));
             for (name, (v, g)) in [
                 ("64 snapshots", smoothing_sse_grad(alpha, &ys)),
                 ("4 snapshots", smoothing_sse_small_grad(alpha, &ys)),
@@ -119,7 +122,7 @@ fn euler_steps_of_run_time_length_match_central_differences() {
 
 /// Newton's method for the square root, until the step is small: the trip
 /// count depends on the differentiated value.
-#[differentiable]
+#[differentiable(jvp)]
 fn newton_sqrt(a: f64) -> f64 {
     let mut x = a.max(1.0);
     let mut step: f64 = 1.0;
@@ -137,6 +140,11 @@ fn newton_in_a_while_loop_differentiates_through_its_iterations() {
         assert!((value - a.sqrt()).abs() <= 1e-12 * a.sqrt());
         // Through the converged iterations, the derivative of sqrt.
         let hand = 0.5 / a.sqrt();
+        let (_, tangent) = newton_sqrt_jvp(a, &1.0);
+        assert!(
+            (tangent - hand).abs() <= 1e-9 * hand,
+            "jvp at {a}: {tangent}"
+        );
         assert!(
             (gradient - hand).abs() <= 1e-9 * hand,
             "a = {a}: {gradient} vs {hand}"
@@ -160,7 +168,7 @@ fn decay_loop(x: f64, rate: f64, n: usize) -> f64 {
     v
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 fn decay_while(x: f64, rate: f64, n: usize) -> f64 {
     let mut v = x;
     let mut i = 0;
@@ -189,7 +197,8 @@ fn loop_while_and_for_agree_with_central_differences() {
         let (vf, gf) = decay_for_grad(x, 0.1, n);
         assert_eq!((vl, vw), (vf, vf));
         let fd = common::central_difference(|x| decay_for(x, 0.1, n), x);
-        for g in [gl, gw, gf] {
+        let (_, tw) = decay_while_jvp(x, 0.1, n, &1.0, tapeless::NoTangent, tapeless::NoTangent);
+        for g in [gl, gw, gf, tw] {
             assert!(
                 (g - fd).abs() <= 1e-7 * fd.abs().max(1.0),
                 "n = {n}: {g} vs {fd}"

@@ -80,6 +80,19 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
     let activity = Activity::analyse(&cx, &ir, &wrt);
     let loops = Loops::analyse(&ir, &activity);
 
+    crate::forward_siblings::check(
+        &cx,
+        &args,
+        &crate::forward_siblings::Checked {
+            function: &function,
+            ir: &ir,
+            activity: &activity,
+            wrt: &wrt,
+            ret: &ret,
+            scalar_result,
+        },
+    );
+
     let krate = args.krate.to_token_stream();
     if let Err(error) = cx.check() {
         let errors = error.into_compile_error();
@@ -110,10 +123,17 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         ..generated
     };
     let vjp = generated.vjp();
+    let tangent_emitter = Emitter::new(&ir, &activity, &params, args.krate.to_token_stream());
+    let generated = Generated {
+        emitter: &tangent_emitter,
+        ..generated
+    };
+    let forward = generated.forward_siblings(&args);
     quote! {
         #function
         #grad
         #vjp
+        #forward
     }
 }
 
@@ -128,13 +148,13 @@ fn item_head(item: &syn::Item) -> TokenStream {
     }
 }
 
-struct Generated<'g, 'a> {
-    function: &'g syn::ItemFn,
+pub(crate) struct Generated<'g, 'a> {
+    pub(crate) function: &'g syn::ItemFn,
     loops: &'g Loops,
-    params: &'g [Param],
-    wrt: &'g [usize],
-    ret: &'g syn::Type,
-    emitter: &'g Emitter<'a>,
+    pub(crate) params: &'g [Param],
+    pub(crate) wrt: &'g [usize],
+    pub(crate) ret: &'g syn::Type,
+    pub(crate) emitter: &'g Emitter<'a>,
 }
 
 impl Generated<'_, '_> {
@@ -195,7 +215,12 @@ impl Generated<'_, '_> {
 
     /// A generated function: documented, with the primal's `cfg` and lint
     /// attributes, visibility and nested items.
-    fn sibling(&self, doc: &str, signature: &TokenStream, body: TokenStream) -> TokenStream {
+    pub(crate) fn sibling(
+        &self,
+        doc: &str,
+        signature: &TokenStream,
+        body: TokenStream,
+    ) -> TokenStream {
         let attrs = self.passed_attributes();
         let vis = &self.function.vis;
         let items = &self.emitter.function.items;
@@ -290,7 +315,7 @@ impl Generated<'_, '_> {
         }
     }
 
-    fn wrt_names(&self) -> String {
+    pub(crate) fn wrt_names(&self) -> String {
         self.wrt
             .iter()
             .map(|index| format!("`{}`", self.params[*index].ident))
@@ -312,8 +337,20 @@ impl Generated<'_, '_> {
         name_lifetimes: bool,
         output: TokenStream,
     ) -> TokenStream {
+        self.signature_with(name, name_lifetimes, output, Vec::new())
+    }
+
+    /// [`Self::signature`] with `extra` parameters after the primal's.
+    pub(crate) fn signature_with(
+        &self,
+        name: syn::Ident,
+        name_lifetimes: bool,
+        output: TokenStream,
+        extra: Vec<syn::FnArg>,
+    ) -> TokenStream {
         let mut sig = self.function.sig.clone();
         sig.ident = name;
+        sig.inputs.extend(extra);
         sig.constness = None;
         for input in &mut sig.inputs {
             if let syn::FnArg::Typed(typed) = input {
@@ -466,7 +503,7 @@ fn add_real_bounds(generics: &mut syn::Generics, krate: &TokenStream) {
 }
 
 /// Whether a return type is a scalar, as far as its syntax tells.
-fn is_scalar_type(ty: &syn::Type, generics: &syn::Generics) -> bool {
+pub(crate) fn is_scalar_type(ty: &syn::Type, generics: &syn::Generics) -> bool {
     match ty {
         syn::Type::Paren(paren) => is_scalar_type(&paren.elem, generics),
         syn::Type::Group(group) => is_scalar_type(&group.elem, generics),
