@@ -28,10 +28,25 @@ fn smoothing_sse(alpha: f64, ys: &[f64]) -> f64 {
     total
 }
 
-/// The same with 4 snapshots only.
-#[differentiable(snapshots = 4)]
-fn smoothing_sse_small(alpha: f64, ys: &[f64]) -> f64 {
-    let mut level = ys[0];
+/// The same with a second differentiated parameter (the first level's
+/// scale), so that `_grad` runs in reverse mode through the checkpointed
+/// loop, with 4 snapshots only.
+#[differentiable(snapshots = 4, wrt = (alpha, scale))]
+fn smoothing_sse_small(alpha: f64, scale: f64, ys: &[f64]) -> f64 {
+    let mut level = scale * ys[0];
+    let mut total = 0.0;
+    for y in &ys[1..] {
+        let error = y - level;
+        total += error * error;
+        level = level + alpha * error;
+    }
+    total
+}
+
+/// The same as `smoothing_sse_small` with the default snapshots.
+#[differentiable(wrt = (alpha, scale))]
+fn smoothing_sse_two(alpha: f64, scale: f64, ys: &[f64]) -> f64 {
+    let mut level = scale * ys[0];
     let mut total = 0.0;
     for y in &ys[1..] {
         let error = y - level;
@@ -75,10 +90,18 @@ fn smoothing_matches_hand_forward_mode_for_every_trip_count() {
             assert_eq!(v, value);
             assert!((tangent - hand).abs() <= 1e-10 * hand.abs().max(1e-300));
             for (name, (v, g)) in [
-                ("64 snapshots", smoothing_sse_grad(alpha, &ys)),
-                ("4 snapshots", smoothing_sse_small_grad(alpha, &ys)),
+                ("forward mode", smoothing_sse_grad(alpha, &ys)),
+                ("64 snapshots", {
+                    let (v, (g, _)) = smoothing_sse_two_grad(alpha, 1.0, &ys);
+                    (v, g)
+                }),
+                ("4 snapshots", {
+                    let (v, (g, _)) = smoothing_sse_small_grad(alpha, 1.0, &ys);
+                    (v, g)
+                }),
             ] {
                 assert_eq!(v, smoothing_sse(alpha, &ys), "{name}, n = {n}");
+                assert_eq!(v, smoothing_sse_small(alpha, 1.0, &ys), "{name}, n = {n}");
                 assert_eq!(v, value, "{name}, n = {n}");
                 assert!(
                     (g - hand).abs() <= 1e-10 * hand.abs().max(1e-300),
@@ -364,5 +387,25 @@ fn former_compile_errors_now_match_central_differences() {
         let (value, g) = iterate_grad(0.7, 1.3, steps);
         assert_eq!(value, iterate(0.7, 1.3, steps));
         check("iterate", g, &|s| iterate(s, 1.3, steps), 0.7);
+    }
+}
+
+/// Both parameters of the smoothing against central differences, through
+/// the checkpointed reverse sweep (the scale's derivative too).
+#[test]
+fn checkpointed_reverse_sweep_matches_central_differences_in_both_parameters() {
+    for n in [2, 5, 64, 65, 130, 3000] {
+        let ys = series(n);
+        let p = nalgebra::Vector2::new(0.35, 1.2);
+        let (_, (ga, gs)) = smoothing_sse_small_grad(p.x, p.y, &ys);
+        let (_, (ga64, gs64)) = smoothing_sse_two_grad(p.x, p.y, &ys);
+        assert_eq!((ga, gs), (ga64, gs64), "n = {n}");
+        tight()
+            .run(
+                |p| smoothing_sse_small(p.x, p.y, &ys),
+                &p,
+                &nalgebra::Vector2::new(ga, gs),
+            )
+            .unwrap_or_else(|e| panic!("n = {n}: {e}"));
     }
 }

@@ -126,6 +126,11 @@ impl Generated<'_, '_> {
             .map(ValueId::from_index)
     }
 
+    /// The first-order tangent of parameter `index` (`tangent_of_x`).
+    pub(crate) fn forward_tangent_name(&self, index: usize) -> syn::Ident {
+        self.tangent_name(U, index)
+    }
+
     fn tangent_name(&self, slot: usize, index: usize) -> syn::Ident {
         match self.param_value(index) {
             Some(value) => self.emitter.names.tangent[slot][value.index()].clone(),
