@@ -396,7 +396,7 @@ mod recurrences {
         for y in &ys[1..] {
             let error = y - level;
             total += error * error;
-            level = level + alpha * error;
+            level += alpha * error;
         }
         total
     }
@@ -446,6 +446,7 @@ mod recurrences {
     }
 
     #[differentiable(snapshots = 256)]
+    #[allow(dead_code, reason = "timed through its generated gradient only")]
     pub(crate) fn rnn_256(w: &Matrix4<f64>, u: &Vector4<f64>, xs: &[f64]) -> f64 {
         let mut h = Vector4::zeros();
         for x in xs {
@@ -484,7 +485,10 @@ fn recurrences_group(c: &mut Criterion) {
             smoothing_hand_forward(alpha, &ys).1,
             smoothing_hand_reverse(alpha, &ys, &mut levels).1,
         ] {
-            assert!((generated - hand).abs() <= 1e-9 * hand.abs(), "{generated} vs {hand}");
+            assert!(
+                (generated - hand).abs() <= 1e-9 * hand.abs(),
+                "{generated} vs {hand}"
+            );
         }
         group.bench_function(format!("smoothing_n{n}/forward/tapeless"), |b| {
             b.iter(|| smoothing(black_box(alpha), black_box(&ys)));

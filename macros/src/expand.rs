@@ -42,7 +42,11 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         .map(|index| params[*index].ident.to_string())
         .collect();
     let body = desugar::rewrite(&cx, &function.block, &wrt_names, &args.krate);
-    let body = exits::rewrite(&body);
+    let scalar_return = match &function.sig.output {
+        syn::ReturnType::Type(_, ty) if is_scalar_type(ty, &function.sig.generics) => Some(&**ty),
+        _ => None,
+    };
+    let body = exits::rewrite(&body, scalar_return, &args.krate);
     check::body(&cx, &body);
     let return_type = match &function.sig.output {
         syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
