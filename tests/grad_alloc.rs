@@ -55,7 +55,7 @@ fn run_time_lengths(p: &nalgebra::Vector2<f64>, ys: &[f64]) -> f64 {
     for y in ys {
         let error = model(*y) - level;
         total += error * error;
-        level = level + p.y * error;
+        level += p.y * error;
     }
     let mut x = total.max(1.0);
     let mut step: f64 = 1.0;
@@ -74,7 +74,7 @@ fn smoothing(alpha: f64, ys: &[f64]) -> f64 {
     for y in ys {
         let error = y - level;
         total += error * error;
-        level = level + alpha * error;
+        level += alpha * error;
     }
     total
 }
