@@ -409,3 +409,30 @@ fn checkpointed_reverse_sweep_matches_central_differences_in_both_parameters() {
             .unwrap_or_else(|e| panic!("n = {n}: {e}"));
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Any trip count, below, at and far above the snapshot buffers (4 and
+    /// 64), with any data: the checkpointed reverse sweep, forward mode and
+    /// the hand derivative agree, and match central differences.
+    #[test]
+    fn any_trip_count_matches_hand_derivative_and_central_differences(
+        ys in proptest::collection::vec(-2.0_f64..2.0, 1..700),
+        alpha in 0.05_f64..0.95,
+    ) {
+        let (value, hand) = smoothing_hand(alpha, &ys);
+        let (forward_value, forward) = smoothing_sse_grad(alpha, &ys);
+        let (small_value, (small, _)) = smoothing_sse_small_grad(alpha, 1.0, &ys);
+        let (big_value, (big, _)) = smoothing_sse_two_grad(alpha, 1.0, &ys);
+        proptest::prop_assert_eq!(forward_value, value);
+        proptest::prop_assert_eq!(small_value, value);
+        proptest::prop_assert_eq!(big_value, value);
+        proptest::prop_assert_eq!(small, big);
+        let scale = hand.abs().max(1.0);
+        proptest::prop_assert!((forward - hand).abs() <= 1e-10 * scale, "{} vs {}", forward, hand);
+        proptest::prop_assert!((small - hand).abs() <= 1e-10 * scale, "{} vs {}", small, hand);
+        let fd = common::central_difference(|a| smoothing_sse(a, &ys), alpha);
+        proptest::prop_assert!((hand - fd).abs() <= 1e-6 * fd.abs().max(1.0), "{} vs {}", hand, fd);
+    }
+}
