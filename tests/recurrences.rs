@@ -436,3 +436,30 @@ proptest::proptest! {
         proptest::prop_assert!((hand - fd).abs() <= 1e-6 * fd.abs().max(1.0), "{} vs {}", hand, fd);
     }
 }
+
+/// Two accumulations in a `while` loop: the reverse sweep re-runs the loop
+/// forwards (not fused), and must stop where the forward sweep stopped.
+#[differentiable]
+fn while_two_sums(w: &Vector2<f64>, xs: &[f64]) -> f64 {
+    let mut i = 0;
+    let mut total = 0.0;
+    let mut other = 0.0;
+    while i < xs.len() {
+        let r = w.x * xs[i] + w.y;
+        total += r * r;
+        other += r;
+        i += 1;
+    }
+    total * other
+}
+
+#[test]
+fn two_accumulations_in_a_while_loop_match_central_differences() {
+    let xs = [0.5, -1.0, 2.0, 3.5];
+    let w = Vector2::new(0.7, -0.2);
+    let (value, gradient) = while_two_sums_grad(&w, &xs);
+    assert_eq!(value, while_two_sums(&w, &xs));
+    tight()
+        .run(|w| while_two_sums(w, &xs), &w, &gradient)
+        .unwrap();
+}

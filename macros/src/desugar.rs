@@ -463,12 +463,18 @@ impl Chains<'_> {
         let value = self.fresh("value", span);
         let len = self.fresh("len", span);
         let receiver = &call.receiver;
-        let mut bindings = vec![bind_one(&closure.inputs[0], &syn::parse_quote!(#source[#index]))];
+        let mut bindings = vec![bind_one(
+            &closure.inputs[0],
+            &syn::parse_quote!(#source[#index]),
+        )];
         let mut before = Vec::new();
         if let Some(other) = other {
             let second = self.fresh("other", span);
             before.push(quote!(let #second = #other;));
-            bindings.push(bind_one(&closure.inputs[1], &syn::parse_quote!(#second[#index])));
+            bindings.push(bind_one(
+                &closure.inputs[1],
+                &syn::parse_quote!(#second[#index]),
+            ));
         }
         let body = closure_body(closure);
         Some(syn::parse_quote_spanned! {span=> {

@@ -199,11 +199,7 @@ where
 /// The `_vjp` rule of [`replaced`]: the adjoint of `v` is the result's with
 /// element `index` zeroed, that of `value` the result's element `index`.
 #[inline]
-pub fn replaced_vjp<V, T>(
-    v: V,
-    index: usize,
-    value: T,
-) -> (V, impl FnOnce(V) -> (V, NoTangent, T))
+pub fn replaced_vjp<V, T>(v: V, index: usize, value: T) -> (V, impl FnOnce(V) -> (V, NoTangent, T))
 where
     V: core::ops::IndexMut<usize, Output = T>,
     T: Params,

@@ -182,10 +182,11 @@ debug = false
             support.retain(|entry| !broken.contains(&entry.module));
         }
         let binary = self.target.join("debug").join("random-programs");
-        let output = Command::new(&binary)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
-        let stdout = String::from_utf8_lossy(&output.stdout);
+        // A generated program that never ends (a loop whose exit the
+        // generated code misses) must fail the run, not hang it: the
+        // programs without a result by the deadline are reported.
+        let deadline = std::time::Duration::from_secs(120 + live.len() as u64 / 2);
+        let stdout = run_with_deadline(&binary, deadline);
         for line in stdout.lines() {
             let Some(rest) = line.strip_prefix("RESULT ") else {
                 continue;
@@ -206,9 +207,11 @@ debug = false
             outcomes.insert(module, outcome);
         }
         for entry in &live {
-            outcomes
-                .entry(entry.module.clone())
-                .or_insert_with(|| Outcome::Panicked("no result (the run aborted)".into()));
+            outcomes.entry(entry.module.clone()).or_insert_with(|| {
+                Outcome::Panicked(
+                    "no result (the run aborted, or did not end by its deadline)".into(),
+                )
+            });
         }
         outcomes
     }
@@ -356,4 +359,36 @@ impl Scratch {
     pub(crate) fn install_checker(&self) {
         std::fs::write(self.dir.join("src/check.rs"), CHECK).expect("write check.rs");
     }
+}
+
+/// Runs `binary` and returns its standard output; kills it at `deadline`
+/// (what it printed until then is returned).
+fn run_with_deadline(binary: &std::path::Path, deadline: std::time::Duration) -> String {
+    use std::io::Read as _;
+    let mut child = Command::new(binary)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
+    let mut pipe = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    });
+    let start = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+        }
+    }
+    let bytes = reader.join().expect("the reader thread");
+    String::from_utf8_lossy(&bytes).into_owned()
 }
