@@ -10,8 +10,8 @@
 //!     let mut loss = 0.0;
 //!     for target in observed {
 //!         let a = -k * x - c * v;
-//!         x = x + dt * v;                // one Euler step
-//!         v = v + dt * a;
+//!         x += dt * v;                // one Euler step
+//!         v += dt * a;
 //!         loss += (x - target) * (x - target);
 //!     }
 //!     loss / observed.len() as f64
@@ -59,8 +59,8 @@ fn spring_loss(p: &Vector2<f64>, dt: f64, observed: &[f64]) -> f64 {
     let mut loss = 0.0;
     for target in observed {
         let a = -k * x - c * v;
-        x = x + dt * v;
-        v = v + dt * a;
+        x += dt * v;
+        v += dt * a;
         loss += (x - target) * (x - target);
     }
     loss / observed.len() as f64

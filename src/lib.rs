@@ -118,6 +118,55 @@
 ///   `f64` or a scalar type parameter, and only `NAME_vjp` otherwise.
 /// * `crate = path`: how the generated code names this crate (default
 ///   `::tapeless`), for code inside the runtime or a re-exporting crate.
+/// * `snapshots = K`: the states a checkpointed loop (a recurrence whose
+///   trip count is not a compile-time constant) keeps on the stack (default
+///   [`checkpoint::DEFAULT_SNAPSHOTS`], 64); about `2 · K` times the size of
+///   the loop's state.
+/// * `jvp`: also `NAME_jvp(args.., tangents..) -> (value, tangent)`, forward
+///   mode: one tangent per parameter after the parameters, `&X` for a
+///   differentiated parameter of type `X` or `&X` (or `NoTangent`, a zero
+///   tangent: any [`TangentArg`]) and `NoTangent` for the others. A call
+///   `g(a, b)` differentiates through `g_jvp(a, b, &ȧ, NoTangent)`, so a
+///   hand-written `g_jvp` beside a plain `g` is a custom forward rule.
+/// * `jacobian`: also `NAME_jacobian(args) -> (value, jacobian)` for a result
+///   `SVector<T, M>` of one differentiated `SVector<T, N>` (N calls of
+///   `NAME_jvp`, which it generates too).
+/// * `hessian`: also `NAME_hessian(args) -> (value, gradient, hessian)`,
+///   `NAME_hvp(args.., v) -> (value, gradient, hessian · v)` and the
+///   hyper-dual `NAME_jvp2(args.., u, v) -> (value, ∂f·u, ∂f·v, uᵀ∇²f·v)`
+///   they call, for a scalar result of one differentiated `SVector<T, N>`:
+///   exact second-order forward mode.
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// #[differentiable(jvp, hessian)]
+/// fn g(p: &Vector2<f64>, k: f64) -> f64 {
+///     (p.x * p.y * k).sin()
+/// }
+///
+/// let p = Vector2::new(0.5, 2.0);
+/// let (value, tangent) = g_jvp(&p, 1.5, &Vector2::new(1.0, 0.0), NoTangent);
+/// assert_eq!(value, g(&p, 1.5));
+/// assert!((tangent - 2.0 * 1.5 * 1.5_f64.cos()).abs() < 1e-15); // ∂g/∂p.x
+///
+/// let (_, gradient, hessian) = g_hessian(&p, 1.5);
+/// // ∂²g/∂x∂y = k·cos(kxy) − k²xy·sin(kxy)
+/// let mixed = 1.5 * 1.5_f64.cos() - 1.5 * 1.5 * 1.0 * 1.5_f64.sin();
+/// assert!((hessian[(0, 1)] - mixed).abs() < 1e-14);
+/// assert_eq!(hessian[(0, 1)], hessian[(1, 0)]);
+/// assert!((gradient.x - tangent).abs() < 1e-15);
+///
+/// let (_, _, product) = g_hvp(&p, 1.5, &Vector2::new(0.0, 1.0));
+/// assert!((product.x - hessian[(0, 1)]).abs() < 1e-15);
+///
+/// #[differentiable(jacobian)]
+/// fn polar(q: &Vector2<f64>) -> Vector2<f64> {
+///     Vector2::new(q.x * q.y.cos(), q.x * q.y.sin())
+/// }
+/// let (_, jacobian) = polar_jacobian(&Vector2::new(2.0, 0.0));
+/// assert_eq!(jacobian, Matrix2::new(1.0, 0.0, 0.0, 2.0));
+/// ```
 ///
 /// ```
 /// use tapeless::prelude::*;
@@ -193,17 +242,28 @@
 ///   `let (a, b) = f(x);`. Parameters may be `#[derive(Params)]` structs, and
 ///   methods in `impl` blocks are differentiable (`wrt = (self, x)`); their
 ///   gradient is a value of the struct's own type.
-/// * `for` loops over ranges and iterators of data (`0..n`, `xs.iter()`,
-///   `xs.iter().zip(ys.iter())`, nested loops). A variable updated only by
-///   accumulation (`total += e`, `total = total - e`, also in `if` branches)
-///   needs no storage: a scalar accumulator at the top level is reversed in
-///   the same pass as the forward sweep (the mean-of-per-sample-losses case,
-///   as fast as a hand-written gradient), other accumulators by re-running
-///   the loop. Any other carried variable (`s = f(s)`) needs the value of
-///   every iteration: the loop must run over `0..N` with `N` a literal or a
-///   constant, and the values are kept in an array of that size. Nothing is
+/// * `match` and `if let` on data, with arms that compute differentiated
+///   values; early `return` from branches, arms and loops.
+/// * `for`, `while` and `loop` loops, over ranges, iterators of data and the
+///   elements of differentiated vectors (`for w in v.iter()`), nested, with
+///   `break` and `continue` anywhere. A variable updated only by
+///   accumulation (`total += e`, also in `if` branches) needs no storage: a
+///   scalar accumulator at the top level is reversed in the same pass as the
+///   forward sweep (the mean-of-per-sample-losses case, as fast as a
+///   hand-written gradient), other accumulators by re-running the loop. Any
+///   other carried variable (`s = f(s)`, a recurrence) needs the state of
+///   every iteration: over `0..N` with `N` a literal or a constant the states
+///   are kept in an array of that size; for any other trip count they are
+///   checkpointed, at most `K` snapshots on the stack (`snapshots = K`,
+///   default 64) and the states between them recomputed (binomial
+///   checkpointing, see [`checkpoint`]). With one differentiated scalar and
+///   such a recurrence, `NAME_grad` runs in forward mode instead. Nothing is
 ///   allocated either way.
-///
+/// * Iterator chains (`iter`, `into_iter`, `copied`, `cloned`, `zip`,
+///   `enumerate`, `skip`, `take`, `step_by`, `rev`, `map`, `filter` on data)
+///   consumed by `sum`, `product`, `fold`, `count` or a `for` loop; nalgebra's
+///   `v.map(|e| ..)` and `a.zip_map(&b, |x, y| ..)`; closures bound to a local
+///   and called (inlined at each call).
 /// ```
 /// use tapeless::prelude::*;
 ///
@@ -300,23 +360,27 @@
 ///
 /// Code the macro cannot differentiate is a compile error at that code,
 /// saying what to write instead, with every error of the function reported
-/// at once: `while`, `loop`, `break`, `continue`, early `return`, `?`,
-/// closures, `unsafe`, `async`, `match`, macro calls and `as` casts to
-/// floats on differentiated values, iterating over a differentiated value, a
-/// recurrence in a loop without a trip count known at compile time, `&mut`
-/// parameters, assignment through references or fields, `wrt` naming a
-/// missing or non-differentiable parameter, a missing return type, a product
-/// of mismatched shapes, and a callee whose `_vjp` does not differentiate an
+/// at once: labeled loops, `return` inside a loop of a function whose result
+/// is not a scalar, `?`, closures that escape (passed or returned instead of
+/// called), iterator adapters other than those above, `unsafe`, `async`,
+/// macro calls and `as` casts to floats on differentiated values, a `match`
+/// binding taken out of a differentiated value, `&mut` parameters,
+/// assignment through references or fields, `wrt` naming a missing or
+/// non-differentiable parameter, a missing return type, a product of
+/// mismatched shapes, and a callee whose `_vjp` does not differentiate an
 /// argument that is differentiated at the call.
 ///
 /// ```compile_fail
 /// use tapeless::prelude::*;
 ///
+/// fn apply(f: impl Fn(f64) -> f64, x: f64) -> f64 {
+///     f(x)
+/// }
+///
 /// #[differentiable]
-/// fn newton(x: f64) -> f64 {
-///     let mut y = x;
-///     while y > 1.0 { y = y.sqrt(); } // error: `while` loops are not supported
-///     y
+/// fn scaled(x: f64) -> f64 {
+///     let scale = |t: f64| t * x;
+///     apply(scale, 2.0) // error: the closure `scale` escapes here
 /// }
 /// ```
 #[doc(inline)]

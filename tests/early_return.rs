@@ -117,3 +117,77 @@ fn returns_from_match_arms() {
         assert_rel(gradient, expected, 1e-12, &format!("by_kind({x}, {kind})"));
     }
 }
+
+/// A `return` from inside a loop (the former ui case `return_in_loop`).
+#[differentiable]
+fn first_large(x: f64, data: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for t in data.iter() {
+        if *t > 10.0 {
+            return total;
+        }
+        total += x * t;
+    }
+    total
+}
+
+/// A `return` from a nested loop, from a `match` arm, and from a `while`
+/// loop through a recurrence.
+#[differentiable(jvp)]
+fn search(x: f64, data: &[f64]) -> f64 {
+    let mut v = x;
+    for (i, t) in data.iter().enumerate() {
+        for k in 0..3_u8 {
+            v = v * 0.9 + t * 0.1 * f64::from(k);
+            if v > 5.0 {
+                return v * v;
+            }
+        }
+        match i % 4 {
+            3 => return v.sin() + x,
+            _ => v += x * t,
+        }
+    }
+    let mut steps = 0;
+    while v > 0.1 {
+        v *= 0.5;
+        steps += 1;
+        if steps > 100 {
+            return -v;
+        }
+    }
+    v + x
+}
+
+#[test]
+fn returns_inside_loops_match_hand_derivation_and_central_differences() {
+    let data = [1.0, 2.0, 30.0, 4.0];
+    let (value, g) = first_large_grad(0.5, &data);
+    assert_eq!(value, first_large(0.5, &data));
+    assert_eq!(value, 0.5 * 3.0);
+    assert_eq!(g, 3.0);
+    let (value, g) = first_large_grad(0.5, &[1.0, 2.0]);
+    assert_eq!((value, g), (1.5, 3.0));
+
+    for data in [
+        vec![0.5, 1.5, 2.5, 0.2, 1.0],
+        vec![4.0, 9.0, 1.0],
+        vec![0.1, 0.2, 0.3],
+        vec![],
+    ] {
+        for x in [0.3, 1.1, 2.9] {
+            let (value, g) = search_grad(x, &data);
+            assert_eq!(value, search(x, &data), "{data:?} at {x}");
+            let fd = common::central_difference(|x| search(x, &data), x);
+            assert!(
+                (g - fd).abs() <= 1e-6 * fd.abs().max(1.0),
+                "{data:?} at {x}: {g} vs {fd}"
+            );
+            let (_, tangent) = search_jvp(x, &data, &1.0, tapeless::NoTangent);
+            assert!(
+                (tangent - g).abs() <= 1e-12 * g.abs().max(1.0),
+                "jvp {tangent} vs {g}"
+            );
+        }
+    }
+}

@@ -232,3 +232,30 @@ fn filter_then_map_over_destructured_items() {
     let (_, g_map_form) = weighted_grad(&w, &xs);
     assert_eq!(g, g_map_form);
 }
+
+/// nalgebra's `map` on a differentiated vector, and `zip_map`.
+#[differentiable(jvp)]
+fn elementwise(v: &Vector3<f64>, targets: &Vector3<f64>) -> f64 {
+    let activated = v.map(|e| e.tanh() * 2.0);
+    let errors = activated.zip_map(targets, |a, t| (a - t).powi(2));
+    errors.sum() + (v * 0.5).map(|e| e.exp()).sum()
+}
+
+#[test]
+fn nalgebra_map_and_zip_map_match_hand_derivation() {
+    let v = Vector3::new(0.3, -1.2, 0.8);
+    let targets = Vector3::new(0.5, -0.5, 1.0);
+    let (value, g) = elementwise_grad(&v, &targets);
+    assert_eq!(value, elementwise(&v, &targets));
+    let hand = v.zip_map(&targets, |e, t| {
+        let a = e.tanh() * 2.0;
+        2.0 * (a - t) * 2.0 * (1.0 - e.tanh().powi(2)) + 0.5 * (0.5 * e).exp()
+    });
+    assert!((g - hand).norm() <= 1e-14 * hand.norm(), "{g} vs {hand}");
+    for i in 0..3 {
+        let mut direction = Vector3::zeros();
+        direction[i] = 1.0;
+        let (_, tangent) = elementwise_jvp(&v, &targets, &direction, tapeless::NoTangent);
+        assert!((tangent - hand[i]).abs() <= 1e-14 * hand.norm());
+    }
+}

@@ -16,7 +16,7 @@ use nalgebra::{Matrix2, Vector2};
 use tapeless::differentiable;
 
 /// Simple exponential smoothing: the sum of squared one-step errors.
-#[differentiable]
+#[differentiable(jvp)]
 fn smoothing_sse(alpha: f64, ys: &[f64]) -> f64 {
     let mut level = ys[0];
     let mut total = 0.0;
@@ -28,10 +28,25 @@ fn smoothing_sse(alpha: f64, ys: &[f64]) -> f64 {
     total
 }
 
-/// The same with 4 snapshots only.
-#[differentiable(snapshots = 4)]
-fn smoothing_sse_small(alpha: f64, ys: &[f64]) -> f64 {
-    let mut level = ys[0];
+/// The same with a second differentiated parameter (the first level's
+/// scale), so that `_grad` runs in reverse mode through the checkpointed
+/// loop, with 4 snapshots only.
+#[differentiable(snapshots = 4, wrt = (alpha, scale))]
+fn smoothing_sse_small(alpha: f64, scale: f64, ys: &[f64]) -> f64 {
+    let mut level = scale * ys[0];
+    let mut total = 0.0;
+    for y in &ys[1..] {
+        let error = y - level;
+        total += error * error;
+        level = level + alpha * error;
+    }
+    total
+}
+
+/// The same as `smoothing_sse_small` with the default snapshots.
+#[differentiable(wrt = (alpha, scale))]
+fn smoothing_sse_two(alpha: f64, scale: f64, ys: &[f64]) -> f64 {
+    let mut level = scale * ys[0];
     let mut total = 0.0;
     for y in &ys[1..] {
         let error = y - level;
@@ -71,11 +86,22 @@ fn smoothing_matches_hand_forward_mode_for_every_trip_count() {
         let ys = series(n);
         for alpha in [0.05, 0.3, 0.9] {
             let (value, hand) = smoothing_hand(alpha, &ys);
+            let (v, tangent) = smoothing_sse_jvp(alpha, &ys, &1.0, tapeless::NoTangent);
+            assert_eq!(v, value);
+            assert!((tangent - hand).abs() <= 1e-10 * hand.abs().max(1e-300));
             for (name, (v, g)) in [
-                ("64 snapshots", smoothing_sse_grad(alpha, &ys)),
-                ("4 snapshots", smoothing_sse_small_grad(alpha, &ys)),
+                ("forward mode", smoothing_sse_grad(alpha, &ys)),
+                ("64 snapshots", {
+                    let (v, (g, _)) = smoothing_sse_two_grad(alpha, 1.0, &ys);
+                    (v, g)
+                }),
+                ("4 snapshots", {
+                    let (v, (g, _)) = smoothing_sse_small_grad(alpha, 1.0, &ys);
+                    (v, g)
+                }),
             ] {
                 assert_eq!(v, smoothing_sse(alpha, &ys), "{name}, n = {n}");
+                assert_eq!(v, smoothing_sse_small(alpha, 1.0, &ys), "{name}, n = {n}");
                 assert_eq!(v, value, "{name}, n = {n}");
                 assert!(
                     (g - hand).abs() <= 1e-10 * hand.abs().max(1e-300),
@@ -119,7 +145,7 @@ fn euler_steps_of_run_time_length_match_central_differences() {
 
 /// Newton's method for the square root, until the step is small: the trip
 /// count depends on the differentiated value.
-#[differentiable]
+#[differentiable(jvp)]
 fn newton_sqrt(a: f64) -> f64 {
     let mut x = a.max(1.0);
     let mut step: f64 = 1.0;
@@ -137,6 +163,11 @@ fn newton_in_a_while_loop_differentiates_through_its_iterations() {
         assert!((value - a.sqrt()).abs() <= 1e-12 * a.sqrt());
         // Through the converged iterations, the derivative of sqrt.
         let hand = 0.5 / a.sqrt();
+        let (_, tangent) = newton_sqrt_jvp(a, &1.0);
+        assert!(
+            (tangent - hand).abs() <= 1e-9 * hand,
+            "jvp at {a}: {tangent}"
+        );
         assert!(
             (gradient - hand).abs() <= 1e-9 * hand,
             "a = {a}: {gradient} vs {hand}"
@@ -160,7 +191,7 @@ fn decay_loop(x: f64, rate: f64, n: usize) -> f64 {
     v
 }
 
-#[differentiable]
+#[differentiable(jvp)]
 fn decay_while(x: f64, rate: f64, n: usize) -> f64 {
     let mut v = x;
     let mut i = 0;
@@ -189,7 +220,8 @@ fn loop_while_and_for_agree_with_central_differences() {
         let (vf, gf) = decay_for_grad(x, 0.1, n);
         assert_eq!((vl, vw), (vf, vf));
         let fd = common::central_difference(|x| decay_for(x, 0.1, n), x);
-        for g in [gl, gw, gf] {
+        let (_, tw) = decay_while_jvp(x, 0.1, n, &1.0, tapeless::NoTangent, tapeless::NoTangent);
+        for g in [gl, gw, gf, tw] {
             assert!(
                 (g - fd).abs() <= 1e-7 * fd.abs().max(1.0),
                 "n = {n}: {g} vs {fd}"
@@ -356,4 +388,78 @@ fn former_compile_errors_now_match_central_differences() {
         assert_eq!(value, iterate(0.7, 1.3, steps));
         check("iterate", g, &|s| iterate(s, 1.3, steps), 0.7);
     }
+}
+
+/// Both parameters of the smoothing against central differences, through
+/// the checkpointed reverse sweep (the scale's derivative too).
+#[test]
+fn checkpointed_reverse_sweep_matches_central_differences_in_both_parameters() {
+    for n in [2, 5, 64, 65, 130, 3000] {
+        let ys = series(n);
+        let p = nalgebra::Vector2::new(0.35, 1.2);
+        let (_, (ga, gs)) = smoothing_sse_small_grad(p.x, p.y, &ys);
+        let (_, (ga64, gs64)) = smoothing_sse_two_grad(p.x, p.y, &ys);
+        assert_eq!((ga, gs), (ga64, gs64), "n = {n}");
+        tight()
+            .run(
+                |p| smoothing_sse_small(p.x, p.y, &ys),
+                &p,
+                &nalgebra::Vector2::new(ga, gs),
+            )
+            .unwrap_or_else(|e| panic!("n = {n}: {e}"));
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Any trip count, below, at and far above the snapshot buffers (4 and
+    /// 64), with any data: the checkpointed reverse sweep, forward mode and
+    /// the hand derivative agree, and match central differences.
+    #[test]
+    fn any_trip_count_matches_hand_derivative_and_central_differences(
+        ys in proptest::collection::vec(-2.0_f64..2.0, 1..700),
+        alpha in 0.05_f64..0.95,
+    ) {
+        let (value, hand) = smoothing_hand(alpha, &ys);
+        let (forward_value, forward) = smoothing_sse_grad(alpha, &ys);
+        let (small_value, (small, _)) = smoothing_sse_small_grad(alpha, 1.0, &ys);
+        let (big_value, (big, _)) = smoothing_sse_two_grad(alpha, 1.0, &ys);
+        proptest::prop_assert_eq!(forward_value, value);
+        proptest::prop_assert_eq!(small_value, value);
+        proptest::prop_assert_eq!(big_value, value);
+        proptest::prop_assert_eq!(small, big);
+        let scale = hand.abs().max(1.0);
+        proptest::prop_assert!((forward - hand).abs() <= 1e-10 * scale, "{} vs {}", forward, hand);
+        proptest::prop_assert!((small - hand).abs() <= 1e-10 * scale, "{} vs {}", small, hand);
+        let fd = common::central_difference(|a| smoothing_sse(a, &ys), alpha);
+        proptest::prop_assert!((hand - fd).abs() <= 1e-6 * fd.abs().max(1.0), "{} vs {}", hand, fd);
+    }
+}
+
+/// Two accumulations in a `while` loop: the reverse sweep re-runs the loop
+/// forwards (not fused), and must stop where the forward sweep stopped.
+#[differentiable]
+fn while_two_sums(w: &Vector2<f64>, xs: &[f64]) -> f64 {
+    let mut i = 0;
+    let mut total = 0.0;
+    let mut other = 0.0;
+    while i < xs.len() {
+        let r = w.x * xs[i] + w.y;
+        total += r * r;
+        other += r;
+        i += 1;
+    }
+    total * other
+}
+
+#[test]
+fn two_accumulations_in_a_while_loop_match_central_differences() {
+    let xs = [0.5, -1.0, 2.0, 3.5];
+    let w = Vector2::new(0.7, -0.2);
+    let (value, gradient) = while_two_sums_grad(&w, &xs);
+    assert_eq!(value, while_two_sums(&w, &xs));
+    tight()
+        .run(|w| while_two_sums(w, &xs), &w, &gradient)
+        .unwrap();
 }

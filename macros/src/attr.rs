@@ -16,6 +16,12 @@ pub(crate) struct Args {
     /// `snapshots = K`: the states a checkpointed loop keeps (the runtime's
     /// default if absent).
     pub(crate) snapshots: Option<syn::Expr>,
+    /// `jvp`: generate `NAME_jvp` (forward mode).
+    pub(crate) jvp: Option<Ident>,
+    /// `jacobian`: generate `NAME_jacobian` (and `NAME_jvp`, which it calls).
+    pub(crate) jacobian: Option<Ident>,
+    /// `hessian`: generate `NAME_hessian`, `NAME_hvp` and `NAME_jvp2`.
+    pub(crate) hessian: Option<Ident>,
 }
 
 /// Parses the attribute's arguments, recording errors in `cx`.
@@ -25,6 +31,9 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> Args {
         krate: syn::parse_quote!(::tapeless),
         require_grad: false,
         snapshots: None,
+        jvp: None,
+        jacobian: None,
+        hessian: None,
     };
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("wrt") {
@@ -76,9 +85,23 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> Args {
         } else if meta.path.is_ident("grad") {
             args.require_grad = true;
             Ok(())
+        } else if let Some(ident) = meta
+            .path
+            .get_ident()
+            .filter(|ident| *ident == "jvp" || *ident == "jacobian" || *ident == "hessian")
+        {
+            let slot = match ident.to_string().as_str() {
+                "jvp" => &mut args.jvp,
+                "jacobian" => &mut args.jacobian,
+                _ => &mut args.hessian,
+            };
+            if slot.replace(ident.clone()).is_some() {
+                return Err(meta.error(format!("`{ident}` given twice")));
+            }
+            Ok(())
         } else {
             Err(meta.error(
-                "unknown argument; expected `wrt = x`, `wrt = (x, y)`, `crate = path`, `snapshots = K` or `grad`",
+                "unknown argument; expected `wrt = x`, `wrt = (x, y)`, `crate = path`, `grad`, `jvp`, `jacobian`, `hessian` or `snapshots = K`",
             ))
         }
     });

@@ -36,7 +36,7 @@ impl<'ast> Visit<'ast> for BodyChecker<'_> {
                 "this `continue` cannot be differentiated where it stands; `continue` is supported in `for` loops, unlabeled",
             ),
             syn::Expr::Return(_) => Some(
-                "this `return` cannot be differentiated where it stands (inside a loop or a `let`); return from `if` branches or `match` arms, or compute the value with `if`/`else`",
+                "this `return` cannot be differentiated where it stands (inside a `let`, or inside a loop of a function whose result is not a scalar); return from `if` branches, `match` arms or loops, or compute the value with `if`/`else`",
             ),
             syn::Expr::Try(_) => Some(
                 "the `?` operator is not supported in a differentiable function; handle errors before calling it",

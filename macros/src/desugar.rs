@@ -25,6 +25,10 @@
 //! parameter (`w.iter()`) loops over its indices instead, the item being
 //! `&w[i]`, so that the adjoint flows into `w`'s.
 //!
+//! nalgebra's `v.map(|e| ..)` and `a.zip_map(&b, |x, y| ..)` become a loop
+//! over the elements that replaces each element of the result in turn
+//! (the runtime's `replaced`, which has `_vjp` and `_jvp` rules).
+//!
 //! A closure bound to a local (`let model = |t| p.x * (-p.y * t).exp();`)
 //! and only called is inlined at each call, `{ let t = arg; body }`: a
 //! closure that escapes (is passed or returned), or whose captured
@@ -432,6 +436,66 @@ impl Chains<'_> {
     }
 }
 
+impl Chains<'_> {
+    /// nalgebra's `v.map(|e| ..)` and `a.zip_map(&b, |x, y| ..)` on a value
+    /// that is not an iterator: a loop over the elements that replaces each
+    /// element of the result (starting from `v * 0.0`) by the closure's
+    /// value. `None` for other calls.
+    fn elementwise(&mut self, call: &syn::ExprMethodCall) -> Option<syn::Expr> {
+        let method = call.method.to_string();
+        let (root, links) = links(&call.receiver);
+        // An iterator's `map` is a chain (see `lower`).
+        if links
+            .iter()
+            .any(|link| POSITIONAL.contains(&link.method.to_string().as_str()))
+            || matches!(root, syn::Expr::Range(_))
+        {
+            return None;
+        }
+        let args: Vec<&syn::Expr> = call.args.iter().collect();
+        let (other, closure) = match (method.as_str(), args.as_slice()) {
+            ("map", [syn::Expr::Closure(closure)]) if closure.inputs.len() == 1 => (None, closure),
+            ("zip_map", [other, syn::Expr::Closure(closure)]) if closure.inputs.len() == 2 => {
+                (Some(*other), closure)
+            }
+            _ => return None,
+        };
+        let span = call.method.span();
+        let krate = self.krate;
+        let source = self.fresh("source", span);
+        let mapped = self.fresh("mapped", span);
+        let index = self.fresh("index", span);
+        let value = self.fresh("value", span);
+        let len = self.fresh("len", span);
+        let receiver = &call.receiver;
+        let mut bindings = vec![bind_one(
+            &closure.inputs[0],
+            &syn::parse_quote!(#source[#index]),
+        )];
+        let mut before = Vec::new();
+        if let Some(other) = other {
+            let second = self.fresh("other", span);
+            before.push(quote!(let #second = #other;));
+            bindings.push(bind_one(
+                &closure.inputs[1],
+                &syn::parse_quote!(#second[#index]),
+            ));
+        }
+        let body = closure_body(closure);
+        Some(syn::parse_quote_spanned! {span=> {
+            let #source = #receiver;
+            #(#before)*
+            let mut #mapped = #source * 0.0;
+            let #len = #source.len();
+            for #index in 0..#len {
+                let #value = { #(#bindings)* #body };
+                #mapped = #krate::__private::replaced(#mapped, #index, #value);
+            }
+            #mapped
+        }})
+    }
+}
+
 /// `function(args)`: a closure's body with its parameters bound to the
 /// arguments, or a call of a path (`f64::max`, a local closure's name).
 fn call(function: &syn::Expr, args: &[syn::Expr]) -> Option<syn::Expr> {
@@ -557,6 +621,7 @@ impl VisitMut for Chains<'_> {
         syn::visit_mut::visit_expr_mut(self, expr);
         let replacement = match expr {
             syn::Expr::ForLoop(expr_for) => self.for_loop(expr_for),
+            syn::Expr::MethodCall(call) => self.elementwise(call).or_else(|| self.consumer(expr)),
             _ => self.consumer(expr),
         };
         if let Some(replacement) = replacement {

@@ -52,13 +52,181 @@ impl Exit {
 /// The function body with its `while` and `loop` loops as `for` loops, its
 /// early returns, and its loops' `continue` and `break`, rewritten
 /// (unchanged where there are none that can be).
-pub(crate) fn rewrite(body: &syn::Block) -> syn::Block {
+///
+/// `scalar_result` is the function's result type when it is a scalar: a
+/// `return` inside a loop then stores its value and leaves the loops (see
+/// [`ReturnsInLoops`]).
+pub(crate) fn rewrite(
+    body: &syn::Block,
+    scalar_result: Option<&syn::Type>,
+    krate: &syn::Path,
+) -> syn::Block {
     let mut body = body.clone();
     let mut taken = Vec::new();
     crate::build::collect_idents(body.to_token_stream(), &mut taken);
     LoopsToFor.visit_block_mut(&mut body);
+    if let Some(ty) = scalar_result {
+        ReturnsInLoops {
+            taken: &mut taken,
+            ty,
+            krate,
+        }
+        .visit_block_mut(&mut body);
+    }
     Jumps { taken }.visit_block_mut(&mut body);
     rewrite_returns(&body)
+}
+
+/// A name like `wanted` that is not in `taken` (which then holds it).
+fn fresh(taken: &mut Vec<proc_macro2::Ident>, wanted: &str) -> proc_macro2::Ident {
+    let mut name = wanted.to_owned();
+    let mut suffix = 1;
+    while taken.iter().any(|ident| *ident == name) {
+        name = format!("{wanted}_{suffix}");
+        suffix += 1;
+    }
+    let ident = proc_macro2::Ident::new(&name, proc_macro2::Span::call_site());
+    taken.push(ident.clone());
+    ident
+}
+
+/// Whether `block` holds a `return` (in nested loops too, not in closures).
+fn has_return(block: &syn::Block) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_return(&mut self, _: &'ast syn::ExprReturn) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    finder.visit_block(block);
+    finder.0
+}
+
+/// A `return` inside a loop: the value is stored, a flag set and the loop
+/// left (`break`, which [`Jumps`] then rewrites); after each enclosing loop
+/// the flag leaves that loop too, and after the outermost one the stored
+/// value is returned, an early return outside loops like any other:
+///
+/// ```text
+/// for t in data {                     let mut returned = false;
+///     if *t > limit {                 let mut returned_value: f64 = 0.0;
+///         return x * t;               for t in data {
+///     }                                   if *t > limit {
+///     total += x * t;                         returned_value = x * t;
+/// }                                           returned = true;
+/// total                                       break;
+///                                         }
+///                                         total += x * t;
+///                                     }
+///                                     if returned { return returned_value; }
+///                                     total
+/// ```
+struct ReturnsInLoops<'r> {
+    taken: &'r mut Vec<proc_macro2::Ident>,
+    ty: &'r syn::Type,
+    krate: &'r syn::Path,
+}
+
+impl VisitMut for ReturnsInLoops<'_> {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let mut stmts = Vec::with_capacity(block.stmts.len());
+        for mut stmt in std::mem::take(&mut block.stmts) {
+            let loop_with_return = matches!(
+                &stmt,
+                syn::Stmt::Expr(syn::Expr::ForLoop(expr_for), _)
+                    if expr_for.label.is_none() && has_return(&expr_for.body)
+            );
+            if !loop_with_return {
+                self.visit_stmt_mut(&mut stmt);
+                stmts.push(stmt);
+                continue;
+            }
+            let returned = fresh(self.taken, "returned");
+            let value = fresh(self.taken, "returned_value");
+            let (ty, krate) = (self.ty, self.krate);
+            stmts.push(syn::parse_quote!(let mut #returned = false;));
+            stmts.push(syn::parse_quote!(
+                let mut #value: #ty = <#ty as #krate::__private::Real>::ZERO;
+            ));
+            LeaveLoops {
+                returned: &returned,
+                value: &value,
+            }
+            .visit_stmt_mut(&mut stmt);
+            stmts.push(stmt);
+            stmts.push(syn::parse_quote!(if #returned { return #value; }));
+        }
+        block.stmts = stmts;
+    }
+
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// Inside a loop: `return v;` becomes `value = v; returned = true; break;`,
+/// and a nested loop holding one is followed by `if returned { break; }`.
+struct LeaveLoops<'l> {
+    returned: &'l proc_macro2::Ident,
+    value: &'l proc_macro2::Ident,
+}
+
+impl LeaveLoops<'_> {
+    fn leave(&self, ret: &syn::ExprReturn) -> Vec<syn::Stmt> {
+        let (returned, value) = (self.returned, self.value);
+        let result: syn::Expr = match &ret.expr {
+            Some(result) => (**result).clone(),
+            None => syn::parse_quote!(()),
+        };
+        vec![
+            syn::parse_quote!(#value = #result;),
+            syn::parse_quote!(#returned = true;),
+            syn::parse_quote!(break;),
+        ]
+    }
+}
+
+impl VisitMut for LeaveLoops<'_> {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let mut stmts = Vec::with_capacity(block.stmts.len());
+        for mut stmt in std::mem::take(&mut block.stmts) {
+            match &stmt {
+                syn::Stmt::Expr(syn::Expr::Return(ret), _) => {
+                    stmts.extend(self.leave(ret));
+                    // What follows is unreachable.
+                    break;
+                }
+                syn::Stmt::Expr(syn::Expr::ForLoop(expr_for), _) if has_return(&expr_for.body) => {
+                    self.visit_stmt_mut(&mut stmt);
+                    stmts.push(stmt);
+                    let returned = self.returned;
+                    stmts.push(syn::parse_quote!(if #returned { break; }));
+                }
+                _ => {
+                    self.visit_stmt_mut(&mut stmt);
+                    stmts.push(stmt);
+                }
+            }
+        }
+        block.stmts = stmts;
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        // A `return` as an expression (a `match` arm's body).
+        if let syn::Expr::Return(ret) = expr {
+            let stmts = self.leave(ret);
+            *expr = syn::parse_quote!({ #(#stmts)* });
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// `while c { body }` becomes `for _ in 0_usize.. { if c { body } else { break; } }`,

@@ -38,7 +38,7 @@ impl Emitter<'_> {
     }
 
     /// A definition: `let y = x * w;`, or `let (y, y_pullback) = f_vjp(x);`.
-    fn def(&self, id: ValueId, with_pullback: bool) -> TokenStream {
+    pub(crate) fn def(&self, id: ValueId, with_pullback: bool) -> TokenStream {
         if self.inline[id.index()] {
             return TokenStream::new();
         }

@@ -44,6 +44,7 @@ mod emit;
 mod exits;
 mod expand;
 mod forward;
+mod forward_siblings;
 mod ir;
 mod loops;
 mod names;
@@ -51,6 +52,7 @@ mod plan;
 mod render;
 mod reverse;
 mod rules;
+mod tangent;
 
 #[cfg(test)]
 mod tests;

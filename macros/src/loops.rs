@@ -320,12 +320,13 @@ fn trip_count(region: &ForRegion) -> Option<TokenStream> {
         Some(_) => false,
     };
     match range.end.as_deref() {
+        // A `usize` (the tape's length and index): `0..3_u8` is not one.
         Some(
             end @ syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Int(_),
+                lit: syn::Lit::Int(int),
                 ..
             }),
-        ) if starts_at_zero => Some(quote!(#end)),
+        ) if starts_at_zero && matches!(int.suffix(), "" | "usize") => Some(quote!(#end)),
         Some(syn::Expr::Path(path)) if starts_at_zero && path.qself.is_none() => {
             // A constant or const generic: an upper-case name by convention.
             let last = &path.path.segments.last()?.ident;

@@ -1,7 +1,8 @@
 //! Names of the generated locals: one per value (`y`, `y_1` after a
 //! reassignment, `v7` for a temporary), its adjoint (`adj_of_y`), an active
 //! call's pullback and cotangents, a loop's stored values (`tape_of_y`),
-//! per-unit gradients of fused loops (`unit_adj_of_x`) and loop indices.
+//! per-unit gradients of fused loops (`unit_adj_of_x`), loop indices and
+//! forward-mode tangents (`tangent_of_y`).
 //! Every name is fresh (a clash with the user's names or another generated
 //! one gets a suffix) and carries `Span::mixed_site()` hygiene, so it can
 //! neither capture nor shadow the user's names.
@@ -32,6 +33,13 @@ pub(crate) struct Names {
     loop_indices: HashMap<LoopId, Ident>,
     /// The locals of each checkpointed loop.
     checkpointed: HashMap<LoopId, CheckpointNames>,
+    /// The locals holding each value's tangents in forward mode: along `u`
+    /// (`tangent_of_y`, the only one of `_jvp`), along `v`
+    /// (`tangent_v_of_y`) and the second-order one (`tangent_uv_of_y`).
+    pub(crate) tangent: [Vec<Ident>; 3],
+    /// The directions `_jacobian`, `_hessian` and `_hvp` pass to the
+    /// forward-mode siblings.
+    pub(crate) directions: [Ident; 3],
 }
 
 /// The locals of a checkpointed loop (see `crate::loops::LoopFacts`).
@@ -134,7 +142,20 @@ impl Names {
                 },
             );
         }
+        let tangent = ["tangent_of_", "tangent_v_of_", "tangent_uv_of_"].map(|prefix| {
+            local
+                .iter()
+                .map(|name| taken.fresh(&format!("{prefix}{}", unraw(name))))
+                .collect()
+        });
+        let directions = [
+            taken.fresh("direction_u"),
+            taken.fresh("direction_v"),
+            taken.fresh("direction"),
+        ];
         Self {
+            tangent,
+            directions,
             local,
             adjoint,
             pullback,

@@ -132,3 +132,103 @@ pub fn scaled<P: Params>(mut value: P, factor: P::Scalar) -> P {
     value.scale(factor);
     value
 }
+
+/// The scalar 0 of the type the context asks for: the tangent of a
+/// constant argument of `SMatrix::new(...)` in forward mode.
+#[inline]
+#[must_use]
+pub fn scalar_zero<T: crate::Real>() -> T {
+    T::ZERO
+}
+
+/// A tangent argument of a forward-mode `_jvp` sibling for a parameter of
+/// type `X` or `&X`: `&X`, or [`NoTangent`] for a zero tangent (an argument
+/// that is constant where the function is called).
+///
+/// ```
+/// use tapeless_runtime::{NoTangent, TangentArg};
+/// assert_eq!(TangentArg::tangent(&2.5, &1.0), 2.5);
+/// assert_eq!(TangentArg::tangent(NoTangent, &1.0), 0.0);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tangent for a parameter of type `{X}`",
+    label = "pass `&tangent` (of type `&{X}`) or `NoTangent`"
+)]
+pub trait TangentArg<X> {
+    /// The tangent, of the type of `like`.
+    fn tangent(self, like: &X) -> X;
+}
+
+impl<X: Clone> TangentArg<X> for &X {
+    #[inline]
+    fn tangent(self, _like: &X) -> X {
+        self.clone()
+    }
+}
+
+impl<X: Params> TangentArg<X> for NoTangent {
+    #[inline]
+    fn tangent(self, like: &X) -> X {
+        like.zero_like()
+    }
+}
+
+/// `v` with element `index` replaced by `value`: how `#[differentiable]`
+/// builds the result of `v.map(|e| ...)` and `a.zip_map(&b, |x, y| ...)`,
+/// one element per iteration.
+///
+/// ```
+/// use nalgebra::Vector3;
+/// use tapeless_runtime::__private::{replaced, replaced_vjp};
+/// let v = Vector3::new(1.0, 2.0, 3.0);
+/// assert_eq!(replaced(v, 1, 5.0), Vector3::new(1.0, 5.0, 3.0));
+/// let (_, pullback) = replaced_vjp(v, 1, 5.0);
+/// let (dv, _, dvalue) = pullback(Vector3::new(0.1, 0.2, 0.3));
+/// assert_eq!((dv, dvalue), (Vector3::new(0.1, 0.0, 0.3), 0.2));
+/// ```
+#[inline]
+#[must_use]
+pub fn replaced<V, T>(mut v: V, index: usize, value: T) -> V
+where
+    V: core::ops::IndexMut<usize, Output = T>,
+{
+    v[index] = value;
+    v
+}
+
+/// The `_vjp` rule of [`replaced`]: the adjoint of `v` is the result's with
+/// element `index` zeroed, that of `value` the result's element `index`.
+#[inline]
+pub fn replaced_vjp<V, T>(v: V, index: usize, value: T) -> (V, impl FnOnce(V) -> (V, NoTangent, T))
+where
+    V: core::ops::IndexMut<usize, Output = T>,
+    T: Params,
+{
+    (replaced(v, index, value), move |mut adjoint: V| {
+        let element = adjoint[index].clone();
+        adjoint[index] = element.zero_like();
+        (adjoint, NoTangent, element)
+    })
+}
+
+/// The `_jvp` rule of [`replaced`]: the tangent of `v` with element `index`
+/// replaced by the tangent of `value`.
+#[inline]
+pub fn replaced_jvp<V, T>(
+    v: V,
+    index: usize,
+    value: T,
+    tangent_of_v: impl TangentArg<V>,
+    _: NoTangent,
+    tangent_of_value: impl TangentArg<T>,
+) -> (V, V)
+where
+    V: core::ops::IndexMut<usize, Output = T>,
+{
+    let tangent_of_v = tangent_of_v.tangent(&v);
+    let tangent_of_value = tangent_of_value.tangent(&value);
+    (
+        replaced(v, index, value),
+        replaced(tangent_of_v, index, tangent_of_value),
+    )
+}

@@ -18,7 +18,8 @@
 //! `enumerate`, `zip`) and nested; recurrences over the data (of a trip
 //! count known at run time only, checkpointed); `while` and `loop` loops;
 //! iterator chains (`map`, `filter`, `enumerate`, `sum`, `fold`, over the
-//! data and over `x`) and local closures; calls of earlier programs.
+//! data and over `x`), nalgebra's `x.map(..)` and local closures; calls of
+//! earlier programs.
 //!
 //! The generator keeps to what the macro documents as supported, so every
 //! compile error is a defect of the macro (or of this grammar), never an
@@ -381,6 +382,8 @@ pub(crate) enum ChainKind {
     VectorSum,
     /// `{ let c = |e: f64| body; c(arg) }`, `c` named.
     Closure(String),
+    /// `x.map(|e| body).sum()`: nalgebra's elementwise `map`.
+    ElementwiseSum,
 }
 
 /// `a < b` or `a > b` on scalars.
@@ -452,7 +455,7 @@ impl Expr {
                         .into_iter()
                         .filter(|name| !own.contains(&name.as_str())),
                 );
-                if matches!(kind, ChainKind::VectorSum) {
+                if matches!(kind, ChainKind::VectorSum | ChainKind::ElementwiseSum) {
                     found.push("x".to_owned());
                 }
                 if matches!(kind, ChainKind::Closure(_)) {
@@ -669,9 +672,9 @@ impl Program {
     pub(crate) fn render(&self, name: &str) -> String {
         let mut out = String::new();
         let attr = match self.wrt {
-            Wrt::X => "#[differentiable]".to_owned(),
-            Wrt::S => "#[differentiable(wrt = s)]".to_owned(),
-            Wrt::Both => "#[differentiable(wrt = (x, s))]".to_owned(),
+            Wrt::X => "#[differentiable(jvp)]".to_owned(),
+            Wrt::S => "#[differentiable(jvp, wrt = s)]".to_owned(),
+            Wrt::Both => "#[differentiable(jvp, wrt = (x, s))]".to_owned(),
         };
         writeln!(out, "pub mod {name} {{").unwrap();
         writeln!(out, "    #[allow(unused_imports)]\n    use super::*;").unwrap();
@@ -951,6 +954,7 @@ pub(crate) fn render(e: &Expr) -> String {
                     format!("d.iter().fold(0.5, |{acc}, {e}| {acc} * 0.5 + {body})")
                 }
                 ChainKind::VectorSum => format!("x.iter().map(|{e}| {body}).sum::<f64>()"),
+                ChainKind::ElementwiseSum => format!("x.map(|{e}| {body}).sum()"),
                 ChainKind::Closure(c) => {
                     format!("{{ let {c} = |{e}: f64| {body}; {c}({}) }}", render(arg))
                 }
@@ -1767,7 +1771,8 @@ impl Generator<'_> {
     fn chain(&mut self, d: usize) -> Expr {
         self.budget = self.budget.saturating_sub(1);
         let element = self.fresh();
-        let (kind, ty, active) = match self.rng.below(6) {
+        let (kind, ty, active) = match self.rng.below(7) {
+            6 => (ChainKind::ElementwiseSum, Ty::Scalar, true),
             0 => (ChainKind::MapSum, Ty::DataRef, false),
             1 => (ChainKind::FilterMapSum, Ty::DataRef, false),
             2 => (ChainKind::EnumerateSum(self.fresh()), Ty::DataRef, false),

@@ -182,10 +182,11 @@ debug = false
             support.retain(|entry| !broken.contains(&entry.module));
         }
         let binary = self.target.join("debug").join("random-programs");
-        let output = Command::new(&binary)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
-        let stdout = String::from_utf8_lossy(&output.stdout);
+        // A generated program that never ends (a loop whose exit the
+        // generated code misses) must fail the run, not hang it: the
+        // programs without a result by the deadline are reported.
+        let deadline = std::time::Duration::from_secs(120 + live.len() as u64 / 2);
+        let stdout = run_with_deadline(&binary, deadline);
         for line in stdout.lines() {
             let Some(rest) = line.strip_prefix("RESULT ") else {
                 continue;
@@ -206,9 +207,11 @@ debug = false
             outcomes.insert(module, outcome);
         }
         for entry in &live {
-            outcomes
-                .entry(entry.module.clone())
-                .or_insert_with(|| Outcome::Panicked("no result (the run aborted)".into()));
+            outcomes.entry(entry.module.clone()).or_insert_with(|| {
+                Outcome::Panicked(
+                    "no result (the run aborted, or did not end by its deadline)".into(),
+                )
+            });
         }
         outcomes
     }
@@ -320,6 +323,16 @@ fn render_crate(
             Wrt::S => "let g = [c.1];",
             Wrt::Both => "let g = [c.0[0], c.0[1], c.0[2], c.1];",
         };
+        // `_jvp` along each unit direction of the differentiated arguments.
+        let jvp = match entry.program.wrt {
+            Wrt::X => format!(
+                "(0..3).map(|k| {{ let mut e = Vector3::zeros(); e[k] = 1.0; {module}::f_jvp(x, s, d, &e, NoTangent, NoTangent) }}).collect::<Vec<_>>()"
+            ),
+            Wrt::S => format!("vec![{module}::f_jvp(x, s, d, NoTangent, &1.0, NoTangent)]"),
+            Wrt::Both => format!(
+                "(0..4).map(|k| {{ let mut e = Vector3::zeros(); if k < 3 {{ e[k] = 1.0; }} {module}::f_jvp(x, s, d, &e, &if k == 3 {{ 1.0 }} else {{ 0.0 }}, NoTangent) }}).collect::<Vec<_>>()"
+            ),
+        };
         let wrt = match entry.program.wrt {
             Wrt::X => "&[0, 1, 2]",
             Wrt::S => "&[3]",
@@ -329,7 +342,8 @@ fn render_crate(
             source,
             "    check::run({module:?}, [{x0:?}, {x1:?}, {x2:?}, {s:?}], [{d0:?}, {d1:?}, {d2:?}, {d3:?}], {wrt}, {module}::f,
         |x, s, d| {{ let (v, g) = {module}::f_grad(x, s, d); {flatten} (v, g.to_vec()) }},
-        |x, s, d| {{ let (v, pullback) = {module}::f_vjp(x, s, d); let c = pullback(1.0); {cotangent} (v, g.to_vec()) }});"
+        |x, s, d| {{ let (v, pullback) = {module}::f_vjp(x, s, d); let c = pullback(1.0); {cotangent} (v, g.to_vec()) }},
+        |x, s, d| {{ let t = {jvp}; (t[0].0, t.iter().map(|t| t.1).collect()) }});"
         )
         .expect("write");
     }
@@ -345,4 +359,36 @@ impl Scratch {
     pub(crate) fn install_checker(&self) {
         std::fs::write(self.dir.join("src/check.rs"), CHECK).expect("write check.rs");
     }
+}
+
+/// Runs `binary` and returns its standard output; kills it at `deadline`
+/// (what it printed until then is returned).
+fn run_with_deadline(binary: &std::path::Path, deadline: std::time::Duration) -> String {
+    use std::io::Read as _;
+    let mut child = Command::new(binary)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
+    let mut pipe = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        bytes
+    });
+    let start = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+        }
+    }
+    let bytes = reader.join().expect("the reader thread");
+    String::from_utf8_lossy(&bytes).into_owned()
 }

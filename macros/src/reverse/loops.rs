@@ -171,7 +171,13 @@ impl ReverseSweep<'_, '_> {
         self.reads.extend(outer_reads);
         self.reads
             .extend(region.iter_uses.iter().map(|(_, value)| *value));
-        let mut body = Vec::with_capacity(code.len() + 3);
+        let mut body = Vec::with_capacity(code.len() + 4);
+        // The iterator re-run forwards stops where the forward sweep's did
+        // (a `while` loop's iterator never ends by itself).
+        if let (Some(flag), None, false) = (region.exit, stored, checkpointed) {
+            let flag = &emitter.names.local[flag.index()];
+            body.push(Rev::Code(quote!(if #flag { break; })));
+        }
         if !before.is_empty() {
             body.push(Rev::Code(before));
         }

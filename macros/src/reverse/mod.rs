@@ -175,7 +175,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
 }
 
 /// The tokens with their location moved to `span` (their hygiene kept).
-pub(super) fn located_at(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+pub(crate) fn located_at(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut token| {
