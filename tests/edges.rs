@@ -401,7 +401,7 @@ fn clip_grad_norm_on_non_finite_gradients_as_torch() {
     }
 }
 
-#[differentiable]
+#[differentiable(jvp, hessian)]
 fn smooth(p: &Vector3<f64>, data: &[f64; 4]) -> f64 {
     let mut total = 0.0;
     for (i, d) in data.iter().enumerate() {
@@ -453,6 +453,16 @@ fn generated_siblings_propagate_nan_and_infinity() {
                 let (value, pullback) = smooth_vjp(&p, &data);
                 assert!(!value.is_finite(), "{value}");
                 assert!(pullback(1.0).0.iter().any(|g| !g.is_finite()));
+                let (value, tangent) =
+                    smooth_jvp(&p, &data, &Vector3::new(1.0, 1.0, 1.0), tapeless::NoTangent);
+                assert!(
+                    !value.is_finite() && !tangent.is_finite(),
+                    "jvp {value} {tangent}"
+                );
+                let (value, grad, hessian) = smooth_hessian(&p, &data);
+                assert!(!value.is_finite(), "{value}");
+                assert!(grad.iter().any(|g| !g.is_finite()), "{grad}");
+                assert!(hessian.iter().any(|h| !h.is_finite()), "{hessian}");
                 let (value, grad) = branchy_grad(&p, &data);
                 assert_eq!(value.is_nan(), branchy(&p, &data).is_nan());
                 assert!(

@@ -567,6 +567,28 @@ fn every_construct_at_every_position_gives_an_error_or_code() {
     failures.assert_none("constructs at every position");
 }
 
+/// The same corpus through the forward-mode siblings (`jvp`, `hessian`),
+/// a transformation of its own.
+#[test]
+fn every_construct_at_every_position_in_forward_mode_gives_an_error_or_code() {
+    let constructs = EXPRESSIONS
+        .iter()
+        .chain(STATEMENTS)
+        .chain(PATTERNS)
+        .chain(TYPES)
+        .chain(ATTRIBUTES);
+    let attr = tokens("jvp, hessian");
+    let mut failures = Failures::default();
+    for construct in constructs {
+        for template in TEMPLATES {
+            if let Ok(item) = template.replace('@', construct).parse::<TokenStream>() {
+                failures.record(check_differentiable(&attr, &item));
+            }
+        }
+    }
+    failures.assert_none("constructs at every position, forward mode");
+}
+
 #[test]
 fn wrong_attribute_arguments_give_an_error_or_code() {
     let functions = [
