@@ -808,7 +808,7 @@ fn render_block(block: &[Stmt], depth: usize, out: &mut String) {
                         writeln!(out, "{indent}    {counter} += 1;").unwrap();
                         render_block(body, depth + 1, out);
                         writeln!(out, "{indent}}}").unwrap();
-                        return;
+                        continue;
                     }
                     LoopHead::Loop { counter, n } => {
                         writeln!(out, "{indent}let mut {counter} = 0_usize;").unwrap();
@@ -819,7 +819,7 @@ fn render_block(block: &[Stmt], depth: usize, out: &mut String) {
                         writeln!(out, "{indent}    {counter} += 1;").unwrap();
                         render_block(body, depth + 1, out);
                         writeln!(out, "{indent}}}").unwrap();
-                        return;
+                        continue;
                     }
                 };
                 writeln!(out, "{indent}for {head} {{").unwrap();
