@@ -382,7 +382,7 @@ pub(crate) enum ChainKind {
     VectorSum,
     /// `{ let c = |e: f64| body; c(arg) }`, `c` named.
     Closure(String),
-    /// `x.map(|e| body).sum()`: nalgebra's elementwise `map`.
+    /// `x.map(|e| e + body).sum()`: nalgebra's elementwise `map`.
     ElementwiseSum,
 }
 
@@ -954,7 +954,9 @@ pub(crate) fn render(e: &Expr) -> String {
                     format!("d.iter().fold(0.5, |{acc}, {e}| {acc} * 0.5 + {body})")
                 }
                 ChainKind::VectorSum => format!("x.iter().map(|{e}| {body}).sum::<f64>()"),
-                ChainKind::ElementwiseSum => format!("x.map(|{e}| {body}).sum()"),
+                // The element's type types the result (a literal body
+                // alone would leave the float type ambiguous).
+                ChainKind::ElementwiseSum => format!("x.map(|{e}| {e} + {body}).sum()"),
                 ChainKind::Closure(c) => {
                     format!("{{ let {c} = |{e}: f64| {body}; {c}({}) }}", render(arg))
                 }
