@@ -319,15 +319,25 @@ pub use tapeless_runtime::*;
 /// nalgebra, whose fixed-size vectors and matrices tapeless differentiates.
 pub use nalgebra;
 
+/// The num-traits crate tapeless builds on, so that generic code can bound
+/// its scalar by [`num_traits::Float`] without a dependency of its own (the
+/// prelude has `Float`).
+pub use num_traits;
+
 /// What most programs need: `use tapeless::prelude::*;`.
 pub mod prelude {
+    pub use crate::loss::Reduction;
     pub use crate::nn::Module;
     pub use crate::optim::Optimizer;
     pub use crate::sched::LrScheduler;
-    pub use crate::{GradCheck, NoTangent, Params, Real, check_grad, differentiable};
+    pub use crate::{
+        GradCheck, NoTangent, Params, Real, RealMethods, check_grad, detach, differentiable,
+    };
     pub use crate::{loss, lsq, nn, optim, sched};
+    pub use nalgebra::RealField;
     pub use nalgebra::{
         Matrix1, Matrix2, Matrix2x3, Matrix3, Matrix3x2, Matrix4, RowVector2, RowVector3,
         RowVector4, SMatrix, SVector, Vector1, Vector2, Vector3, Vector4, Vector5, Vector6,
     };
+    pub use num_traits::Float;
 }

@@ -4,6 +4,7 @@
 use crate::activity::Activity;
 use crate::build::{Builder, Param};
 use crate::ctxt::Ctxt;
+use crate::ir::Op;
 use crate::loops::Loops;
 use crate::plan::Contribution;
 use crate::render::Emitter;
@@ -187,11 +188,19 @@ impl Generated<'_, '_> {
         let attrs = self.passed_attributes();
         let vis = &self.function.vis;
         let items = &self.emitter.function.items;
+        let krate = &self.emitter.krate;
+        let calls_float_method_without_rule = self.emitter.function.values.iter().any(|value| {
+            matches!(&value.op, Op::MethodCall { method, .. }
+                if crate::rules::FLOAT_METHODS_WITHOUT_RULE.contains(&method.to_string().as_str()))
+        });
+        let fallback = calls_float_method_without_rule
+            .then(|| quote!(use #krate::__private::FloatMethodsWithoutRule as _;));
         quote! {
             #[doc = #doc]
             #(#attrs)*
             #[inline]
             #vis #signature {
+                #fallback
                 #(#items)*
                 #body
             }
@@ -424,14 +433,22 @@ fn is_scalar_bound(bound: &syn::TypeParamBound) -> bool {
         if trait_bound.path.segments.last().is_some_and(|s| SCALAR_BOUNDS.contains(&s.ident.to_string().as_str())))
 }
 
-/// Adds `T: Real` for every type parameter bounded by a scalar trait,
-/// beside that bound (inline or in the `where` clause).
+/// Adds `T: Real + Params<Scalar = T>` for every type parameter bounded by
+/// a scalar trait, beside that bound (inline or in the `where` clause): the
+/// generated code accumulates adjoints of type `T`, which needs both, and
+/// `f32` and `f64` have both.
 fn add_real_bounds(generics: &mut syn::Generics, krate: &TokenStream) {
-    let real: syn::TypeParamBound = syn::parse_quote!(#krate::__private::Real);
+    let real = |ident: &syn::Ident| -> [syn::TypeParamBound; 2] {
+        [
+            syn::parse_quote!(#krate::__private::Real),
+            syn::parse_quote!(#krate::__private::Params<Scalar = #ident>),
+        ]
+    };
     let mut pending = Vec::new();
     for param in generics.type_params_mut() {
         if param.bounds.iter().any(is_scalar_bound) {
-            param.bounds.push(real.clone());
+            let ident = param.ident.clone();
+            param.bounds.extend(real(&ident));
         } else {
             pending.push(param.ident.clone());
         }
@@ -444,7 +461,7 @@ fn add_real_bounds(generics: &mut syn::Generics, krate: &TokenStream) {
                 });
                 if let Some(index) = bounded {
                     if predicate.bounds.iter().any(is_scalar_bound) {
-                        predicate.bounds.push(real.clone());
+                        predicate.bounds.extend(real(&pending[index]));
                         pending.remove(index);
                     }
                 }

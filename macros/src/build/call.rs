@@ -63,6 +63,11 @@ impl Builder<'_> {
         };
         let last = func.path.segments.last().expect("a path has a segment");
         let name = last.ident.to_string();
+        if name == "detach" && call.args.len() == 1 && !is_type_qualified(func) {
+            // `detach(x)` (JAX's `stop_gradient`): the value of `x`, a
+            // constant for differentiation.
+            return self.opaque(&syn::Expr::Call(call.clone()), Opacity::ZeroDerivative);
+        }
         if let Some(kind) = nalgebra_constructor(func) {
             let args: Vec<Operand> = call.args.iter().map(|arg| self.lower(arg)).collect();
             return match (kind, args.as_slice()) {

@@ -28,8 +28,10 @@
 //! the constructor (a negative learning rate, `betas` outside `[0, 1)`,
 //! `nesterov` without momentum, ...), tapeless **panics in the constructor or
 //! builder method** that makes the configuration invalid, with a message
-//! naming the argument. Each such method documents it under "Panics". A step
-//! never panics. [`Optimizer::set_lr`] and [`Optimizer::set_momentum_or_beta1`] (used
+//! naming the argument. Each such method documents it under "Panics". Builder
+//! order never matters: a check that involves several setters (SGD's
+//! `nesterov` with `momentum` and `dampening`) runs at the first step, or
+//! earlier through [`Sgd::validate`]. A later step never panics. [`Optimizer::set_lr`] and [`Optimizer::set_momentum_or_beta1`] (used
 //! by the schedulers) do not validate, like assignments to torch's
 //! `param_groups`.
 //!
