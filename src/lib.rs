@@ -328,7 +328,7 @@ pub use num_traits;
 pub mod prelude {
     pub use crate::loss::Reduction;
     pub use crate::nn::Module;
-    pub use crate::optim::Optimizer;
+    pub use crate::optim::{LearningRate, Optimizer};
     pub use crate::sched::LrScheduler;
     pub use crate::{
         GradCheck, NoTangent, Params, Real, RealMethods, check_grad, detach, differentiable,

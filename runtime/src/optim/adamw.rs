@@ -1,6 +1,6 @@
 //! AdamW, `torch.optim.AdamW`.
 
-use super::{Adam, Optimizer, constant};
+use super::{Adam, LearningRate, Optimizer, constant};
 use crate::Params;
 
 /// Adam with decoupled weight decay: `torch.optim.AdamW`.
@@ -86,11 +86,7 @@ impl<P: Params> AdamW<P> {
     }
 }
 
-impl<P: Params> Optimizer<P> for AdamW<P> {
-    #[inline]
-    fn step(&mut self, params: &mut P, grad: &P) {
-        self.0.step(params, grad);
-    }
+impl<P: Params> LearningRate<P> for AdamW<P> {
     #[inline]
     fn lr(&self) -> P::Scalar {
         self.0.lr()
@@ -114,6 +110,13 @@ impl<P: Params> Optimizer<P> for AdamW<P> {
     #[inline]
     fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
         self.0.set_momentum_or_beta1(momentum);
+    }
+}
+
+impl<P: Params> Optimizer<P> for AdamW<P> {
+    #[inline]
+    fn step(&mut self, params: &mut P, grad: &P) {
+        self.0.step(params, grad);
     }
     #[inline]
     fn step_count(&self) -> usize {

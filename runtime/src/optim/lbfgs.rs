@@ -1,6 +1,6 @@
 //! L-BFGS, `torch.optim.LBFGS`, with an optional strong-Wolfe line search.
 
-use super::{check_non_negative, constant};
+use super::{LearningRate, check_non_negative, constant, lr_accessors};
 use crate::{Params, Real};
 
 /// The line searches [`Lbfgs`] can use (torch's `line_search_fn`).
@@ -73,6 +73,7 @@ pub enum LineSearch {
 #[derive(Clone, Debug)]
 pub struct Lbfgs<P: Params, const HISTORY: usize> {
     lr: P::Scalar,
+    initial_lr: Option<P::Scalar>,
     max_iter: usize,
     max_eval: Option<usize>,
     tolerance_grad: P::Scalar,
@@ -101,6 +102,13 @@ struct LbfgsState<P: Params, const HISTORY: usize> {
     prev_loss: P::Scalar,
 }
 
+/// A learning-rate scheduler drives L-BFGS's learning rate as torch's
+/// schedulers drive `LBFGS`'s `param_groups[0]['lr']`; see
+/// [`LearningRate`].
+impl<P: Params, const HISTORY: usize> LearningRate<P> for Lbfgs<P, HISTORY> {
+    lr_accessors!();
+}
+
 impl<P: Params, const HISTORY: usize> Lbfgs<P, HISTORY> {
     /// L-BFGS with learning rate `lr` and torch's defaults otherwise (with
     /// `history_size = HISTORY`).
@@ -113,6 +121,7 @@ impl<P: Params, const HISTORY: usize> Lbfgs<P, HISTORY> {
         assert!(HISTORY > 0, "Lbfgs needs HISTORY >= 1");
         Self {
             lr,
+            initial_lr: None,
             max_iter: 20,
             max_eval: None,
             tolerance_grad: constant(1e-7),

@@ -1,7 +1,7 @@
 //! Stochastic gradient descent, `torch.optim.SGD`.
 
 use super::{
-    Optimizer, check_non_negative, effective_grad, lr_accessors, maximize_setter,
+    LearningRate, Optimizer, check_non_negative, effective_grad, lr_accessors, maximize_setter,
     weight_decay_setter,
 };
 use crate::Params;
@@ -27,7 +27,7 @@ use crate::Params;
 /// ```
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// let mut x = 1.0_f64;
 /// let mut sgd = Sgd::new(0.1).momentum(0.9);
 /// sgd.step(&mut x, &1.0); // buf = 1
@@ -103,8 +103,9 @@ impl<P: Params> Sgd<P> {
     /// let mut first = Sgd::new(0.1).nesterov(true).momentum(0.9);
     /// let mut second = Sgd::new(0.1).momentum(0.9).nesterov(true);
     /// for _ in 0..3 {
-    ///     first.step(&mut x, &(2.0 * x));
-    ///     second.step(&mut y, &(2.0 * y));
+    ///     let (grad_x, grad_y) = (2.0 * x, 2.0 * y);
+    ///     first.step(&mut x, &grad_x);
+    ///     second.step(&mut y, &grad_y);
     /// }
     /// assert_eq!(x, y);
     /// ```
@@ -152,6 +153,18 @@ impl<P: Params> Sgd<P> {
     }
 }
 
+impl<P: Params> LearningRate<P> for Sgd<P> {
+    lr_accessors!();
+
+    fn momentum_or_beta1(&self) -> Option<P::Scalar> {
+        Some(self.momentum)
+    }
+
+    fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
+        self.momentum = momentum;
+    }
+}
+
 impl<P: Params> Optimizer<P> for Sgd<P> {
     fn step(&mut self, params: &mut P, grad: &P) {
         let zero = <P::Scalar as crate::Real>::ZERO;
@@ -188,16 +201,6 @@ impl<P: Params> Optimizer<P> for Sgd<P> {
                 *p += -lr * g;
             }
         }
-    }
-
-    lr_accessors!();
-
-    fn momentum_or_beta1(&self) -> Option<P::Scalar> {
-        Some(self.momentum)
-    }
-
-    fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
-        self.momentum = momentum;
     }
 
     fn step_count(&self) -> usize {
