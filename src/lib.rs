@@ -311,6 +311,77 @@
 #[doc(inline)]
 pub use tapeless_macros::differentiable;
 
+/// Derives [`Params`](trait@Params) for a struct whose fields are
+/// parameter sets, so that the struct is one: a model, or the parameters
+/// of a fit.
+///
+/// What the struct needs:
+///
+/// * every field a parameter set of one scalar type: `f32` or `f64`,
+///   nalgebra vectors and matrices of it, arrays and tuples of them, the
+///   layers and activation modules of [`nn`], or another `#[derive(Params)]`
+///   struct (generic structs too, `struct Model<T: Real>`);
+/// * `Clone` (usually `#[derive(Clone, Copy, Debug, Params)]`): `Params`
+///   values are copied by optimizers and gradients. Without it the derive
+///   reports one error at the struct's name: "consider annotating `NAME`
+///   with `#[derive(Clone)]`".
+///
+/// What it gives: `Params` (the fields' scalars as flat slices, field by
+/// field in declaration order; `num_params()`, `zeros()`), and the operators
+/// `+`, `-`, `+=`, `-=`, unary `-` and `* scalar`, so that the struct is its
+/// own gradient type and optimizers step it. Options on the struct:
+/// `#[params(scalar = f64)]` names the scalar (needed for a struct without
+/// fields; otherwise the first field's), `#[params(no_ops)]` leaves out the
+/// operators, `#[params(crate = path)]` names a crate that re-exports
+/// tapeless. Enums, unions and fields that are not parameter sets are
+/// compile errors.
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Params)]
+/// struct Line {
+///     slope: f64,
+///     offset: f64,
+/// }
+///
+/// #[differentiable]
+/// fn squared_error(line: &Line, x: f64, y: f64) -> f64 {
+///     let residual = line.slope * x + line.offset - y;
+///     residual * residual
+/// }
+///
+/// let line = Line { slope: 1.0, offset: 0.0 };
+/// assert_eq!(line.num_params(), 2);
+/// // The gradient is a `Line`: d/d(slope) = 2r·x, d/d(offset) = 2r, with r = 1·2 + 0 − 3.
+/// let (_, gradient) = squared_error_grad(&line, 2.0, 3.0);
+/// assert_eq!(gradient, Line { slope: -4.0, offset: -2.0 });
+///
+/// let mut fitted = line;
+/// let mut sgd = optim::Sgd::new(0.05);
+/// for _ in 0..200 {
+///     let (_, gradient) = squared_error_grad(&fitted, 2.0, 3.0);
+///     sgd.step(&mut fitted, &gradient);
+/// }
+/// assert!(squared_error(&fitted, 2.0, 3.0) < 1e-12);
+/// ```
+///
+/// A model of layers:
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// #[derive(Clone, Copy, Debug, Params)]
+/// struct Mlp {
+///     hidden: nn::Linear<2, 4, f64>,
+///     output: nn::Linear<4, 1, f64>,
+/// }
+///
+/// let model = Mlp { hidden: nn::Linear::seeded(1), output: nn::Linear::seeded(2) };
+/// assert_eq!(model.num_params(), 2 * 4 + 4 + 4 + 1);
+/// let doubled = model + model;
+/// assert_eq!(doubled.output.bias, model.output.bias * 2.0);
+/// ```
 #[doc(inline)]
 pub use tapeless_macros::Params;
 
