@@ -124,23 +124,29 @@
 /// # Parameters by value or by reference, and generic scalars
 ///
 /// Parameters may be taken by value or by shared reference. A function may
-/// be generic over its scalar, bounded by `num_traits::Float` or
-/// `nalgebra::RealField` (the siblings add the bound `T: tapeless::Real`,
-/// which `f32` and `f64` satisfy).
+/// be generic over its scalar, bounded by [`Real`], `num_traits::Float` or
+/// `nalgebra::RealField`, all three in the [`prelude`] (the siblings add the
+/// bounds `T: Real + Params<Scalar = T>`, which `f32` and `f64` satisfy).
+/// With `Real` alone, the prelude's [`RealMethods`] gives `x.tanh()`.
 ///
 /// ```
 /// use tapeless::prelude::*;
-/// use num_traits::Float;
 ///
 /// #[differentiable]
 /// fn softplus<T: Float>(x: &T) -> T {
 ///     (T::one() + x.exp()).ln()
 /// }
 ///
+/// #[differentiable]
+/// fn area<T: RealField + Copy>(p: &Vector2<T>) -> T {
+///     p.x * p.y
+/// }
+///
 /// let (_, gradient) = softplus_grad(&0.0_f32);
 /// assert_eq!(gradient, 0.5);
 /// let (_, gradient) = softplus_grad(&0.0_f64);
 /// assert_eq!(gradient, 0.5);
+/// assert_eq!(area_grad(&Vector2::new(2.0, 3.0)).1, Vector2::new(3.0, 2.0));
 /// ```
 ///
 /// # What the body may contain

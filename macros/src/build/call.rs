@@ -125,13 +125,16 @@ impl Builder<'_> {
         }
         let args = call.args.iter().map(|arg| self.lower(arg)).collect();
         let spans = call.args.iter().map(Spanned::span).collect();
+        // The generated `f_vjp(..)` call takes the span of the user's
+        // parentheses, so that rustc's messages about the arguments (a wrong
+        // number of them) quote the user's call correctly.
         self.define(
             Op::Call {
                 func: func.clone(),
                 args,
                 spans,
             },
-            span,
+            call.paren_token.span.join(),
         )
     }
 }
