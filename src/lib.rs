@@ -126,7 +126,8 @@
 /// Parameters may be taken by value or by shared reference. A function may
 /// be generic over its scalar, bounded by [`Real`], `num_traits::Float` or
 /// `nalgebra::RealField`, all three in the [`prelude`] (the siblings add the
-/// bounds `T: Real + Params<Scalar = T>`, which `f32` and `f64` satisfy).
+/// bound `T: Real`, which `f32` and `f64` satisfy; every `Real` is a
+/// one-element [`Params`](trait@Params)).
 /// With `Real` alone, the prelude's [`RealMethods`] gives `x.tanh()`.
 ///
 /// ```

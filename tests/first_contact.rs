@@ -7,6 +7,10 @@
     dead_code,
     reason = "the primal functions stand beside the siblings the tests call"
 )]
+#![allow(
+    clippy::type_complexity,
+    reason = "the `_vjp` signatures: value and pullback returning one cotangent per operand"
+)]
 
 use tapeless::prelude::*;
 

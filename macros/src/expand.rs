@@ -433,22 +433,14 @@ fn is_scalar_bound(bound: &syn::TypeParamBound) -> bool {
         if trait_bound.path.segments.last().is_some_and(|s| SCALAR_BOUNDS.contains(&s.ident.to_string().as_str())))
 }
 
-/// Adds `T: Real + Params<Scalar = T>` for every type parameter bounded by
-/// a scalar trait, beside that bound (inline or in the `where` clause): the
-/// generated code accumulates adjoints of type `T`, which needs both, and
-/// `f32` and `f64` have both.
+/// Adds `T: Real` for every type parameter bounded by a scalar trait,
+/// beside that bound (inline or in the `where` clause).
 fn add_real_bounds(generics: &mut syn::Generics, krate: &TokenStream) {
-    let real = |ident: &syn::Ident| -> [syn::TypeParamBound; 2] {
-        [
-            syn::parse_quote!(#krate::__private::Real),
-            syn::parse_quote!(#krate::__private::Params<Scalar = #ident>),
-        ]
-    };
+    let real: syn::TypeParamBound = syn::parse_quote!(#krate::__private::Real);
     let mut pending = Vec::new();
     for param in generics.type_params_mut() {
         if param.bounds.iter().any(is_scalar_bound) {
-            let ident = param.ident.clone();
-            param.bounds.extend(real(&ident));
+            param.bounds.push(real.clone());
         } else {
             pending.push(param.ident.clone());
         }
@@ -461,7 +453,7 @@ fn add_real_bounds(generics: &mut syn::Generics, krate: &TokenStream) {
                 });
                 if let Some(index) = bounded {
                     if predicate.bounds.iter().any(is_scalar_bound) {
-                        predicate.bounds.extend(real(&pending[index]));
+                        predicate.bounds.push(real.clone());
                         pending.remove(index);
                     }
                 }

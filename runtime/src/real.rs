@@ -21,6 +21,9 @@ mod sealed {
 /// platform's functions (bit-identical to `f64::exp` and friends); without it
 /// they come from `libm`.
 ///
+/// Every `Real` is a parameter set of one element (`Params<Scalar = Self>`),
+/// so that generic code over `T: Real` can accumulate and step scalars.
+///
 /// `#[differentiable]` adds the bound `T: Real` to the generated `_grad` and
 /// `_vjp` functions for every type parameter the user bounded by `Float`,
 /// `RealField`, `ComplexField` or `Real`. Its other supertraits are the
@@ -59,6 +62,7 @@ pub trait Real:
     + nalgebra::ClosedSubAssign
     + nalgebra::ClosedMulAssign
     + nalgebra::ClosedDivAssign
+    + crate::Params<Scalar = Self>
     + sealed::Sealed
 {
     /// 0.

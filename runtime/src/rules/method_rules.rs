@@ -38,6 +38,11 @@
 //! a pullback from the cotangent of the value to one cotangent per operand,
 //! receiver first (`NoTangent` for an operand that is never differentiated).
 
+#![allow(
+    clippy::type_complexity,
+    reason = "the fallbacks have the `_vjp` signatures: value and pullback returning one cotangent per operand"
+)]
+
 /// The bound that fails when `sin_cos` is called on a differentiated value
 /// and no `sin_cos_vjp` is in scope.
 #[diagnostic::on_unimplemented(
