@@ -150,6 +150,22 @@
 /// assert_eq!(area_grad(&Vector2::new(2.0, 3.0)).1, Vector2::new(3.0, 2.0));
 /// ```
 ///
+/// # Stopping a gradient
+///
+/// [`detach(x)`](detach) is `x`, but a constant for differentiation (JAX's
+/// `stop_gradient`, PyTorch's `.detach()`):
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// #[differentiable]
+/// fn scaled(x: f64) -> f64 {
+///     detach(x * x) * x // d/dx = x², not 3x²
+/// }
+///
+/// assert_eq!(scaled_grad(2.0), (8.0, 4.0));
+/// ```
+///
 /// # What the body may contain
 ///
 /// * Arithmetic `+ - * /`, unary `-`, literals, constants, parentheses,

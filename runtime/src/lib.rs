@@ -35,17 +35,21 @@ pub use real::{Real, RealMethods};
 /// that name in differentiated code). Outside, it is the identity.
 ///
 /// ```
-/// use tapeless::prelude::*;
+/// use tapeless_runtime::detach;
+/// assert_eq!(detach(3.0), 3.0);
+/// ```
 ///
-/// // d/dx [x · stop(x)] = stop(x) = x, where d/dx [x · x] = 2x.
+/// In differentiated code (`tapeless::prelude` has `detach`):
+///
+/// ```text
 /// #[differentiable]
 /// fn half_square(x: f64) -> f64 {
-///     x * detach(x)
+///     x * detach(x) // d/dx = detach(x) = x, where d/dx (x · x) = 2x
 /// }
-///
-/// let (value, gradient) = half_square_grad(3.0);
-/// assert_eq!((value, gradient), (9.0, 3.0));
+/// assert_eq!(half_square_grad(3.0), (9.0, 3.0));
 /// ```
+///
+/// (`tests/first_contact.rs` checks this and more.)
 #[inline(always)]
 #[must_use]
 pub fn detach<X>(x: X) -> X {

@@ -10,8 +10,6 @@
 //! write. Write it as an extension trait:
 //!
 //! ```
-//! use tapeless::prelude::*;
-//!
 //! /// `sin_cos` with its rule: d sin = cos, d cos = −sin.
 //! trait SinCosRule: Sized {
 //!     fn sin_cos_vjp(self) -> ((Self, Self), impl FnOnce((Self, Self)) -> (Self,));
@@ -24,14 +22,23 @@
 //!     }
 //! }
 //!
+//! // The pullback of the cotangent (1, 1): d(sin x + cos x)/dx = cos x − sin x.
+//! let ((sin, cos), pullback) = 0.3_f64.sin_cos_vjp();
+//! assert_eq!((sin, cos), 0.3_f64.sin_cos());
+//! assert_eq!(pullback((1.0, 1.0)).0, cos - sin);
+//! ```
+//!
+//! With the trait in scope, a `#[differentiable]` function may call
+//! `x.sin_cos()` on a differentiated `x` (the README's "A rule for a method
+//! of `f32`/`f64`"; `tests/first_contact.rs` checks such rules against
+//! central differences):
+//!
+//! ```text
 //! #[differentiable]
 //! fn f(x: f64) -> f64 {
 //!     let (s, c) = x.sin_cos();
 //!     s * c // = sin(2x)/2, whose derivative is cos(2x)
 //! }
-//!
-//! let (_, gradient) = f_grad(0.3);
-//! assert!((gradient - 0.6_f64.cos()).abs() < 1e-15);
 //! ```
 //!
 //! The rule has the `_vjp` convention of every call: the method's value and
