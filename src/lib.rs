@@ -107,6 +107,51 @@
 ///   `f64` or a scalar type parameter, and only `NAME_vjp` otherwise.
 /// * `crate = path`: how the generated code names this crate (default
 ///   `::tapeless`), for code inside the runtime or a re-exporting crate.
+/// * `jvp`: also `NAME_jvp(args.., tangents..) -> (value, tangent)`, forward
+///   mode: one tangent per parameter after the parameters, `&X` for a
+///   differentiated parameter of type `X` or `&X` (or `NoTangent`, a zero
+///   tangent: any [`TangentArg`]) and `NoTangent` for the others. A call
+///   `g(a, b)` differentiates through `g_jvp(a, b, &ȧ, NoTangent)`, so a
+///   hand-written `g_jvp` beside a plain `g` is a custom forward rule.
+/// * `jacobian`: also `NAME_jacobian(args) -> (value, jacobian)` for a result
+///   `SVector<T, M>` of one differentiated `SVector<T, N>` (N calls of
+///   `NAME_jvp`, which it generates too).
+/// * `hessian`: also `NAME_hessian(args) -> (value, gradient, hessian)`,
+///   `NAME_hvp(args.., v) -> (value, gradient, hessian · v)` and the
+///   hyper-dual `NAME_jvp2(args.., u, v) -> (value, ∂f·u, ∂f·v, uᵀ∇²f·v)`
+///   they call, for a scalar result of one differentiated `SVector<T, N>`:
+///   exact second-order forward mode.
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// #[differentiable(jvp, hessian)]
+/// fn g(p: &Vector2<f64>, k: f64) -> f64 {
+///     (p.x * p.y * k).sin()
+/// }
+///
+/// let p = Vector2::new(0.5, 2.0);
+/// let (value, tangent) = g_jvp(&p, 1.5, &Vector2::new(1.0, 0.0), NoTangent);
+/// assert_eq!(value, g(&p, 1.5));
+/// assert!((tangent - 2.0 * 1.5 * 1.5_f64.cos()).abs() < 1e-15); // ∂g/∂p.x
+///
+/// let (_, gradient, hessian) = g_hessian(&p, 1.5);
+/// // ∂²g/∂x∂y = k·cos(kxy) − k²xy·sin(kxy)
+/// let mixed = 1.5 * 1.5_f64.cos() - 1.5 * 1.5 * 1.0 * 1.5_f64.sin();
+/// assert!((hessian[(0, 1)] - mixed).abs() < 1e-14);
+/// assert_eq!(hessian[(0, 1)], hessian[(1, 0)]);
+/// assert!((gradient.x - tangent).abs() < 1e-15);
+///
+/// let (_, _, product) = g_hvp(&p, 1.5, &Vector2::new(0.0, 1.0));
+/// assert!((product.x - hessian[(0, 1)]).abs() < 1e-15);
+///
+/// #[differentiable(jacobian)]
+/// fn polar(q: &Vector2<f64>) -> Vector2<f64> {
+///     Vector2::new(q.x * q.y.cos(), q.x * q.y.sin())
+/// }
+/// let (_, jacobian) = polar_jacobian(&Vector2::new(2.0, 0.0));
+/// assert_eq!(jacobian, Matrix2::new(1.0, 0.0, 0.0, 2.0));
+/// ```
 ///
 /// ```
 /// use tapeless::prelude::*;

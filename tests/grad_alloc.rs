@@ -1,6 +1,8 @@
 //! A generated gradient allocates nothing: the gradient of a loss over a
 //! slice of 10 000 samples (a fused loop), of a loop that is replayed, of a
-//! recurrence and of a model with layers, under a global allocator that
+//! recurrence, of recurrences of run-time length over the 10 000 samples
+//! (checkpointed, and in forward mode), of a `while` loop, an iterator chain
+//! and a closure, and of a model with layers, under a global allocator that
 //! counts this thread's allocations.
 
 #![allow(
@@ -41,6 +43,40 @@ fn recurrence(s0: f64, c: f64) -> f64 {
         s = s - 0.3 * (s * c).sin();
     }
     s
+}
+
+/// A recurrence of run-time length (checkpointed), a `while` loop, an
+/// iterator chain and a local closure.
+#[differentiable]
+fn run_time_lengths(p: &nalgebra::Vector2<f64>, ys: &[f64]) -> f64 {
+    let model = |y: f64| p.x * y;
+    let mut level = ys[0];
+    let mut total = 0.0;
+    for y in ys {
+        let error = model(*y) - level;
+        total += error * error;
+        level = level + p.y * error;
+    }
+    let mut x = total.max(1.0);
+    let mut step: f64 = 1.0;
+    while step.abs() > 1e-12 {
+        step = (x * x - total) / (2.0 * x);
+        x -= step;
+    }
+    x + ys.iter().map(|y| (p.x * y).tanh()).sum::<f64>()
+}
+
+/// One scalar through a run-time-length recurrence: `_grad` in forward mode.
+#[differentiable]
+fn smoothing(alpha: f64, ys: &[f64]) -> f64 {
+    let mut level = ys[0];
+    let mut total = 0.0;
+    for y in ys {
+        let error = y - level;
+        total += error * error;
+        level = level + alpha * error;
+    }
+    total
 }
 
 #[derive(Params, Clone, Copy, Debug, PartialEq)]
@@ -86,6 +122,13 @@ fn gradients_allocate_nothing() {
         sink += value + gradient.w1.sum();
         let (value, pullback) = mean_squared_error_vjp(&p, &t, &y);
         sink += value + pullback(1.0).0.sum();
+        let q = nalgebra::Vector2::new(0.9, 0.3);
+        let (value, gradient) = run_time_lengths_grad(&q, &y);
+        sink += value + gradient.sum();
+        let (value, pullback) = run_time_lengths_vjp(&q, &y);
+        sink += value + pullback(1.0).0.sum();
+        let (value, gradient) = smoothing_grad(0.3, &y);
+        sink += value + gradient;
     });
     assert!(sink.is_finite());
     assert_eq!(count, 0, "a gradient allocated");

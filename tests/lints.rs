@@ -81,8 +81,40 @@ pub fn loops(w: &nalgebra::Vector3<f64>, data: &[nalgebra::Vector3<f64>]) -> f64
     s + sum.norm()
 }
 
+/// Run-time-length recurrences: a checkpointed `for` loop over data, a
+/// `while` loop until convergence and a `loop` with `break`.
+#[differentiable(snapshots = 8)]
+#[must_use]
+pub fn runtime_lengths(alpha: f64, data: &[f64]) -> f64 {
+    let mut level = 0.0;
+    let mut sse = 0.0;
+    for y in data {
+        let error = y - level;
+        sse += error * error;
+        level += alpha * error;
+    }
+    let mut x = sse.max(1.0);
+    let mut step: f64 = 1.0;
+    while step.abs() > 1e-12 {
+        step = (x * x - sse) / (2.0 * x);
+        x -= step;
+    }
+    let mut y = x;
+    loop {
+        if y < 1.0 {
+            break;
+        }
+        y *= 0.5;
+    }
+    y
+}
+
 #[test]
 fn strict_lints_and_hygiene() {
+    let data = [1.0, 2.0, 1.5, 3.0, 2.5, 4.0, 3.5, 5.0, 4.5, 6.0, 5.5];
+    let (value, gradient) = runtime_lengths_grad(0.3, &data);
+    assert_eq!(value.to_bits(), runtime_lengths(0.3, &data).to_bits());
+    assert!(gradient.is_finite());
     let (value, (dx, dscale)) = strict_grad(0.5, &2.0, 4);
     assert_eq!(value.to_bits(), strict(0.5, &2.0, 4).to_bits());
     assert!(dx.is_finite() && dscale.is_finite());

@@ -49,7 +49,7 @@ cargo run --quiet --release --manifest-path host/Cargo.toml --target "$host_trip
 
 echo "-- compare the final losses (relative tolerance $tolerance)"
 failed=0
-for fit in quadratic mlp; do
+for fit in quadratic mlp spring; do
     board=$(sed -n "s/^$fit final_loss=//p" "$out/qemu.txt")
     host=$(sed -n "s/^$fit final_loss=//p" "$out/host.txt")
     if [ -z "$board" ] || [ -z "$host" ]; then

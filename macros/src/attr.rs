@@ -13,6 +13,15 @@ pub(crate) struct Args {
     /// `grad`: `NAME_grad` is required (an error if the result is not a
     /// scalar) rather than generated when the result looks scalar.
     pub(crate) require_grad: bool,
+    /// `snapshots = K`: the states a checkpointed loop keeps (the runtime's
+    /// default if absent).
+    pub(crate) snapshots: Option<syn::Expr>,
+    /// `jvp`: generate `NAME_jvp` (forward mode).
+    pub(crate) jvp: Option<Ident>,
+    /// `jacobian`: generate `NAME_jacobian` (and `NAME_jvp`, which it calls).
+    pub(crate) jacobian: Option<Ident>,
+    /// `hessian`: generate `NAME_hessian`, `NAME_hvp` and `NAME_jvp2`.
+    pub(crate) hessian: Option<Ident>,
 }
 
 /// Parses the attribute's arguments, recording errors in `cx`.
@@ -21,6 +30,10 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> Args {
         wrt: None,
         krate: syn::parse_quote!(::tapeless),
         require_grad: false,
+        snapshots: None,
+        jvp: None,
+        jacobian: None,
+        hessian: None,
     };
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("wrt") {
@@ -47,12 +60,48 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> Args {
         } else if meta.path.is_ident("crate") {
             args.krate = meta.value()?.parse()?;
             Ok(())
+        } else if meta.path.is_ident("snapshots") {
+            let value: syn::Expr = meta.value()?.parse()?;
+            if let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(int),
+                ..
+            }) = &value
+            {
+                if int
+                    .base10_parse::<usize>()
+                    .ok()
+                    .is_none_or(|count| count == 0)
+                {
+                    return Err(syn::Error::new_spanned(
+                        int,
+                        "`snapshots` is the number of loop states kept for the reverse sweep: a positive integer",
+                    ));
+                }
+            }
+            if args.snapshots.replace(value).is_some() {
+                return Err(meta.error("`snapshots` given twice"));
+            }
+            Ok(())
         } else if meta.path.is_ident("grad") {
             args.require_grad = true;
             Ok(())
+        } else if let Some(ident) = meta
+            .path
+            .get_ident()
+            .filter(|ident| *ident == "jvp" || *ident == "jacobian" || *ident == "hessian")
+        {
+            let slot = match ident.to_string().as_str() {
+                "jvp" => &mut args.jvp,
+                "jacobian" => &mut args.jacobian,
+                _ => &mut args.hessian,
+            };
+            if slot.replace(ident.clone()).is_some() {
+                return Err(meta.error(format!("`{ident}` given twice")));
+            }
+            Ok(())
         } else {
             Err(meta.error(
-                "unknown argument; expected `wrt = x`, `wrt = (x, y)`, `crate = path` or `grad`",
+                "unknown argument; expected `wrt = x`, `wrt = (x, y)`, `crate = path`, `grad`, `jvp`, `jacobian`, `hessian` or `snapshots = K`",
             ))
         }
     });

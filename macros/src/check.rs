@@ -23,12 +23,9 @@ struct BodyChecker<'a> {
 impl<'ast> Visit<'ast> for BodyChecker<'_> {
     fn visit_expr(&mut self, expr: &'ast syn::Expr) {
         let message = match expr {
-            syn::Expr::While(_) => Some(
-                "`while` loops are not supported: the reverse sweep needs the trip count; compute the iterations in a function with a hand-written `_vjp`",
-            ),
-            syn::Expr::Loop(_) => Some(
-                "`loop` is not supported: the reverse sweep needs the trip count; compute the iterations in a function with a hand-written `_vjp`",
-            ),
+            syn::Expr::While(_) | syn::Expr::Loop(_) => {
+                Some("labeled loops are not supported in a differentiable function")
+            }
             syn::Expr::ForLoop(expr_for) if expr_for.label.is_some() => {
                 Some("labeled loops are not supported in a differentiable function")
             }
@@ -45,7 +42,7 @@ impl<'ast> Visit<'ast> for BodyChecker<'_> {
                 "the `?` operator is not supported in a differentiable function; handle errors before calling it",
             ),
             syn::Expr::Closure(_) => Some(
-                "closures are not supported in a differentiable function; write a named function (`#[differentiable]` if values it computes are differentiated)",
+                "this closure cannot be differentiated where it stands: a closure is supported when bound to a local and called (`let f = |t| ...; f(x)`), or passed to `map`, `filter` or `fold` in an iterator chain consumed by `sum`, `product`, `fold`, `count` or a `for` loop; otherwise write a named function (`#[differentiable]` if values it computes are differentiated)",
             ),
             syn::Expr::Unsafe(_) => {
                 Some("`unsafe` blocks are not supported in a differentiable function")
@@ -64,6 +61,18 @@ impl<'ast> Visit<'ast> for BodyChecker<'_> {
         match message {
             Some(message) => self.cx.error_spanned_by(expr_head(expr), message),
             None => syn::visit::visit_expr(self, expr),
+        }
+    }
+
+    fn visit_expr_for_loop(&mut self, expr_for: &'ast syn::ExprForLoop) {
+        if crate::exits::exit_flag(&expr_for.body).is_none() {
+            return syn::visit::visit_expr_for_loop(self, expr_for);
+        }
+        // The exit check the rewrite put first is not the user's `break`.
+        self.visit_pat(&expr_for.pat);
+        self.visit_expr(&expr_for.expr);
+        for stmt in &expr_for.body.stmts[1..] {
+            self.visit_stmt(stmt);
         }
     }
 

@@ -75,6 +75,21 @@ impl Emitter<'_> {
                     let body = self.reverse(body, mutable);
                     tokens.extend(quote!(for #head { #body }));
                 }
+                Rev::Checkpointed {
+                    checkpoints,
+                    state,
+                    advance,
+                    unpack,
+                    body,
+                } => {
+                    let body = self.reverse(body, mutable);
+                    tokens.extend(quote! {
+                        #checkpoints.reverse(
+                            |#state| { #advance },
+                            |#state| { #unpack { #body } },
+                        );
+                    });
+                }
                 Rev::If {
                     condition,
                     then_branch,

@@ -49,14 +49,58 @@ impl Exit {
     }
 }
 
-/// The function body with its early returns, and its loops' `continue` and
-/// `break`, rewritten (unchanged where there are none that can be).
+/// The function body with its `while` and `loop` loops as `for` loops, its
+/// early returns, and its loops' `continue` and `break`, rewritten
+/// (unchanged where there are none that can be).
 pub(crate) fn rewrite(body: &syn::Block) -> syn::Block {
     let mut body = body.clone();
     let mut taken = Vec::new();
     crate::build::collect_idents(body.to_token_stream(), &mut taken);
+    LoopsToFor.visit_block_mut(&mut body);
     Jumps { taken }.visit_block_mut(&mut body);
     rewrite_returns(&body)
+}
+
+/// `while c { body }` becomes `for _ in 0_usize.. { if c { body } else { break; } }`,
+/// `while let p = e { body }` becomes
+/// `for _ in 0_usize.. { if let p = e { body } else { break; } }` and
+/// `loop { body }` becomes `for _ in 0_usize.. { body }`: a `for` loop over
+/// an unbounded range that its `break` ends (labeled loops stay as they are,
+/// for [`crate::check`] to report).
+struct LoopsToFor;
+
+impl VisitMut for LoopsToFor {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        let replacement: syn::Expr = match expr {
+            syn::Expr::While(expr_while) if expr_while.label.is_none() => {
+                let span = expr_while.while_token.span;
+                let body = &expr_while.body;
+                match &*expr_while.cond {
+                    syn::Expr::Let(expr_let) => {
+                        let (pat, scrutinee) = (&expr_let.pat, &expr_let.expr);
+                        syn::parse_quote_spanned!(span=> for _ in 0_usize.. {
+                            if let #pat = #scrutinee #body else { break; }
+                        })
+                    }
+                    cond => syn::parse_quote_spanned!(span=> for _ in 0_usize.. {
+                        if #cond #body else { break; }
+                    }),
+                }
+            }
+            syn::Expr::Loop(expr_loop) if expr_loop.label.is_none() => {
+                let span = expr_loop.loop_token.span;
+                let body = &expr_loop.body;
+                syn::parse_quote_spanned!(span=> for _ in 0_usize.. #body)
+            }
+            _ => return,
+        };
+        *expr = replacement;
+    }
+
+    fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
 /// The function body with its early returns rewritten.
@@ -280,7 +324,10 @@ impl VisitMut for Jumps {
                         brace_token: expr_for.body.brace_token,
                         stmts: rewrite_stmts(expr_for.body.stmts.clone(), Exit::Continue),
                     };
-                    expr_for.body = syn::parse_quote!({ if !#flag #body });
+                    // The check first ends the loop for real (see
+                    // `ForRegion::exit`); the guard keeps the iterations a
+                    // replay with a known trip count runs to the end inert.
+                    expr_for.body = syn::parse_quote!({ if #flag { break; } if !#flag #body });
                     stmts.push(syn::Stmt::Expr(syn::Expr::ForLoop(expr_for), semi));
                 }
                 other => stmts.push(other),
@@ -303,6 +350,23 @@ impl VisitMut for Jumps {
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// The flag of a body that starts with `if flag { break; }`, which only the
+/// exit rewrite writes (it replaces every `break` of the user's).
+pub(crate) fn exit_flag(body: &syn::Block) -> Option<&syn::Ident> {
+    let Some(syn::Stmt::Expr(syn::Expr::If(expr_if), _)) = body.stmts.first() else {
+        return None;
+    };
+    let syn::Expr::Path(path) = &*expr_if.cond else {
+        return None;
+    };
+    let flag = crate::build::single_ident(path)?;
+    let is_break = matches!(
+        expr_if.then_branch.stmts.as_slice(),
+        [syn::Stmt::Expr(syn::Expr::Break(exit), _)] if exit.label.is_none() && exit.expr.is_none()
+    );
+    (is_break && expr_if.else_branch.is_none()).then_some(flag)
 }
 
 /// `break` and `continue`, unlabeled.

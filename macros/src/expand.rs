@@ -9,7 +9,7 @@ use crate::loops::Loops;
 use crate::plan::Contribution;
 use crate::render::Emitter;
 use crate::reverse::{AdjointState, ReverseSweep, accumulated};
-use crate::{attr, check, exits};
+use crate::{attr, check, desugar, exits};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use std::collections::BTreeSet;
@@ -38,7 +38,12 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
 
     let params = check::signature(&cx, &function.sig);
     let wrt = check::wrt(&cx, &function.sig, &params, args.wrt.as_deref());
-    let body = exits::rewrite(&function.block);
+    let wrt_names: Vec<String> = wrt
+        .iter()
+        .map(|index| params[*index].ident.to_string())
+        .collect();
+    let body = desugar::rewrite(&cx, &function.block, &wrt_names, &args.krate);
+    let body = exits::rewrite(&body);
     check::body(&cx, &body);
     let return_type = match &function.sig.output {
         syn::ReturnType::Type(_, ty) => Some((**ty).clone()),
@@ -74,7 +79,20 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         );
     }
     let activity = Activity::analyse(&cx, &ir, &wrt);
-    let loops = Loops::analyse(&cx, &ir, &activity);
+    let loops = Loops::analyse(&ir, &activity);
+
+    crate::forward_siblings::check(
+        &cx,
+        &args,
+        &crate::forward_siblings::Checked {
+            function: &function,
+            ir: &ir,
+            activity: &activity,
+            wrt: &wrt,
+            ret: &ret,
+            scalar_result,
+        },
+    );
 
     let krate = args.krate.to_token_stream();
     if let Err(error) = cx.check() {
@@ -82,7 +100,11 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         let stubs = stubs(&function, &params, &wrt, &ret, scalar_result, &krate);
         return quote!(#function #errors #stubs);
     }
-    let emitter = Emitter::new(&ir, &activity, &params, krate.clone());
+    let snapshots = args.snapshots.as_ref().map(|count| quote!({ #count }));
+    let mut emitter = Emitter::new(&ir, &activity, &params, krate.clone());
+    if let Some(count) = &snapshots {
+        emitter.snapshots = count.clone();
+    }
     let generated = Generated {
         function: &function,
         loops: &loops,
@@ -94,15 +116,25 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
     let grad = scalar_result.then(|| generated.grad());
     let mut emitter = Emitter::new(&ir, &activity, &params, krate);
     emitter.pullback_escapes = true;
+    if let Some(count) = snapshots {
+        emitter.snapshots = count;
+    }
     let generated = Generated {
         emitter: &emitter,
         ..generated
     };
     let vjp = generated.vjp();
+    let tangent_emitter = Emitter::new(&ir, &activity, &params, args.krate.to_token_stream());
+    let generated = Generated {
+        emitter: &tangent_emitter,
+        ..generated
+    };
+    let forward = generated.forward_siblings(&args);
     quote! {
         #function
         #grad
         #vjp
+        #forward
     }
 }
 
@@ -117,19 +149,22 @@ fn item_head(item: &syn::Item) -> TokenStream {
     }
 }
 
-struct Generated<'g, 'a> {
-    function: &'g syn::ItemFn,
+pub(crate) struct Generated<'g, 'a> {
+    pub(crate) function: &'g syn::ItemFn,
     loops: &'g Loops,
-    params: &'g [Param],
-    wrt: &'g [usize],
-    ret: &'g syn::Type,
-    emitter: &'g Emitter<'a>,
+    pub(crate) params: &'g [Param],
+    pub(crate) wrt: &'g [usize],
+    pub(crate) ret: &'g syn::Type,
+    pub(crate) emitter: &'g Emitter<'a>,
 }
 
 impl Generated<'_, '_> {
     /// `NAME_grad`: the value and the gradient, with the adjoint of the result
     /// seeded with 1.
     fn grad(&self) -> TokenStream {
+        if self.forward_grad() {
+            return self.grad_by_forward_mode();
+        }
         let emitter = self.emitter;
         let krate = &emitter.krate;
         let ret = self.ret;
@@ -182,9 +217,92 @@ impl Generated<'_, '_> {
         )
     }
 
+    /// Whether `NAME_grad` runs in forward mode: one differentiated
+    /// parameter, a scalar (so one forward pass carrying its tangent gives
+    /// the whole gradient), and a recurrence of run-time length, which the
+    /// reverse sweep would replay from snapshots, recomputing states, while
+    /// forward mode needs none. Only when every active operation has a
+    /// built-in forward rule (no call linked by name, whose `_jvp` sibling
+    /// may not exist).
+    fn forward_grad(&self) -> bool {
+        let emitter = self.emitter;
+        let [index] = self.wrt else {
+            return false;
+        };
+        let scalar = crate::expand::is_scalar_type(
+            &self.params[*index].value_type(),
+            &self.function.sig.generics,
+        );
+        let checkpointed = crate::loops::all(&emitter.function.body)
+            .into_iter()
+            .any(|region| self.loops.facts(region).checkpointed);
+        let linked_by_name = emitter
+            .function
+            .values
+            .iter()
+            .enumerate()
+            .any(|(id, value)| {
+                matches!(
+                    value.op,
+                    crate::ir::Op::Call { .. } | crate::ir::Op::MethodCall { .. }
+                ) && emitter
+                    .activity
+                    .is_active(crate::ir::ValueId::from_index(id))
+            });
+        scalar && checkpointed && !linked_by_name
+    }
+
+    /// `NAME_grad` in forward mode: the function's tangent code with the
+    /// parameter's tangent 1 (see [`Self::forward_grad`]).
+    fn grad_by_forward_mode(&self) -> TokenStream {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let ret = self.ret;
+        let index = self.wrt[0];
+        let param = &self.params[index];
+        let ident = &param.ident;
+        let value_type = param.value_type();
+        let tangent = self.forward_tangent_name(index);
+        let reference = if param.is_ref {
+            quote!(#ident)
+        } else {
+            quote!(&#ident)
+        };
+        let seed = if param.is_ref {
+            quote!(let #tangent = &#krate::__private::unit_like(#reference);)
+        } else {
+            quote!(let #tangent = #krate::__private::unit_like(#reference);)
+        };
+        let body = crate::tangent::Tangents {
+            emitter,
+            order: crate::tangent::Order::First,
+        }
+        .body();
+        let name = format_ident!("{}_grad", self.function.sig.ident);
+        let wrt = self.wrt_names();
+        let doc = format!(
+            " The value of `{}` and its derivative with respect to {wrt}, by forward mode (one scalar differentiated through a loop of run-time length: no snapshots, no recomputation). Generated by `#[differentiable]`.",
+            self.function.sig.ident
+        );
+        let signature = self.signature(name, false, quote!((#ret, #value_type)));
+        self.sibling(
+            &doc,
+            &signature,
+            quote! {
+                #seed
+                #body
+            },
+        )
+    }
+
     /// A generated function: documented, with the primal's `cfg` and lint
     /// attributes, visibility and nested items.
-    fn sibling(&self, doc: &str, signature: &TokenStream, body: TokenStream) -> TokenStream {
+    pub(crate) fn sibling(
+        &self,
+        doc: &str,
+        signature: &TokenStream,
+        body: TokenStream,
+    ) -> TokenStream {
         let attrs = self.passed_attributes();
         let vis = &self.function.vis;
         let items = &self.emitter.function.items;
@@ -287,7 +405,7 @@ impl Generated<'_, '_> {
         }
     }
 
-    fn wrt_names(&self) -> String {
+    pub(crate) fn wrt_names(&self) -> String {
         self.wrt
             .iter()
             .map(|index| format!("`{}`", self.params[*index].ident))
@@ -309,8 +427,20 @@ impl Generated<'_, '_> {
         name_lifetimes: bool,
         output: TokenStream,
     ) -> TokenStream {
+        self.signature_with(name, name_lifetimes, output, Vec::new())
+    }
+
+    /// [`Self::signature`] with `extra` parameters after the primal's.
+    pub(crate) fn signature_with(
+        &self,
+        name: syn::Ident,
+        name_lifetimes: bool,
+        output: TokenStream,
+        extra: Vec<syn::FnArg>,
+    ) -> TokenStream {
         let mut sig = self.function.sig.clone();
         sig.ident = name;
+        sig.inputs.extend(extra);
         sig.constness = None;
         for input in &mut sig.inputs {
             if let syn::FnArg::Typed(typed) = input {
@@ -463,7 +593,7 @@ fn add_real_bounds(generics: &mut syn::Generics, krate: &TokenStream) {
 }
 
 /// Whether a return type is a scalar, as far as its syntax tells.
-fn is_scalar_type(ty: &syn::Type, generics: &syn::Generics) -> bool {
+pub(crate) fn is_scalar_type(ty: &syn::Type, generics: &syn::Generics) -> bool {
     match ty {
         syn::Type::Paren(paren) => is_scalar_type(&paren.elem, generics),
         syn::Type::Group(group) => is_scalar_type(&group.elem, generics),

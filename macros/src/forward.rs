@@ -38,7 +38,7 @@ impl Emitter<'_> {
     }
 
     /// A definition: `let y = x * w;`, or `let (y, y_pullback) = f_vjp(x);`.
-    fn def(&self, id: ValueId, with_pullback: bool) -> TokenStream {
+    pub(crate) fn def(&self, id: ValueId, with_pullback: bool) -> TokenStream {
         if self.inline[id.index()] {
             return TokenStream::new();
         }
@@ -214,6 +214,16 @@ impl Emitter<'_> {
             .carried
             .iter()
             .any(|carried| tapes.contains_key(&carried.header));
+        // A loop that a `break` ends stops at the first iteration that finds
+        // the flag set; with a tape, its reverse sweep replays all `N`
+        // iterations, so the forward sweep runs them too (inert).
+        let exit = match region.exit {
+            Some(flag) if !taped => {
+                let flag = &self.names.local[flag.index()];
+                quote!(if #flag { break; })
+            }
+            _ => TokenStream::new(),
+        };
         let pattern = if taped {
             index.to_token_stream()
         } else {
@@ -227,6 +237,7 @@ impl Emitter<'_> {
                 #before
                 #prelude
                 for #pattern in #iter {
+                    #exit
                     #body
                     #at_end
                     #iteration
@@ -236,9 +247,40 @@ impl Emitter<'_> {
             };
         }
         let body = self.forward_block(&region.body, Pullbacks::None, demand, plan);
+        if let Some(state) = plan.checkpointed.get(&region.id) {
+            // The state before each iteration (the carried values and the
+            // iterator) is offered to the snapshots.
+            let krate = &self.krate;
+            let core = quote!(#krate::__private::core);
+            let names = self.names.checkpointed(region.id);
+            let (checkpoints, iterator, saved) =
+                (&names.checkpoints, &names.iterator, &names.saved);
+            let snapshots = &self.snapshots;
+            let headers = state.iter().map(|header| {
+                let header = &self.names.local[header.index()];
+                quote!(#core::clone::Clone::clone(&#header))
+            });
+            return quote! {
+                #before
+                let mut #checkpoints = #krate::__private::Checkpoints::<_, #snapshots>::new();
+                let mut #iterator = #core::iter::IntoIterator::into_iter(#iter);
+                loop {
+                    #exit
+                    let #saved = #core::clone::Clone::clone(&#iterator);
+                    let #core::option::Option::Some(#pattern) = #core::iter::Iterator::next(&mut #iterator) else {
+                        break;
+                    };
+                    #checkpoints.record(&(#(#headers,)* #saved));
+                    #body
+                    #at_end
+                }
+                #after
+            };
+        }
         quote! {
             #before
             for #pattern in #iter {
+                #exit
                 #at_start
                 #body
                 #at_end

@@ -309,7 +309,9 @@ pub(crate) struct ForRegion {
     pub(crate) iter_uses: Vec<(Ident, ValueId)>,
     pub(crate) body: Block,
     pub(crate) carried: Vec<Carried>,
-    pub(crate) span: Span,
+    /// The header of the flag a `break` sets (see [`crate::exits`]): the
+    /// loop ends at the start of the first iteration that finds it set.
+    pub(crate) exit: Option<ValueId>,
 }
 
 /// A statement with an effect the forward sweep must keep (a macro

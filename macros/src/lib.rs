@@ -39,10 +39,12 @@ mod build;
 mod check;
 mod ctxt;
 mod derive_params;
+mod desugar;
 mod emit;
 mod exits;
 mod expand;
 mod forward;
+mod forward_siblings;
 mod ir;
 mod loops;
 mod names;
@@ -50,6 +52,7 @@ mod plan;
 mod render;
 mod reverse;
 mod rules;
+mod tangent;
 
 #[cfg(test)]
 mod tests;

@@ -2,18 +2,18 @@
 //! each `for` loop are accumulators, whether its trip count is known at
 //! compile time, and so how its reverse sweep replays it. A loop that carries
 //! a differentiated value from one iteration to the next (a recurrence)
-//! without a known trip count is reported here, through [`Ctxt`], so that
-//! generation cannot fail.
+//! without a known trip count is checkpointed: a fixed number of snapshots
+//! of its state, and recomputation between them (the runtime's
+//! `checkpoint` module).
 //!
 //! | carried variables (active ones)      | trip count     | reverse sweep                          |
 //! |--------------------------------------|----------------|----------------------------------------|
 //! | one accumulator from a scalar literal, at the top level | any | fused into the forward loop  |
 //! | accumulators only                    | any            | the iterator re-run, in any order      |
 //! | a recurrence (`x = f(x)`)            | `0..N`, `N` constant | backwards over stored values     |
-//! | a recurrence                         | unknown        | error (reported here)                  |
+//! | a recurrence                         | unknown        | backwards from snapshots, recomputing between them |
 
 use crate::activity::Activity;
-use crate::ctxt::Ctxt;
 use crate::ir::{ArithOp, Block, Carried, ForRegion, Function, LoopId, Op, Stmt, ValueId};
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -26,6 +26,10 @@ pub(crate) struct LoopFacts {
     pub(crate) trip_count: Option<TokenStream>,
     /// The headers of the carried variables that are accumulators.
     pub(crate) accumulators: BTreeSet<ValueId>,
+    /// A recurrence without a known trip count: the forward sweep keeps
+    /// snapshots of the loop's state (the runtime's `Checkpoints`) and the
+    /// reverse sweep recomputes the states between them.
+    pub(crate) checkpointed: bool,
 }
 
 /// The facts of every loop of a function.
@@ -37,7 +41,7 @@ pub(crate) struct Loops {
 impl Loops {
     /// Classifies every loop of `function`, reporting recurrences without a
     /// known trip count.
-    pub(crate) fn analyse(cx: &Ctxt, function: &Function, activity: &Activity) -> Self {
+    pub(crate) fn analyse(function: &Function, activity: &Activity) -> Self {
         let mut loops = Loops::default();
         let flow = Flow::new(function);
         let regions: BTreeMap<LoopId, &ForRegion> = all(&function.body)
@@ -52,29 +56,13 @@ impl Loops {
                 .map(|carried| carried.header)
                 .collect();
             let trip_count = trip_count(region);
-            let recurrences: Vec<String> = region
-                .carried
-                .iter()
-                .filter(|carried| {
-                    activity.is_active(carried.header) && !accumulators.contains(&carried.header)
-                })
-                .map(|carried| {
-                    let value = function.value(carried.header);
-                    format!("`{}`", value.name.as_deref().unwrap_or("_"))
-                })
-                .collect();
-            if trip_count.is_none() && !recurrences.is_empty() {
-                cx.error_at(
-                    region.span,
-                    format!(
-                        "this loop carries {} from one iteration to the next, so its reverse sweep needs the value of every iteration: loop over `0..N` with `N` a literal or a constant (the values are kept in an array of that size), or accumulate (`total += ...`), which needs no storage",
-                        recurrences.join(", ")
-                    ),
-                );
-            }
+            let recurrence = region.carried.iter().any(|carried| {
+                activity.is_active(carried.header) && !accumulators.contains(&carried.header)
+            });
             loops.facts.insert(
                 region.id,
                 LoopFacts {
+                    checkpointed: recurrence && trip_count.is_none(),
                     trip_count,
                     accumulators,
                 },

@@ -1,7 +1,8 @@
 //! Names of the generated locals: one per value (`y`, `y_1` after a
 //! reassignment, `v7` for a temporary), its adjoint (`adj_of_y`), an active
 //! call's pullback and cotangents, a loop's stored values (`tape_of_y`),
-//! per-unit gradients of fused loops (`unit_adj_of_x`) and loop indices.
+//! per-unit gradients of fused loops (`unit_adj_of_x`), loop indices and
+//! forward-mode tangents (`tangent_of_y`).
 //! Every name is fresh (a clash with the user's names or another generated
 //! one gets a suffix) and carries `Span::mixed_site()` hygiene, so it can
 //! neither capture nor shadow the user's names.
@@ -30,6 +31,28 @@ pub(crate) struct Names {
     tapes: HashMap<ValueId, Ident>,
     /// The index of each `for _ in 0..N` loop (whose pattern names none).
     loop_indices: HashMap<LoopId, Ident>,
+    /// The locals of each checkpointed loop.
+    checkpointed: HashMap<LoopId, CheckpointNames>,
+    /// The locals holding each value's tangents in forward mode: along `u`
+    /// (`tangent_of_y`, the only one of `_jvp`), along `v`
+    /// (`tangent_v_of_y`) and the second-order one (`tangent_uv_of_y`).
+    pub(crate) tangent: [Vec<Ident>; 3],
+    /// The directions `_jacobian`, `_hessian` and `_hvp` pass to the
+    /// forward-mode siblings.
+    pub(crate) directions: [Ident; 3],
+}
+
+/// The locals of a checkpointed loop (see `crate::loops::LoopFacts`).
+#[derive(Clone)]
+pub(crate) struct CheckpointNames {
+    /// The snapshots of the loop's state (`checkpoints_of_loop0`).
+    pub(crate) checkpoints: Ident,
+    /// The loop's iterator, advanced by hand (`iter_of_loop0`).
+    pub(crate) iterator: Ident,
+    /// The iterator before an iteration takes its item.
+    pub(crate) saved: Ident,
+    /// The state a recomputation or a reverse step starts from.
+    pub(crate) state: Ident,
 }
 
 /// The names taken so far.
@@ -90,6 +113,7 @@ impl Names {
         let mut unit_adjoints = HashMap::new();
         let mut tapes = HashMap::new();
         let mut loop_indices = HashMap::new();
+        let mut checkpointed = HashMap::new();
         for region in crate::loops::all(&function.body) {
             let inside = crate::loops::interior(region);
             for (index, adjoint) in adjoint.iter().enumerate() {
@@ -107,8 +131,31 @@ impl Names {
             if region.bindings.is_empty() {
                 loop_indices.insert(region.id, taken.fresh("iteration"));
             }
+            let id = region.id;
+            checkpointed.insert(
+                id,
+                CheckpointNames {
+                    checkpoints: taken.fresh(&format!("checkpoints_of_{id}")),
+                    iterator: taken.fresh(&format!("iter_of_{id}")),
+                    saved: taken.fresh(&format!("saved_iter_of_{id}")),
+                    state: taken.fresh(&format!("state_of_{id}")),
+                },
+            );
         }
+        let tangent = ["tangent_of_", "tangent_v_of_", "tangent_uv_of_"].map(|prefix| {
+            local
+                .iter()
+                .map(|name| taken.fresh(&format!("{prefix}{}", unraw(name))))
+                .collect()
+        });
+        let directions = [
+            taken.fresh("direction_u"),
+            taken.fresh("direction_v"),
+            taken.fresh("direction"),
+        ];
         Self {
+            tangent,
+            directions,
             local,
             adjoint,
             pullback,
@@ -116,7 +163,13 @@ impl Names {
             unit_adjoints,
             tapes,
             loop_indices,
+            checkpointed,
         }
+    }
+
+    /// The locals of a checkpointed loop.
+    pub(crate) fn checkpointed(&self, region: LoopId) -> CheckpointNames {
+        self.checkpointed[&region].clone()
     }
 
     /// The sum of per-unit adjoints of the outer value `value` in the fused

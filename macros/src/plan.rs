@@ -58,6 +58,21 @@ pub(crate) enum Rev {
     },
     /// A replayed `for` loop: `for HEAD { body }`.
     Loop { head: TokenStream, body: Vec<Rev> },
+    /// A checkpointed loop's reverse sweep:
+    /// `checkpoints.reverse(|state| advance, |state| { unpack body })`.
+    Checkpointed {
+        /// The buffer of snapshots.
+        checkpoints: proc_macro2::Ident,
+        /// The closures' parameter.
+        state: proc_macro2::Ident,
+        /// The state after an iteration, from the state before it.
+        advance: TokenStream,
+        /// The state unpacked, and the item taken, before `body`:
+        /// `let (x, iter) = state.clone(); if let Some(t) = iter.next()`.
+        unpack: TokenStream,
+        /// One iteration's reverse sweep.
+        body: Vec<Rev>,
+    },
     /// A replayed `if` region.
     If {
         condition: ValueId,
@@ -89,6 +104,10 @@ pub(crate) struct Plan {
     pub(crate) tapes: BTreeMap<ValueId, TokenStream>,
     /// Loops fused with their reverse sweep.
     pub(crate) fused: BTreeMap<LoopId, Fused>,
+    /// Loops whose forward sweep records snapshots of their state, with the
+    /// headers of the carried variables the state holds (besides the
+    /// iterator).
+    pub(crate) checkpointed: BTreeMap<LoopId, Vec<ValueId>>,
 }
 
 impl Plan {
@@ -96,5 +115,6 @@ impl Plan {
     pub(crate) fn absorb(&mut self, inner: Plan) {
         self.tapes.extend(inner.tapes);
         self.fused.extend(inner.fused);
+        self.checkpointed.extend(inner.checkpointed);
     }
 }

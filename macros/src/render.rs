@@ -28,6 +28,8 @@ pub(crate) struct Emitter<'a> {
     /// function (`_vjp`): a callee's pullback that borrows one of the
     /// function's locals is then made inside it, not in the forward sweep.
     pub(crate) pullback_escapes: bool,
+    /// The number of snapshots a checkpointed loop keeps (`snapshots = K`).
+    pub(crate) snapshots: TokenStream,
 }
 
 impl<'a> Emitter<'a> {
@@ -45,6 +47,7 @@ impl<'a> Emitter<'a> {
                     || matches!(value.op, Op::Project { .. })
             })
             .collect();
+        let krate_for_snapshots = krate.clone();
         Self {
             function,
             activity,
@@ -53,6 +56,7 @@ impl<'a> Emitter<'a> {
             names: Names::new(function, activity, params),
             inline,
             pullback_escapes: false,
+            snapshots: quote!({ #krate_for_snapshots::__private::DEFAULT_SNAPSHOTS }),
         }
     }
 

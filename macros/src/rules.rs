@@ -17,6 +17,14 @@ pub(crate) struct MethodRule {
     /// runtime's `__private` module; `None` for an operand that is not
     /// differentiable (the integer exponent of `powi`).
     pub(crate) operands: &'static [Option<&'static str>],
+    /// The forward-mode rule for each operand (same paths with `_jvp`):
+    /// `RULE(&tangent, &x, &a, &b, &y)` is that operand's part of the
+    /// result's tangent.
+    pub(crate) tangents: &'static [Option<&'static str>],
+    /// The second-order term of a hyper-dual tangent,
+    /// `RULE(&x, &a, .., &u_x, &u_a, .., &v_x, &v_a, .., &y)`; `None` for a
+    /// method that is linear or piecewise linear (the term is zero).
+    pub(crate) second: Option<&'static str>,
 }
 
 impl MethodRule {
@@ -27,8 +35,15 @@ impl MethodRule {
 }
 
 macro_rules! unary {
-    ($($name:literal),+ $(,)?) => {
-        [$(MethodRule { name: $name, operands: &[Some(concat!("scalar_rules::", $name))] }),+]
+    (@second linear $name:literal) => { None };
+    (@second $name:literal) => { Some(concat!("scalar_rules::", $name, "_second")) };
+    ($($name:literal $($linear:ident)?),+ $(,)?) => {
+        [$(MethodRule {
+            name: $name,
+            operands: &[Some(concat!("scalar_rules::", $name))],
+            tangents: &[Some(concat!("scalar_rules::", $name, "_jvp"))],
+            second: unary!(@second $($linear)? $name),
+        }),+]
     };
 }
 
@@ -55,15 +70,17 @@ const UNARY: [MethodRule; 25] = unary![
     "asinh",
     "acosh",
     "atanh",
-    "to_degrees",
-    "to_radians",
-    "fract",
+    "to_degrees" linear,
+    "to_radians" linear,
+    "fract" linear,
 ];
 
 const MULTI: [MethodRule; 9] = [
     MethodRule {
         name: "powi",
         operands: &[Some("scalar_rules::powi"), None],
+        tangents: &[Some("scalar_rules::powi_jvp"), None],
+        second: Some("scalar_rules::powi_second"),
     },
     MethodRule {
         name: "powf",
@@ -71,6 +88,11 @@ const MULTI: [MethodRule; 9] = [
             Some("scalar_rules::powf_base"),
             Some("scalar_rules::powf_exponent"),
         ],
+        tangents: &[
+            Some("scalar_rules::powf_base_jvp"),
+            Some("scalar_rules::powf_exponent_jvp"),
+        ],
+        second: Some("scalar_rules::powf_second"),
     },
     MethodRule {
         name: "log",
@@ -78,10 +100,20 @@ const MULTI: [MethodRule; 9] = [
             Some("scalar_rules::log_value"),
             Some("scalar_rules::log_base"),
         ],
+        tangents: &[
+            Some("scalar_rules::log_value_jvp"),
+            Some("scalar_rules::log_base_jvp"),
+        ],
+        second: Some("scalar_rules::log_second"),
     },
     MethodRule {
         name: "atan2",
         operands: &[Some("scalar_rules::atan2_y"), Some("scalar_rules::atan2_x")],
+        tangents: &[
+            Some("scalar_rules::atan2_y_jvp"),
+            Some("scalar_rules::atan2_x_jvp"),
+        ],
+        second: Some("scalar_rules::atan2_second"),
     },
     MethodRule {
         name: "hypot",
@@ -89,14 +121,29 @@ const MULTI: [MethodRule; 9] = [
             Some("scalar_rules::hypot_lhs"),
             Some("scalar_rules::hypot_rhs"),
         ],
+        tangents: &[
+            Some("scalar_rules::hypot_lhs_jvp"),
+            Some("scalar_rules::hypot_rhs_jvp"),
+        ],
+        second: Some("scalar_rules::hypot_second"),
     },
     MethodRule {
         name: "max",
         operands: &[Some("scalar_rules::max_lhs"), Some("scalar_rules::max_rhs")],
+        tangents: &[
+            Some("scalar_rules::max_lhs_jvp"),
+            Some("scalar_rules::max_rhs_jvp"),
+        ],
+        second: None,
     },
     MethodRule {
         name: "min",
         operands: &[Some("scalar_rules::min_lhs"), Some("scalar_rules::min_rhs")],
+        tangents: &[
+            Some("scalar_rules::min_lhs_jvp"),
+            Some("scalar_rules::min_rhs_jvp"),
+        ],
+        second: None,
     },
     MethodRule {
         name: "clamp",
@@ -105,6 +152,12 @@ const MULTI: [MethodRule; 9] = [
             Some("scalar_rules::clamp_min"),
             Some("scalar_rules::clamp_max"),
         ],
+        tangents: &[
+            Some("scalar_rules::clamp_value_jvp"),
+            Some("scalar_rules::clamp_min_jvp"),
+            Some("scalar_rules::clamp_max_jvp"),
+        ],
+        second: None,
     },
     MethodRule {
         name: "mul_add",
@@ -113,6 +166,12 @@ const MULTI: [MethodRule; 9] = [
             Some("scalar_rules::mul_add_factor"),
             Some("scalar_rules::mul_add_addend"),
         ],
+        tangents: &[
+            Some("scalar_rules::mul_add_value_jvp"),
+            Some("scalar_rules::mul_add_factor_jvp"),
+            Some("scalar_rules::mul_add_addend_jvp"),
+        ],
+        second: Some("scalar_rules::mul_add_second"),
     },
 ];
 
@@ -122,10 +181,17 @@ const MATRIX: [MethodRule; 11] = [
     MethodRule {
         name: "abs",
         operands: &[Some("AbsRule::abs")],
+        tangents: &[Some("AbsRule::abs")],
+        second: None,
     },
     MethodRule {
         name: "dot",
         operands: &[Some("matrix_rules::dot_lhs"), Some("matrix_rules::dot_rhs")],
+        tangents: &[
+            Some("matrix_rules::dot_lhs_jvp"),
+            Some("matrix_rules::dot_rhs_jvp"),
+        ],
+        second: Some("matrix_rules::dot_second"),
     },
     MethodRule {
         name: "component_mul",
@@ -133,6 +199,11 @@ const MATRIX: [MethodRule; 11] = [
             Some("matrix_rules::component_mul_lhs"),
             Some("matrix_rules::component_mul_rhs"),
         ],
+        tangents: &[
+            Some("matrix_rules::component_mul_lhs_jvp"),
+            Some("matrix_rules::component_mul_rhs_jvp"),
+        ],
+        second: Some("matrix_rules::component_mul_second"),
     },
     MethodRule {
         name: "component_div",
@@ -140,34 +211,53 @@ const MATRIX: [MethodRule; 11] = [
             Some("matrix_rules::component_div_lhs"),
             Some("matrix_rules::component_div_rhs"),
         ],
+        tangents: &[
+            Some("matrix_rules::component_div_lhs_jvp"),
+            Some("matrix_rules::component_div_rhs_jvp"),
+        ],
+        second: Some("matrix_rules::component_div_second"),
     },
     MethodRule {
         name: "transpose",
         operands: &[Some("matrix_rules::transpose")],
+        tangents: &[Some("matrix_rules::transpose_jvp")],
+        second: None,
     },
     MethodRule {
         name: "sum",
         operands: &[Some("matrix_rules::sum")],
+        tangents: &[Some("matrix_rules::sum_jvp")],
+        second: None,
     },
     MethodRule {
         name: "mean",
         operands: &[Some("matrix_rules::mean")],
+        tangents: &[Some("matrix_rules::mean_jvp")],
+        second: None,
     },
     MethodRule {
         name: "norm",
         operands: &[Some("matrix_rules::norm")],
+        tangents: &[Some("matrix_rules::norm_jvp")],
+        second: Some("matrix_rules::norm_second"),
     },
     MethodRule {
         name: "norm_squared",
         operands: &[Some("matrix_rules::norm_squared")],
+        tangents: &[Some("matrix_rules::norm_squared_jvp")],
+        second: Some("matrix_rules::norm_squared_second"),
     },
     MethodRule {
         name: "max",
         operands: &[Some("matrix_rules::max")],
+        tangents: &[Some("matrix_rules::max_jvp")],
+        second: None,
     },
     MethodRule {
         name: "min",
         operands: &[Some("matrix_rules::min")],
+        tangents: &[Some("matrix_rules::min_jvp")],
+        second: None,
     },
 ];
 
@@ -200,6 +290,11 @@ pub(crate) const ZERO_DERIVATIVE: &[&str] = &[
     "is_sign_negative",
     "partial_cmp",
     "total_cmp",
+    // Shapes: integers.
+    "len",
+    "is_empty",
+    "nrows",
+    "ncols",
 ];
 
 fn all() -> impl Iterator<Item = &'static MethodRule> {

@@ -132,3 +132,43 @@ pub fn scaled<P: Params>(mut value: P, factor: P::Scalar) -> P {
     value.scale(factor);
     value
 }
+
+/// The scalar 0 of the type the context asks for: the tangent of a
+/// constant argument of `SMatrix::new(...)` in forward mode.
+#[inline]
+#[must_use]
+pub fn scalar_zero<T: crate::Real>() -> T {
+    T::ZERO
+}
+
+/// A tangent argument of a forward-mode `_jvp` sibling for a parameter of
+/// type `X` or `&X`: `&X`, or [`NoTangent`] for a zero tangent (an argument
+/// that is constant where the function is called).
+///
+/// ```
+/// use tapeless_runtime::{NoTangent, TangentArg};
+/// assert_eq!(TangentArg::tangent(&2.5, &1.0), 2.5);
+/// assert_eq!(TangentArg::tangent(NoTangent, &1.0), 0.0);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tangent for a parameter of type `{X}`",
+    label = "pass `&tangent` (of type `&{X}`) or `NoTangent`"
+)]
+pub trait TangentArg<X> {
+    /// The tangent, of the type of `like`.
+    fn tangent(self, like: &X) -> X;
+}
+
+impl<X: Clone> TangentArg<X> for &X {
+    #[inline]
+    fn tangent(self, _like: &X) -> X {
+        self.clone()
+    }
+}
+
+impl<X: Params> TangentArg<X> for NoTangent {
+    #[inline]
+    fn tangent(self, like: &X) -> X {
+        like.zero_like()
+    }
+}

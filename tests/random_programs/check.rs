@@ -1,5 +1,5 @@
 //! Compiled into the scratch crate of `tests/random_programs.rs` (not a
-//! module of the test itself): checks one program's `_grad` and `_vjp`
+//! module of the test itself): checks one program's `_grad`, `_vjp` and `_jvp`
 //! against Richardson-extrapolated central differences and prints one
 //! `RESULT` line.
 
@@ -27,8 +27,9 @@ pub fn run(
     primal: fn(&Vector3<f64>, f64, &[f64]) -> f64,
     grad: Sibling,
     vjp: Sibling,
+    jvp: Sibling,
 ) {
-    let result = std::panic::catch_unwind(|| check(point, &data, wrt, primal, grad, vjp));
+    let result = std::panic::catch_unwind(|| check(point, &data, wrt, primal, grad, vjp, jvp));
     match result {
         Ok(Ok(checked)) => println!("RESULT {name} ok {checked}"),
         Ok(Err(Verdict::Skip(why))) => println!("RESULT {name} skip {why}"),
@@ -51,6 +52,7 @@ fn check(
     primal: fn(&Vector3<f64>, f64, &[f64]) -> f64,
     grad: Sibling,
     vjp: Sibling,
+    jvp: Sibling,
 ) -> Result<usize, Verdict> {
     let f = |p: [f64; 4]| primal(&Vector3::new(p[0], p[1], p[2]), p[3], data);
     let x = Vector3::new(point[0], point[1], point[2]);
@@ -64,6 +66,13 @@ fn check(
     if !close(grad_value, value, 1e-12) || !close(vjp_value, value, 1e-12) {
         return Err(Verdict::Wrong(format!(
             "value: primal {value:e}, _grad {grad_value:e}, _vjp {vjp_value:e}"
+        )));
+    }
+    // Forward mode, one `_jvp` per differentiated component.
+    let (jvp_value, tangents) = jvp(&x, point[3], data);
+    if !close(jvp_value, value, 1e-12) {
+        return Err(Verdict::Wrong(format!(
+            "value: primal {value:e}, _jvp {jvp_value:e}"
         )));
     }
     if gradient.iter().any(|g| !g.is_finite()) {
@@ -109,6 +118,12 @@ fn check(
         if (g - fine).abs() > 1e-6 * scale + 1e-9 * value.abs() {
             return Err(Verdict::Wrong(format!(
                 "component {component}: generated {g:e}, central differences {fine:e}"
+            )));
+        }
+        let t = tangents[k];
+        if (t - fine).abs() > 1e-6 * scale + 1e-9 * value.abs() {
+            return Err(Verdict::Wrong(format!(
+                "component {component}: _jvp {t:e}, central differences {fine:e}"
             )));
         }
         checked += 1;

@@ -15,7 +15,10 @@
 //! loops; `for`
 //! loops over
 //! `0..N` (accumulators and recurrences), over the data (`d.iter()`,
-//! `enumerate`, `zip`) and nested; calls of earlier programs.
+//! `enumerate`, `zip`) and nested; recurrences over the data (of a trip
+//! count known at run time only, checkpointed); `while` and `loop` loops;
+//! iterator chains (`map`, `filter`, `enumerate`, `sum`, `fold`, over the
+//! data and over `x`) and local closures; calls of earlier programs.
 //!
 //! The generator keeps to what the macro documents as supported, so every
 //! compile error is a defect of the macro (or of this grammar), never an
@@ -356,6 +359,28 @@ pub(crate) enum Expr {
     If(Box<Cond>, Box<Expr>, Box<Expr>),
     /// `pN::f(&v, s, d)`: a call of an earlier program.
     Call(usize, Box<Expr>, Box<Expr>),
+    /// An iterator chain or a local closure whose body reads the element
+    /// `name` (see [`ChainKind`]); the second expression is the closure's
+    /// argument (unused by the chains).
+    Chain(ChainKind, String, Box<Expr>, Box<Expr>),
+}
+
+/// The iterator chains and closures of [`Expr::Chain`].
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum ChainKind {
+    /// `d.iter().map(|e| body).sum::<f64>()`.
+    MapSum,
+    /// `d.iter().filter(|e| **e > 0.3).map(|e| body).sum::<f64>()`.
+    FilterMapSum,
+    /// `d.iter().enumerate().map(|(i, e)| body).sum::<f64>()`, `i` named.
+    EnumerateSum(String),
+    /// `d.iter().fold(0.5, |acc, e| acc * 0.5 + body)`: a recurrence over
+    /// the data, `acc` named.
+    Fold(String),
+    /// `x.iter().map(|e| body).sum::<f64>()` over the differentiated vector.
+    VectorSum,
+    /// `{ let c = |e: f64| body; c(arg) }`, `c` named.
+    Closure(String),
 }
 
 /// `a < b` or `a > b` on scalars.
@@ -413,6 +438,28 @@ impl Expr {
                 found.push(base.clone());
                 found.push(index.clone());
             }
+            Expr::Chain(kind, element, body, arg) => {
+                // The body's own names are bound by the closure.
+                let mut inner = Vec::new();
+                body.reads(&mut inner);
+                let own: Vec<&str> = match kind {
+                    ChainKind::EnumerateSum(index) => vec![element, index],
+                    ChainKind::Fold(acc) => vec![element, acc],
+                    _ => vec![element],
+                };
+                found.extend(
+                    inner
+                        .into_iter()
+                        .filter(|name| !own.contains(&name.as_str())),
+                );
+                if matches!(kind, ChainKind::VectorSum) {
+                    found.push("x".to_owned());
+                }
+                if matches!(kind, ChainKind::Closure(_)) {
+                    arg.reads(found);
+                }
+                return;
+            }
             _ => {}
         }
         for child in self.children() {
@@ -456,6 +503,10 @@ impl Expr {
             }
             Expr::VectorNew(items) => items.iter().collect(),
             Expr::If(cond, a, b) => vec![&cond.lhs, &cond.rhs, a, b],
+            Expr::Chain(kind, _, body, arg) => match kind {
+                ChainKind::Closure(_) => vec![body, arg],
+                _ => vec![body],
+            },
             Expr::Lit(_)
             | Expr::Var(..)
             | Expr::Data(_)
@@ -499,6 +550,10 @@ impl Expr {
             }
             Expr::VectorNew(items) => items.iter_mut().collect(),
             Expr::If(cond, a, b) => vec![&mut cond.lhs, &mut cond.rhs, a, b],
+            Expr::Chain(kind, _, body, arg) => match kind {
+                ChainKind::Closure(_) => vec![body, arg],
+                _ => vec![body],
+            },
             _ => Vec::new(),
         }
     }
@@ -540,6 +595,11 @@ pub(crate) enum LoopHead {
     Enumerate { index: String, element: String },
     /// `for (t, u) in d.iter().zip(d.iter().rev())`.
     Zip { first: String, second: String },
+    /// `let mut k = 0_usize; while k < n { k += 1; ... }`: a trip count the
+    /// macro cannot see.
+    While { counter: String, n: usize },
+    /// `let mut k = 0_usize; loop { if k >= n { break; } k += 1; ... }`.
+    Loop { counter: String, n: usize },
 }
 
 impl Stmt {
@@ -609,9 +669,9 @@ impl Program {
     pub(crate) fn render(&self, name: &str) -> String {
         let mut out = String::new();
         let attr = match self.wrt {
-            Wrt::X => "#[differentiable]".to_owned(),
-            Wrt::S => "#[differentiable(wrt = s)]".to_owned(),
-            Wrt::Both => "#[differentiable(wrt = (x, s))]".to_owned(),
+            Wrt::X => "#[differentiable(jvp)]".to_owned(),
+            Wrt::S => "#[differentiable(jvp, wrt = s)]".to_owned(),
+            Wrt::Both => "#[differentiable(jvp, wrt = (x, s))]".to_owned(),
         };
         writeln!(out, "pub mod {name} {{").unwrap();
         writeln!(out, "    #[allow(unused_imports)]\n    use super::*;").unwrap();
@@ -739,6 +799,25 @@ fn render_block(block: &[Stmt], depth: usize, out: &mut String) {
                     LoopHead::Zip { first, second } => {
                         format!("({first}, {second}) in d.iter().zip(d.iter().rev())")
                     }
+                    LoopHead::While { counter, n } => {
+                        writeln!(out, "{indent}let mut {counter} = 0_usize;").unwrap();
+                        writeln!(out, "{indent}while {counter} < {n} {{").unwrap();
+                        writeln!(out, "{indent}    {counter} += 1;").unwrap();
+                        render_block(body, depth + 1, out);
+                        writeln!(out, "{indent}}}").unwrap();
+                        return;
+                    }
+                    LoopHead::Loop { counter, n } => {
+                        writeln!(out, "{indent}let mut {counter} = 0_usize;").unwrap();
+                        writeln!(out, "{indent}loop {{").unwrap();
+                        writeln!(out, "{indent}    if {counter} >= {n} {{").unwrap();
+                        writeln!(out, "{indent}        break;").unwrap();
+                        writeln!(out, "{indent}    }}").unwrap();
+                        writeln!(out, "{indent}    {counter} += 1;").unwrap();
+                        render_block(body, depth + 1, out);
+                        writeln!(out, "{indent}}}").unwrap();
+                        return;
+                    }
                 };
                 writeln!(out, "{indent}for {head} {{").unwrap();
                 render_block(body, depth + 1, out);
@@ -858,6 +937,25 @@ pub(crate) fn render(e: &Expr) -> String {
         Expr::IndexAsF64(i) => format!("({i} as f64)"),
         Expr::Deref(t) => format!("(*{t})"),
         Expr::Shadow(v) => format!("(match d.len() {{ {v} => {v} as f64 * 0.25 }})"),
+        Expr::Chain(kind, e, body, arg) => {
+            let body = render(body);
+            match kind {
+                ChainKind::MapSum => format!("d.iter().map(|{e}| {body}).sum::<f64>()"),
+                ChainKind::FilterMapSum => {
+                    format!("d.iter().filter(|{e}| **{e} > 0.3).map(|{e}| {body}).sum::<f64>()")
+                }
+                ChainKind::EnumerateSum(i) => {
+                    format!("d.iter().enumerate().map(|({i}, {e})| {body}).sum::<f64>()")
+                }
+                ChainKind::Fold(acc) => {
+                    format!("d.iter().fold(0.5, |{acc}, {e}| {acc} * 0.5 + {body})")
+                }
+                ChainKind::VectorSum => format!("x.iter().map(|{e}| {body}).sum::<f64>()"),
+                ChainKind::Closure(c) => {
+                    format!("{{ let {c} = |{e}: f64| {body}; {c}({}) }}", render(arg))
+                }
+            }
+        }
         Expr::Bin(op, a, b) => {
             format!(
                 "{} {} {}",
@@ -1310,8 +1408,20 @@ impl Generator<'_> {
             }
         } else {
             let n = 1 + self.rng.below(4);
-            let index = self.rng.chance(70).then(|| self.fresh());
-            LoopHead::Range { index, n }
+            match self.rng.below(10) {
+                0 => LoopHead::While {
+                    counter: self.fresh(),
+                    n,
+                },
+                1 => LoopHead::Loop {
+                    counter: self.fresh(),
+                    n,
+                },
+                _ => {
+                    let index = self.rng.chance(70).then(|| self.fresh());
+                    LoopHead::Range { index, n }
+                }
+            }
         };
         // An accumulator declared just before the loop, most of the time.
         if self.rng.chance(70) {
@@ -1341,8 +1451,10 @@ impl Generator<'_> {
         });
         // Over the data, the outer variables are frozen except for a few
         // accumulators, which may not be read in the loop.
+        // Recurrences over the data (of a trip count known at run time
+        // only) are checkpointed; the rest of the data loops accumulate.
         let mut saved = None;
-        if over_data {
+        if over_data && self.rng.chance(60) {
             saved = Some(self.scopes.clone());
             let loop_depth = self.loops.len();
             // The newest assignable variable (usually the fresh one) is an
@@ -1361,7 +1473,7 @@ impl Generator<'_> {
                 }
             }
         }
-        self.loops.push(over_data);
+        self.loops.push(saved.is_some());
         self.scopes.push(Vec::new());
         let (scalar_element, index) = match &head {
             LoopHead::Range { index, n } => (None, index.clone().map(|i| (i, *n))),
@@ -1370,6 +1482,7 @@ impl Generator<'_> {
                 (Some(vec![element.clone()]), Some((index.clone(), 4)))
             }
             LoopHead::Zip { first, second } => (Some(vec![first.clone(), second.clone()]), None),
+            LoopHead::While { .. } | LoopHead::Loop { .. } => (None, None),
         };
         if let Some(elements) = scalar_element {
             for element in elements {
@@ -1551,7 +1664,8 @@ impl Generator<'_> {
             return self.scalar_leaf();
         }
         let d = depth - 1;
-        match self.rng.below(20) {
+        match self.rng.below(22) {
+            20 | 21 if self.budget > 0 => self.chain(d),
             0..=4 => {
                 let op = *self.rng.pick(&[Bin::Add, Bin::Sub, Bin::Mul, Bin::Mul]);
                 Expr::bin(op, self.scalar(d), self.scalar(d))
@@ -1646,6 +1760,48 @@ impl Generator<'_> {
             },
             _ => self.scalar_leaf(),
         }
+    }
+
+    /// An iterator chain or a local closure, its body a scalar expression
+    /// that reads the element.
+    fn chain(&mut self, d: usize) -> Expr {
+        self.budget = self.budget.saturating_sub(1);
+        let element = self.fresh();
+        let (kind, ty, active) = match self.rng.below(6) {
+            0 => (ChainKind::MapSum, Ty::DataRef, false),
+            1 => (ChainKind::FilterMapSum, Ty::DataRef, false),
+            2 => (ChainKind::EnumerateSum(self.fresh()), Ty::DataRef, false),
+            3 => (ChainKind::Fold(self.fresh()), Ty::DataRef, false),
+            4 => (ChainKind::VectorSum, Ty::DataRef, true),
+            _ => (ChainKind::Closure(self.fresh()), Ty::Scalar, true),
+        };
+        let arg = match kind {
+            ChainKind::Closure(_) => self.scalar(d),
+            _ => Expr::Lit(0.0),
+        };
+        self.scopes.push(vec![Var {
+            name: element.clone(),
+            ty,
+            assignable: false,
+            readable: true,
+            active,
+            accumulator_of: None,
+            bound: None,
+        }]);
+        if let ChainKind::EnumerateSum(index) = &kind {
+            self.scopes.last_mut().expect("a scope").push(Var {
+                name: index.clone(),
+                ty: Ty::Index,
+                assignable: false,
+                readable: true,
+                active: false,
+                accumulator_of: None,
+                bound: Some(4),
+            });
+        }
+        let body = self.scalar(d);
+        self.scopes.pop();
+        Expr::Chain(kind, element, Box::new(body), Box::new(arg))
     }
 
     fn call(&mut self, d: usize) -> Expr {
@@ -1976,6 +2132,7 @@ fn well_scoped(program: &Program) -> bool {
                             scope.push(first.clone());
                             scope.push(second.clone());
                         }
+                        LoopHead::While { .. } | LoopHead::Loop { .. } => {}
                     }
                     let ok = block(body, scope);
                     scope.truncate(inner);

@@ -320,6 +320,16 @@ fn render_crate(
             Wrt::S => "let g = [c.1];",
             Wrt::Both => "let g = [c.0[0], c.0[1], c.0[2], c.1];",
         };
+        // `_jvp` along each unit direction of the differentiated arguments.
+        let jvp = match entry.program.wrt {
+            Wrt::X => format!(
+                "(0..3).map(|k| {{ let mut e = Vector3::zeros(); e[k] = 1.0; {module}::f_jvp(x, s, d, &e, NoTangent, NoTangent) }}).collect::<Vec<_>>()"
+            ),
+            Wrt::S => format!("vec![{module}::f_jvp(x, s, d, NoTangent, &1.0, NoTangent)]"),
+            Wrt::Both => format!(
+                "(0..4).map(|k| {{ let mut e = Vector3::zeros(); if k < 3 {{ e[k] = 1.0; }} {module}::f_jvp(x, s, d, &e, &if k == 3 {{ 1.0 }} else {{ 0.0 }}, NoTangent) }}).collect::<Vec<_>>()"
+            ),
+        };
         let wrt = match entry.program.wrt {
             Wrt::X => "&[0, 1, 2]",
             Wrt::S => "&[3]",
@@ -329,7 +339,8 @@ fn render_crate(
             source,
             "    check::run({module:?}, [{x0:?}, {x1:?}, {x2:?}, {s:?}], [{d0:?}, {d1:?}, {d2:?}, {d3:?}], {wrt}, {module}::f,
         |x, s, d| {{ let (v, g) = {module}::f_grad(x, s, d); {flatten} (v, g.to_vec()) }},
-        |x, s, d| {{ let (v, pullback) = {module}::f_vjp(x, s, d); let c = pullback(1.0); {cotangent} (v, g.to_vec()) }});"
+        |x, s, d| {{ let (v, pullback) = {module}::f_vjp(x, s, d); let c = pullback(1.0); {cotangent} (v, g.to_vec()) }},
+        |x, s, d| {{ let t = {jvp}; (t[0].0, t.iter().map(|t| t.1).collect()) }});"
         )
         .expect("write");
     }

@@ -8,6 +8,10 @@
 //! * [`Mlp`]: a 2-8-1 perceptron with tanh and a sigmoid output, fitted to
 //!   32 XOR points by Adam on the binary cross entropy, full batch, with a
 //!   cosine-annealed learning rate.
+//! * [`Spring`]: a damped spring's stiffness and damping fitted by Adam to
+//!   observed positions through its Euler integration, a recurrence whose
+//!   length is the observations' (known at run time only): the reverse sweep
+//!   recomputes states from 16 snapshots on the stack.
 //!
 //! Everything lives in fixed-size values on the stack; the data are
 //! `static`s, so they stay in flash.
@@ -15,7 +19,7 @@
 use tapeless::loss::{self, Reduction};
 use tapeless::nn::{Linear, Module, Sigmoid, Tanh};
 use tapeless::optim::{Adam, LearningRate, Optimizer, Sgd};
-use tapeless::prelude::{SMatrix, Vector3, differentiable};
+use tapeless::prelude::{SMatrix, Vector2, Vector3, differentiable};
 use tapeless::sched::{CosineAnnealingLr, LrScheduler};
 
 /// Where the fits write their progress: semihosting on the board, stdout
@@ -301,6 +305,108 @@ impl Mlp {
         ));
         let final_loss = self.loss();
         log.line(format_args!("mlp final_loss={final_loss}"));
+        final_loss
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Damped spring, through a recurrence of run-time length
+
+/// Observed positions (one per Euler step).
+pub const SPRING_SAMPLES: usize = 300;
+
+/// The Euler step, in seconds.
+pub const SPRING_DT: f32 = 0.02;
+
+/// The stiffness and damping that produced the observations.
+pub const SPRING_TRUTH: (f32, f32) = (6.0, 0.8);
+
+/// Adam steps.
+pub const SPRING_STEPS: usize = 300;
+
+/// The loss the fit must end below (it starts at about 0.3).
+pub const SPRING_THRESHOLD: f32 = 1e-3;
+
+/// The positions of a spring released from rest at 1, after each Euler step.
+fn spring_positions(k: f32, c: f32) -> [f32; SPRING_SAMPLES] {
+    let mut positions = [0.0; SPRING_SAMPLES];
+    let (mut x, mut v) = (1.0_f32, 0.0_f32);
+    for position in &mut positions {
+        let a = -k * x - c * v;
+        x += SPRING_DT * v;
+        v += SPRING_DT * a;
+        *position = x;
+    }
+    positions
+}
+
+/// The mean squared distance between the integrated and the observed
+/// positions, `p = (k, c)`. The loop carries `x` and `v` for as many steps
+/// as there are observations: its reverse sweep keeps 16 snapshots of them
+/// and recomputes the rest.
+#[differentiable(snapshots = 16)]
+pub fn spring_loss(p: &Vector2<f32>, dt: f32, observed: &[f32]) -> f32 {
+    let (k, c) = (p.x, p.y);
+    let mut x = 1.0;
+    let mut v = 0.0;
+    let mut loss = 0.0;
+    for target in observed {
+        let a = -k * x - c * v;
+        x += dt * v;
+        v += dt * a;
+        loss += (x - target) * (x - target);
+    }
+    loss / observed.len() as f32
+}
+
+/// The spring fit in progress.
+pub struct Spring {
+    /// `(k, c)`.
+    pub params: Vector2<f32>,
+    observed: [f32; SPRING_SAMPLES],
+    optimizer: Adam<Vector2<f32>>,
+}
+
+impl Default for Spring {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Spring {
+    /// The fit from `k = 3, c = 0.1`, the observations integrated from the
+    /// true parameters.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            params: Vector2::new(3.0, 0.1),
+            observed: spring_positions(SPRING_TRUTH.0, SPRING_TRUTH.1),
+            optimizer: Adam::new(0.05),
+        }
+    }
+
+    /// One Adam step; returns the loss before it.
+    pub fn step(&mut self) -> f32 {
+        let (loss, gradient) = spring_loss_grad(&self.params, SPRING_DT, &self.observed);
+        self.optimizer.step(&mut self.params, &gradient);
+        loss
+    }
+
+    /// Runs the whole fit, logging the loss every 100 steps, then the
+    /// final parameters and loss. Returns the final loss.
+    pub fn run(&mut self, log: &mut impl Log) -> f32 {
+        for step in 0..SPRING_STEPS {
+            let loss = self.step();
+            if step % 100 == 0 {
+                log.line(format_args!("spring step={step} loss={loss}"));
+            }
+        }
+        let final_loss = spring_loss(&self.params, SPRING_DT, &self.observed);
+        log.line(format_args!(
+            "spring k={} c={}",
+            self.params.x, self.params.y
+        ));
+        log.line(format_args!("spring final_loss={final_loss}"));
         final_loss
     }
 }

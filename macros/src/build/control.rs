@@ -39,12 +39,22 @@ impl Builder<'_> {
             self.bind(ident.to_string(), Some(Operand::plain(id)), None);
             bindings.push((ident, id));
         }
+        // `if broken { break; }`, first in a body whose `break`s the exit
+        // rewrite turned into a flag: the loop's exit, not a statement.
+        let exit_flag = crate::exits::exit_flag(&expr_for.body);
+        let body_block = match exit_flag {
+            Some(_) => syn::Block {
+                brace_token: expr_for.body.brace_token,
+                stmts: expr_for.body.stmts[1..].to_vec(),
+            },
+            None => expr_for.body.clone(),
+        };
         let (body, _) = self.lower_branch(|builder| {
-            builder.lower_scoped(&expr_for.body);
+            builder.lower_scoped(&body_block);
             None
         });
         self.scopes.pop();
-        let carried = carried
+        let carried: Vec<Carried> = carried
             .into_iter()
             .map(|(depth, index, init, header)| {
                 let next = self.scopes[depth][index]
@@ -62,6 +72,13 @@ impl Builder<'_> {
                 }
             })
             .collect();
+        let exit = exit_flag.and_then(|flag| {
+            let flag = flag.to_string();
+            carried
+                .iter()
+                .map(|carried: &Carried| carried.header)
+                .find(|header| self.values[header.index()].name.as_deref() == Some(flag.as_str()))
+        });
         let id = LoopId(u32::try_from(self.loops).expect("fewer than 2^32 loops"));
         self.loops += 1;
         self.current.push(Stmt::For(Box::new(ForRegion {
@@ -72,7 +89,7 @@ impl Builder<'_> {
             iter_uses,
             body,
             carried,
-            span,
+            exit,
         })));
     }
 

@@ -221,7 +221,7 @@ fn arith_op(op: &syn::BinOp) -> Option<ArithOp> {
     }
 }
 
-fn compound_op(op: &syn::BinOp) -> Option<ArithOp> {
+pub(crate) fn compound_op(op: &syn::BinOp) -> Option<ArithOp> {
     match op {
         syn::BinOp::AddAssign(_) => Some(ArithOp::Add),
         syn::BinOp::SubAssign(_) => Some(ArithOp::Sub),

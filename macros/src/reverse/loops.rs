@@ -81,17 +81,34 @@ impl ReverseSweep<'_, '_> {
         };
         let (mut recompute, mut outer_reads) =
             emitter.recompute(&region.body, &inner.reads, &inner.pullbacks, &inner.plan);
+        // A loop that a `break` ends replays up to the same iteration.
+        if let Some(flag) = region.exit {
+            outer_reads.insert(flag);
+        }
         let mut read = carried_reads(&outer_reads);
         let stored = match &facts.trip_count {
             Some(count) if recurrence || !read.is_empty() => Some(count),
-            // The analysis reported the recurrence.
-            None if recurrence => return,
             _ => None,
         };
+        let checkpointed = facts.checkpointed;
+        debug_assert_eq!(checkpointed, recurrence && stored.is_none());
         let head;
         let mut before = TokenStream::new();
         let mut after = TokenStream::new();
-        if let Some(count) = stored {
+        let mut checkpointed_loop = None;
+        if checkpointed {
+            // Backwards from the snapshots the forward sweep kept, each
+            // iteration's state recomputed from the nearest one before it.
+            let (unpack, advance, advance_reads) =
+                self.checkpoint_closures(region, &read, &inner.plan);
+            outer_reads.extend(advance_reads);
+            // The snapshots are taken by the loop's forward run: a region
+            // that recomputes this loop's surroundings runs it again.
+            self.reads
+                .extend(region.carried.iter().map(|carried| carried.out));
+            checkpointed_loop = Some((unpack, advance));
+            head = TokenStream::new();
+        } else if let Some(count) = stored {
             // Backwards over the values the forward sweep stored.
             let index = &emitter.loop_index(region);
             let mut loads = TokenStream::new();
@@ -166,7 +183,19 @@ impl ReverseSweep<'_, '_> {
             body.push(Rev::Code(after));
         }
         let code = body;
-        out.push(Rev::Loop { head, body: code });
+        match checkpointed_loop {
+            Some((unpack, advance)) => {
+                let names = emitter.names.checkpointed(region.id);
+                out.push(Rev::Checkpointed {
+                    checkpoints: names.checkpoints,
+                    state: names.state,
+                    advance,
+                    unpack,
+                    body: code,
+                });
+            }
+            None => out.push(Rev::Loop { head, body: code }),
+        }
         for carried in &live {
             let carry = &emitter.names.adjoint[carried.out.index()];
             self.contribute(
@@ -176,6 +205,86 @@ impl ReverseSweep<'_, '_> {
                 out,
             );
         }
+    }
+
+    /// The two halves of a checkpointed loop's reverse sweep, both starting
+    /// from a state `(carried values.., iterator)` before an iteration: the
+    /// unpacking before an iteration's reverse sweep (`let (x, mut iter) =
+    /// state.clone(); if let Some(t) = iter.next()`), and the advance to the
+    /// state after the iteration. Returns them with the outer values the
+    /// advance reads.
+    fn checkpoint_closures(
+        &mut self,
+        region: &ForRegion,
+        read: &[&Carried],
+        plan: &crate::plan::Plan,
+    ) -> (TokenStream, TokenStream, BTreeSet<ValueId>) {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let core = quote!(#krate::__private::core);
+        let names = emitter.names.checkpointed(region.id);
+        let (iterator, state) = (&names.iterator, &names.state);
+        // The state: the carried values an iteration's reverse sweep reads,
+        // and those their updates read, transitively (an accumulator the
+        // reverse sweep never reads is left out).
+        let mut kept: BTreeSet<ValueId> = read.iter().map(|carried| carried.header).collect();
+        let (code, mut reads) = loop {
+            let nexts: BTreeSet<ValueId> = region
+                .carried
+                .iter()
+                .filter(|carried| kept.contains(&carried.header))
+                .map(|carried| carried.next)
+                .collect();
+            let (code, reads) = emitter.recompute(&region.body, &nexts, &BTreeSet::new(), plan);
+            let before = kept.len();
+            kept.extend(
+                region
+                    .carried
+                    .iter()
+                    .filter(|carried| reads.contains(&carried.header))
+                    .map(|carried| carried.header),
+            );
+            if kept.len() == before {
+                break (code, reads);
+            }
+        };
+        let kept: Vec<&Carried> = region
+            .carried
+            .iter()
+            .filter(|carried| kept.contains(&carried.header))
+            .collect();
+        self.plan.checkpointed.insert(
+            region.id,
+            kept.iter().map(|carried| carried.header).collect(),
+        );
+        let headers: Vec<_> = kept
+            .iter()
+            .map(|carried| &emitter.names.local[carried.header.index()])
+            .collect();
+        let pattern = emitter.loop_pattern(region);
+        let unpack = quote! {
+            #[allow(unused_variables, unused_mut)]
+            let (#(#headers,)* mut #iterator) = #core::clone::Clone::clone(#state);
+            if let #core::option::Option::Some(#pattern) = #core::iter::Iterator::next(&mut #iterator)
+        };
+        let next_values = kept
+            .iter()
+            .map(|carried| emitter.operand(crate::ir::Operand::plain(carried.next)));
+        let advance = quote! {
+            #unpack {
+                #code
+                (#(#next_values,)* #iterator)
+            } else {
+                (#(#headers,)* #iterator)
+            }
+        };
+        for (_, binding) in &region.bindings {
+            reads.remove(binding);
+        }
+        for carried in &region.carried {
+            reads.remove(&carried.header);
+        }
+        (unpack, advance, reads)
     }
 
     /// A loop accumulating a scalar, `total += e`, at the top level of the

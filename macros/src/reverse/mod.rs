@@ -175,7 +175,7 @@ impl<'e, 'a> ReverseSweep<'e, 'a> {
 }
 
 /// The tokens with their location moved to `span` (their hygiene kept).
-pub(super) fn located_at(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+pub(crate) fn located_at(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut token| {
@@ -206,7 +206,7 @@ pub(super) fn contributed(code: &[Rev], found: &mut BTreeSet<ValueId>) {
                 contributed(then_branch, found);
                 contributed(else_branch, found);
             }
-            Rev::Loop { body, .. } => contributed(body, found),
+            Rev::Loop { body, .. } | Rev::Checkpointed { body, .. } => contributed(body, found),
             Rev::Code(_) | Rev::Declare(_) => {}
         }
     }
@@ -245,7 +245,9 @@ pub(crate) fn accumulated(code: &[Rev], found: &mut BTreeSet<ValueId>) {
                 accumulated(then_branch, found);
                 accumulated(else_branch, found);
             }
-            Rev::Loop { body, .. } => accumulated(body, found),
+            Rev::Loop { body, .. } | Rev::Checkpointed { body, .. } => {
+                accumulated(body, found);
+            }
             _ => {}
         }
     }

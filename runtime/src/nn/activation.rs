@@ -521,3 +521,116 @@ pub(crate) fn log_softmax_backward<T: Real, const R: usize, const C: usize>(
     }
     grad
 }
+
+// Forward mode. An elementwise activation has a diagonal Jacobian, and
+// softmax's, `diag(y) − y·yᵀ` per column, is symmetric: their `_jvp` rules
+// apply the reverse rule's backward step to the tangent. Parameters that are
+// not differentiated take `NoTangent`, as `#[differentiable(jvp)]` passes it.
+
+/// The `_jvp` rule of [`relu`]: `ẏ = ẋ·relu'(x)`.
+///
+/// ```
+/// use tapeless_runtime::nn::relu_jvp;
+/// assert_eq!(relu_jvp(2.0_f64, &3.0), (2.0, 3.0));
+/// assert_eq!(relu_jvp(-2.0_f64, &3.0), (0.0, 0.0));
+/// ```
+#[inline]
+pub fn relu_jvp<X: Elementwise>(x: X, tangent: &X) -> (X, X) {
+    (relu(x), relu_backward(&x, *tangent))
+}
+
+/// The `_jvp` rule of [`leaky_relu`] (the slope is not differentiated).
+#[inline]
+pub fn leaky_relu_jvp<X: Elementwise>(
+    x: X,
+    negative_slope: X::Element,
+    tangent: &X,
+    _: NoTangent,
+) -> (X, X) {
+    (
+        leaky_relu(x, negative_slope),
+        leaky_relu_backward(&x, negative_slope, *tangent),
+    )
+}
+
+/// The `_jvp` rule of [`sigmoid`]: `ẏ = ẋ·y(1 − y)`.
+#[inline]
+pub fn sigmoid_jvp<X: Elementwise>(x: X, tangent: &X) -> (X, X) {
+    let y = sigmoid(x);
+    (y, sigmoid_backward(&y, *tangent))
+}
+
+/// The `_jvp` rule of [`tanh`]: `ẏ = ẋ·(1 − y²)`.
+#[inline]
+pub fn tanh_jvp<X: Elementwise>(x: X, tangent: &X) -> (X, X) {
+    let y = tanh(x);
+    (y, tanh_backward(&y, *tangent))
+}
+
+/// The `_jvp` rule of [`softplus`] (`beta` and `threshold` are not
+/// differentiated).
+#[inline]
+pub fn softplus_jvp<X: Elementwise>(
+    x: X,
+    beta: X::Element,
+    threshold: X::Element,
+    tangent: &X,
+    _: NoTangent,
+    _: NoTangent,
+) -> (X, X) {
+    (
+        softplus(x, beta, threshold),
+        softplus_backward(&x, beta, threshold, *tangent),
+    )
+}
+
+/// The `_jvp` rule of [`elu`] (`alpha` is not differentiated).
+#[inline]
+pub fn elu_jvp<X: Elementwise>(x: X, alpha: X::Element, tangent: &X, _: NoTangent) -> (X, X) {
+    (elu(x, alpha), elu_backward(&x, alpha, *tangent))
+}
+
+/// The `_jvp` rule of [`gelu`].
+#[inline]
+pub fn gelu_jvp<X: Elementwise>(x: X, tangent: &X) -> (X, X) {
+    (gelu(x), gelu_backward(&x, *tangent))
+}
+
+/// The `_jvp` rule of [`gelu_tanh`].
+#[inline]
+pub fn gelu_tanh_jvp<X: Elementwise>(x: X, tangent: &X) -> (X, X) {
+    (gelu_tanh(x), gelu_tanh_backward(&x, *tangent))
+}
+
+/// The `_jvp` rule of [`silu`].
+#[inline]
+pub fn silu_jvp<X: Elementwise>(x: X, tangent: &X) -> (X, X) {
+    (silu(x), silu_backward(&x, *tangent))
+}
+
+/// The `_jvp` rule of [`softmax`]: `ẏ = y ⊙ (ẋ − y·ẋ)` per column.
+#[inline]
+pub fn softmax_jvp<T: Real, const R: usize, const C: usize>(
+    x: SMatrix<T, R, C>,
+    tangent: &SMatrix<T, R, C>,
+) -> (SMatrix<T, R, C>, SMatrix<T, R, C>) {
+    let y = softmax(x);
+    (y, softmax_backward(&y, *tangent))
+}
+
+/// The `_jvp` rule of [`log_softmax`]: `ẏ = ẋ − softmax(x)·ẋ` per column.
+#[inline]
+pub fn log_softmax_jvp<T: Real, const R: usize, const C: usize>(
+    x: SMatrix<T, R, C>,
+    tangent: &SMatrix<T, R, C>,
+) -> (SMatrix<T, R, C>, SMatrix<T, R, C>) {
+    let y = log_softmax(x);
+    let mut output = *tangent;
+    for (mut t, y) in output.column_iter_mut().zip(y.column_iter()) {
+        let mean: T = t.iter().zip(y.iter()).map(|(t, y)| *t * T::exp(*y)).sum();
+        for t in t.iter_mut() {
+            *t -= mean;
+        }
+    }
+    (y, output)
+}

@@ -47,6 +47,27 @@ pub trait DivRule<Rhs>: Sized {
     fn div_lhs(adjoint: &Self::Output, lhs: &Self, rhs: &Rhs, output: &Self::Output) -> Self;
     /// The contribution of `adjoint` to the adjoint of `rhs`.
     fn div_rhs(adjoint: &Self::Output, lhs: &Self, rhs: &Rhs, output: &Self::Output) -> Rhs;
+    /// Forward mode: the part of the result's tangent that the tangent of
+    /// `rhs` makes, `−y·ḃ/b`.
+    fn div_rhs_jvp(tangent: &Rhs, lhs: &Self, rhs: &Rhs, output: &Self::Output) -> Self::Output;
+    /// The second-order term of a hyper-dual tangent of `y = a/b` along
+    /// directions `u`, `v`, given the first-order tangents of `b` and `y`:
+    /// `−(y·b_uv + y_v·b_u + y_u·b_v)/b` (`lhs` only names the impl), where `b_uv` is the second-order
+    /// tangent of `b` (so the whole of `b`'s contribution; `a`'s is `a_uv/b`).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "two operands, their tangents and the result's"
+    )]
+    fn div_rhs_second(
+        lhs: &Self,
+        rhs: &Rhs,
+        rhs_u: &Rhs,
+        rhs_v: &Rhs,
+        rhs_uv: &Rhs,
+        output: &Self::Output,
+        output_u: &Self::Output,
+        output_v: &Self::Output,
+    ) -> Self::Output;
 }
 
 impl<T: Real> MulRule<T> for T {
@@ -70,6 +91,18 @@ impl<T: Real> DivRule<T> for T {
     #[inline]
     fn div_rhs(adjoint: &T, _lhs: &T, rhs: &T, output: &T) -> T {
         -(*adjoint * *output / *rhs)
+    }
+    #[inline]
+    fn div_rhs_jvp(tangent: &T, _lhs: &T, rhs: &T, output: &T) -> T {
+        -(*tangent * *output / *rhs)
+    }
+    #[inline]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "two operands, their tangents and the result's"
+    )]
+    fn div_rhs_second(_a: &T, b: &T, bu: &T, bv: &T, buv: &T, y: &T, yu: &T, yv: &T) -> T {
+        -((*y * *buv + *yv * *bu + *yu * *bv) / *b)
     }
 }
 

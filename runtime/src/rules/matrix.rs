@@ -74,6 +74,23 @@ impl<T: Real, const R: usize, const C: usize> DivRule<T> for SMatrix<T, R, C> {
     fn div_rhs(adjoint: &SMatrix<T, R, C>, _lhs: &Self, rhs: &T, output: &SMatrix<T, R, C>) -> T {
         -(adjoint.dot(output) / *rhs)
     }
+    #[inline]
+    fn div_rhs_jvp(tangent: &T, _lhs: &Self, rhs: &T, output: &SMatrix<T, R, C>) -> Self {
+        output * -(*tangent / *rhs)
+    }
+    #[inline]
+    fn div_rhs_second(
+        _a: &Self,
+        b: &T,
+        bu: &T,
+        bv: &T,
+        buv: &T,
+        y: &SMatrix<T, R, C>,
+        yu: &SMatrix<T, R, C>,
+        yv: &SMatrix<T, R, C>,
+    ) -> Self {
+        -((y * *buv + yv * *bu + yu * *bv) / *b)
+    }
 }
 
 /// The rule of `x.abs()`, elementwise for matrices: `x̄ = ȳ·sign(x)` with
@@ -279,6 +296,246 @@ pub fn new_argument<T: Real, const R: usize, const C: usize>(
 #[must_use]
 pub fn vector_from_argument<T: Real, const N: usize>(adjoint: &nalgebra::SVector<T, N>) -> [T; N] {
     (*adjoint).into()
+}
+
+// Forward mode: each `_jvp` rule takes the tangent of one operand, then the
+// operands and the result, and returns that operand's part of the result's
+// tangent. Each `_second` rule returns the second-order term of a
+// hyper-dual tangent along directions `u` and `v` (operands, their `u`
+// tangents, their `v` tangents, the result); rules without one are linear or
+// piecewise linear.
+
+/// `y = a·b`, through `a`: `ȧ·b`.
+#[inline]
+#[must_use]
+pub fn dot_lhs_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    _a: &SMatrix<T, R, C>,
+    b: &SMatrix<T, R, C>,
+    _y: &T,
+) -> T {
+    tangent.dot(b)
+}
+
+/// `y = a·b`, through `b`: `a·ḃ`.
+#[inline]
+#[must_use]
+pub fn dot_rhs_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    a: &SMatrix<T, R, C>,
+    _b: &SMatrix<T, R, C>,
+    _y: &T,
+) -> T {
+    a.dot(tangent)
+}
+
+/// `y = a·b`: the second-order term `uₐ·v_b + vₐ·u_b`.
+#[inline]
+#[must_use]
+pub fn dot_second<T: Real, const R: usize, const C: usize>(
+    _a: &SMatrix<T, R, C>,
+    _b: &SMatrix<T, R, C>,
+    ua: &SMatrix<T, R, C>,
+    ub: &SMatrix<T, R, C>,
+    va: &SMatrix<T, R, C>,
+    vb: &SMatrix<T, R, C>,
+    _y: &T,
+) -> T {
+    ua.dot(vb) + va.dot(ub)
+}
+
+/// `Y = A ⊙ B`, through `A`: `Ȧ ⊙ B`.
+#[inline]
+#[must_use]
+pub fn component_mul_lhs_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    _a: &SMatrix<T, R, C>,
+    b: &SMatrix<T, R, C>,
+    _y: &SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
+    tangent.component_mul(b)
+}
+
+/// `Y = A ⊙ B`, through `B`: `A ⊙ Ḃ`.
+#[inline]
+#[must_use]
+pub fn component_mul_rhs_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    a: &SMatrix<T, R, C>,
+    _b: &SMatrix<T, R, C>,
+    _y: &SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
+    a.component_mul(tangent)
+}
+
+/// `Y = A ⊙ B`: the second-order term `U_A ⊙ V_B + V_A ⊙ U_B`.
+#[inline]
+#[must_use]
+pub fn component_mul_second<T: Real, const R: usize, const C: usize>(
+    _a: &SMatrix<T, R, C>,
+    _b: &SMatrix<T, R, C>,
+    ua: &SMatrix<T, R, C>,
+    ub: &SMatrix<T, R, C>,
+    va: &SMatrix<T, R, C>,
+    vb: &SMatrix<T, R, C>,
+    _y: &SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
+    ua.component_mul(vb) + va.component_mul(ub)
+}
+
+/// `Y = A ⊘ B`, through `A`: `Ȧ ⊘ B`.
+#[inline]
+#[must_use]
+pub fn component_div_lhs_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    _a: &SMatrix<T, R, C>,
+    b: &SMatrix<T, R, C>,
+    _y: &SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
+    tangent.component_div(b)
+}
+
+/// `Y = A ⊘ B`, through `B`: `−Y ⊙ Ḃ ⊘ B`.
+#[inline]
+#[must_use]
+pub fn component_div_rhs_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    _a: &SMatrix<T, R, C>,
+    b: &SMatrix<T, R, C>,
+    y: &SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
+    tangent.zip_zip_map(y, b, |t, y, b| -(y * t / b))
+}
+
+/// `Y = A ⊘ B`: the second-order term, elementwise
+/// `−(uₐv_b + vₐu_b)/b² + 2a·u_b·v_b/b³`.
+#[inline]
+#[must_use]
+pub fn component_div_second<T: Real, const R: usize, const C: usize>(
+    a: &SMatrix<T, R, C>,
+    b: &SMatrix<T, R, C>,
+    ua: &SMatrix<T, R, C>,
+    ub: &SMatrix<T, R, C>,
+    va: &SMatrix<T, R, C>,
+    vb: &SMatrix<T, R, C>,
+    _y: &SMatrix<T, R, C>,
+) -> SMatrix<T, R, C> {
+    SMatrix::from_fn(|i, j| {
+        let (a, b) = (a[(i, j)], b[(i, j)]);
+        let (ua, ub, va, vb) = (ua[(i, j)], ub[(i, j)], va[(i, j)], vb[(i, j)]);
+        -(ua * vb + va * ub) / (b * b) + T::TWO * a * ub * vb / (b * b * b)
+    })
+}
+
+/// `Y = Aᵀ`: `Ẏ = Ȧᵀ`.
+#[inline]
+#[must_use]
+pub fn transpose_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    _a: &SMatrix<T, R, C>,
+    _y: &SMatrix<T, C, R>,
+) -> SMatrix<T, C, R> {
+    tangent.transpose()
+}
+
+/// `y = Σ aᵢ`: `ẏ = Σ ȧᵢ`.
+#[inline]
+#[must_use]
+pub fn sum_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    _a: &SMatrix<T, R, C>,
+    _y: &T,
+) -> T {
+    tangent.sum()
+}
+
+/// `y = Σ aᵢ / n`: `ẏ = Σ ȧᵢ / n`.
+#[inline]
+#[must_use]
+pub fn mean_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    _a: &SMatrix<T, R, C>,
+    _y: &T,
+) -> T {
+    tangent.sum() / T::from_f64_lossy((R * C) as f64)
+}
+
+/// `y = ‖a‖`: `ẏ = a·ȧ/y`, and 0 at `a = 0`.
+#[inline]
+#[must_use]
+pub fn norm_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    a: &SMatrix<T, R, C>,
+    y: &T,
+) -> T {
+    if *y == T::ZERO {
+        T::ZERO
+    } else {
+        a.dot(tangent) / *y
+    }
+}
+
+/// `y = ‖a‖`: the second-order term `(u·v − (a·u)(a·v)/y²)/y`, and 0 at `a = 0`.
+#[inline]
+#[must_use]
+pub fn norm_second<T: Real, const R: usize, const C: usize>(
+    a: &SMatrix<T, R, C>,
+    u: &SMatrix<T, R, C>,
+    v: &SMatrix<T, R, C>,
+    y: &T,
+) -> T {
+    if *y == T::ZERO {
+        T::ZERO
+    } else {
+        (u.dot(v) - a.dot(u) * a.dot(v) / (*y * *y)) / *y
+    }
+}
+
+/// `y = ‖a‖²`: `ẏ = 2a·ȧ`.
+#[inline]
+#[must_use]
+pub fn norm_squared_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    a: &SMatrix<T, R, C>,
+    _y: &T,
+) -> T {
+    T::TWO * a.dot(tangent)
+}
+
+/// `y = ‖a‖²`: the second-order term `2u·v`.
+#[inline]
+#[must_use]
+pub fn norm_squared_second<T: Real, const R: usize, const C: usize>(
+    _a: &SMatrix<T, R, C>,
+    u: &SMatrix<T, R, C>,
+    v: &SMatrix<T, R, C>,
+    _y: &T,
+) -> T {
+    T::TWO * u.dot(v)
+}
+
+/// `y = max aᵢ`: the mean of the tangents of the elements equal to the
+/// maximum (the transpose of [`max`]'s even share).
+#[inline]
+#[must_use]
+pub fn max_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    a: &SMatrix<T, R, C>,
+    y: &T,
+) -> T {
+    share_among_equal(&T::ONE, a, y).dot(tangent)
+}
+
+/// `y = min aᵢ`: the mean of the tangents of the elements equal to the
+/// minimum.
+#[inline]
+#[must_use]
+pub fn min_jvp<T: Real, const R: usize, const C: usize>(
+    tangent: &SMatrix<T, R, C>,
+    a: &SMatrix<T, R, C>,
+    y: &T,
+) -> T {
+    share_among_equal(&T::ONE, a, y).dot(tangent)
 }
 
 #[cfg(test)]

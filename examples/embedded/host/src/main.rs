@@ -19,7 +19,10 @@ impl fit::Log for Stdout {
 fn main() -> ExitCode {
     let quadratic = fit::Quadratic::new().run(&mut Stdout);
     let mlp = fit::Mlp::new().run(&mut Stdout);
-    let passed = quadratic < fit::QUADRATIC_THRESHOLD && mlp < fit::MLP_THRESHOLD;
+    let spring = fit::Spring::new().run(&mut Stdout);
+    let passed = quadratic < fit::QUADRATIC_THRESHOLD
+        && mlp < fit::MLP_THRESHOLD
+        && spring < fit::SPRING_THRESHOLD;
     println!("result={}", if passed { "pass" } else { "fail" });
     if passed {
         ExitCode::SUCCESS

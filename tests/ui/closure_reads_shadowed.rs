@@ -2,8 +2,10 @@ use tapeless::differentiable;
 
 #[differentiable]
 fn f(x: f64) -> f64 {
-    let square = |v: f64| v * v;
-    square(x)
+    let a = x;
+    let model = |t: f64| a * t;
+    let a = 5.0;
+    model(a)
 }
 
 fn main() {}

@@ -1,0 +1,371 @@
+//! The forward-mode and second-order siblings that
+//! `#[differentiable(jvp, jacobian, hessian)]` asks for: their checks, their
+//! signatures and their bodies (the tangent code itself is
+//! [`crate::tangent`]'s).
+//!
+//! * `NAME_jvp(args.., tangents..) -> (Y, Y)`: one tangent per parameter,
+//!   after the primal's parameters, in the same order: for a differentiated
+//!   parameter of type `X` or `&X`, any `TangentArg<X>` (`&X`, or
+//!   `NoTangent` for a zero tangent: the argument is constant at the call),
+//!   for the others `NoTangent` (the mirror of `_vjp`'s cotangents). A call `g(a, b)` in a
+//!   function differentiated in forward mode links to `g_jvp(a, b, &ȧ,
+//!   NoTangent)`, so a hand-written `g_jvp` of that signature is a custom
+//!   forward rule.
+//! * `NAME_jacobian(args..) -> (Y, J)`: `NAME_jvp` along each unit vector
+//!   (N calls for an `SVector<T, N>` argument; the columns of `J`).
+//! * `NAME_jvp2(args.., u: &X, v: &X) -> (Y, Y, Y, Y)`: hyper-dual forward
+//!   mode, the value, `∂f·u`, `∂f·v` and `uᵀ∇²f·v`, exact.
+//! * `NAME_hessian(args..) -> (Y, X, H)`: `NAME_jvp2` for each pair of unit
+//!   vectors `i ≤ j` (N(N+1)/2 calls), and `NAME_hvp(args.., v: &X) -> (Y, X,
+//!   X)`: `NAME_jvp2(eᵢ, v)` for each `i` (N calls).
+
+use crate::activity::Activity;
+use crate::attr::Args;
+use crate::ctxt::Ctxt;
+use crate::expand::Generated;
+use crate::ir::{Function, Op, ValueId};
+use crate::tangent::{Order, Tangents, U, UV, V};
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident, quote};
+
+/// What the checks of the forward siblings read.
+pub(crate) struct Checked<'c> {
+    pub(crate) function: &'c syn::ItemFn,
+    pub(crate) ir: &'c Function,
+    pub(crate) activity: &'c Activity,
+    pub(crate) wrt: &'c [usize],
+    pub(crate) ret: &'c syn::Type,
+    pub(crate) scalar_result: bool,
+}
+
+/// Reports the requests the forward siblings cannot honour.
+pub(crate) fn check(cx: &Ctxt, args: &Args, checked: &Checked<'_>) {
+    let name = &checked.function.sig.ident;
+    if let Some(option) = &args.jacobian {
+        if checked.scalar_result {
+            cx.error_spanned_by(
+                checked.ret,
+                format!(
+                    "`{name}_jacobian` needs a vector result (`SVector<T, M>`); for a scalar result use `{name}_grad`"
+                ),
+            );
+        }
+        if checked.wrt.len() != 1 {
+            cx.error_spanned_by(
+                option,
+                format!(
+                    "`{name}_jacobian` differentiates one `SVector<T, N>` argument; name it with `wrt = x`, or call `{name}_jvp` with the directions you need"
+                ),
+            );
+        }
+    }
+    if let Some(option) = &args.hessian {
+        if !checked.scalar_result {
+            cx.error_spanned_by(
+                checked.ret,
+                format!(
+                    "`{name}_hessian` needs a scalar result (`f32`, `f64` or a scalar type parameter)"
+                ),
+            );
+        }
+        if checked.wrt.len() != 1 {
+            cx.error_spanned_by(
+                option,
+                format!(
+                    "`{name}_hessian` differentiates one `SVector<T, N>` argument; name it with `wrt = x`"
+                ),
+            );
+        }
+        for (index, value) in checked.ir.values.iter().enumerate() {
+            let active = checked.activity.is_active(ValueId::from_index(index));
+            if let (true, Op::Call { func, .. }) = (active, &value.op) {
+                cx.error_spanned_by(
+                    func,
+                    format!(
+                        "`{name}_hessian` cannot differentiate through calls of other functions yet; write the callee's body here, or drop `hessian` and use `{name}_grad`"
+                    ),
+                );
+            }
+            if let (true, Op::MethodCall { method, .. }) = (active, &value.op) {
+                cx.error_spanned_by(
+                    method,
+                    format!(
+                        "`{name}_hessian` cannot differentiate through methods linked by name (`.{method}()`) yet; write the method's body here, or drop `hessian` and use `{name}_grad`"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+impl Generated<'_, '_> {
+    /// Every forward sibling `args` asks for.
+    pub(crate) fn forward_siblings(&self, args: &Args) -> TokenStream {
+        let mut tokens = TokenStream::new();
+        if args.jvp.is_some() || args.jacobian.is_some() {
+            tokens.extend(self.jvp(Order::First));
+        }
+        if args.jacobian.is_some() {
+            tokens.extend(self.jacobian());
+        }
+        if args.hessian.is_some() {
+            tokens.extend(self.jvp(Order::Second));
+            tokens.extend(self.hessian());
+            tokens.extend(self.hvp());
+        }
+        tokens
+    }
+
+    /// The local of parameter `index`'s value.
+    fn param_value(&self, index: usize) -> Option<ValueId> {
+        self.emitter
+            .function
+            .values
+            .iter()
+            .position(|value| matches!(value.op, Op::Param { index: i } if i == index))
+            .map(ValueId::from_index)
+    }
+
+    /// The first-order tangent of parameter `index` (`tangent_of_x`).
+    pub(crate) fn forward_tangent_name(&self, index: usize) -> syn::Ident {
+        self.tangent_name(U, index)
+    }
+
+    fn tangent_name(&self, slot: usize, index: usize) -> syn::Ident {
+        match self.param_value(index) {
+            Some(value) => self.emitter.names.tangent[slot][value.index()].clone(),
+            None => format_ident!(
+                "tangent_of_param_{index}",
+                span = proc_macro2::Span::mixed_site()
+            ),
+        }
+    }
+
+    /// `NAME_jvp` (first order) or `NAME_jvp2` (second order).
+    fn jvp(&self, order: Order) -> TokenStream {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let ret = self.ret;
+        let primal = &self.function.sig.ident;
+        let mut extra: Vec<syn::FnArg> = Vec::new();
+        let mut prelude = TokenStream::new();
+        let slots: &[usize] = match order {
+            Order::First => &[U],
+            Order::Second => &[U, V],
+        };
+        for slot in slots {
+            for (index, param) in self.params.iter().enumerate() {
+                let wrt = self.wrt.contains(&index);
+                if !wrt {
+                    if order == Order::First {
+                        extra.push(syn::parse_quote!(_: #krate::__private::NoTangent));
+                    }
+                    continue;
+                }
+                let name = self.tangent_name(*slot, index);
+                let value_type = param.value_type();
+                let active = self
+                    .param_value(index)
+                    .is_some_and(|value| emitter.activity.is_active(value));
+                if order == Order::Second {
+                    extra.push(syn::parse_quote!(#name: &#value_type));
+                    if !active {
+                        prelude.extend(quote!(let _ = #name;));
+                    } else if !param.is_ref {
+                        prelude.extend(quote!(let #name = ::core::clone::Clone::clone(#name);));
+                    }
+                    continue;
+                }
+                // `&X`, or `NoTangent` from a caller where the argument is
+                // constant.
+                extra.push(
+                    syn::parse_quote!(#name: impl #krate::__private::TangentArg<#value_type>),
+                );
+                let ident = &param.ident;
+                if !active {
+                    prelude.extend(quote!(let _ = #name;));
+                } else if param.is_ref {
+                    prelude.extend(
+                        quote!(let #name = &#krate::__private::TangentArg::tangent(#name, #ident);),
+                    );
+                } else {
+                    prelude.extend(
+                        quote!(let #name = #krate::__private::TangentArg::tangent(#name, &#ident);),
+                    );
+                }
+            }
+        }
+        if order == Order::Second {
+            for (index, param) in self.params.iter().enumerate() {
+                let Some(value) = self.param_value(index) else {
+                    continue;
+                };
+                if !self.wrt.contains(&index) || !emitter.activity.is_active(value) {
+                    continue;
+                }
+                let name = self.tangent_name(UV, index);
+                let reference = emitter.reference(value);
+                let zero = quote!(#krate::__private::Params::zero_like(#reference));
+                prelude.extend(if param.is_ref {
+                    quote!(let #name = &#zero;)
+                } else {
+                    quote!(let #name = #zero;)
+                });
+            }
+        }
+        let body = Tangents { emitter, order }.body();
+        let wrt = self.wrt_names();
+        let (name, output, doc) = match order {
+            Order::First => (
+                format_ident!("{}_jvp", primal),
+                quote!((#ret, #ret)),
+                format!(
+                    " Forward mode: the value of `{primal}` and its directional derivative along the tangents of {wrt} (one `&` tangent per differentiated parameter after the primal's parameters, `NoTangent` for the others). Generated by `#[differentiable(jvp)]`."
+                ),
+            ),
+            Order::Second => (
+                format_ident!("{}_jvp2", primal),
+                quote!((#ret, #ret, #ret, #ret)),
+                format!(
+                    " Second-order forward mode (hyper-dual numbers): the value of `{primal}`, its directional derivatives along `u` and `v` (the two tangents of {wrt}, in this order) and the second directional derivative `uᵀ∇²f·v`. Generated by `#[differentiable(hessian)]`."
+                ),
+            ),
+        };
+        let signature = self.signature_with(name, false, output, extra);
+        let sibling = self.sibling(
+            &doc,
+            &signature,
+            quote! {
+                #prelude
+                #body
+            },
+        );
+        // A tangent per parameter doubles their number.
+        quote! {
+            #[allow(clippy::too_many_arguments)]
+            #sibling
+        }
+    }
+
+    /// The call of a sibling with the primal's arguments followed by
+    /// `tangents` (`Self::` for a method).
+    fn call_sibling(&self, name: &syn::Ident, tangents: &[TokenStream]) -> TokenStream {
+        let arguments = self.params.iter().map(|param| {
+            let ident = &param.ident;
+            if param.is_ref {
+                quote!(#ident)
+            } else {
+                quote!(::core::clone::Clone::clone(&#ident))
+            }
+        });
+        let path = if self.function.sig.receiver().is_some() {
+            quote!(Self::#name)
+        } else {
+            quote!(#name)
+        };
+        quote!(#path(#(#arguments,)* #(#tangents),*))
+    }
+
+    /// The differentiated parameter (the checks made sure there is one).
+    fn only_wrt(&self) -> (TokenStream, syn::Type) {
+        let param = &self.params[self.wrt[0]];
+        let ident = &param.ident;
+        let reference = if param.is_ref {
+            quote!(#ident)
+        } else {
+            quote!(&#ident)
+        };
+        (reference, param.value_type())
+    }
+
+    /// `NAME_jacobian`: `NAME_jvp` along each unit vector.
+    fn jacobian(&self) -> TokenStream {
+        let krate = &self.emitter.krate;
+        let (ret, primal) = (self.ret, &self.function.sig.ident);
+        let direction = &self.emitter.names.directions[0];
+        let tangents: Vec<TokenStream> = (0..self.params.len())
+            .map(|index| {
+                if self.wrt.contains(&index) {
+                    direction.to_token_stream()
+                } else {
+                    quote!(#krate::__private::NoTangent)
+                }
+            })
+            .collect();
+        let call = self.call_sibling(&format_ident!("{}_jvp", primal), &tangents);
+        let (reference, value_type) = self.only_wrt();
+        let output = quote!((#ret, <#ret as #krate::__private::JacobianOf<#value_type>>::Matrix));
+        let signature = self.signature_with(
+            format_ident!("{}_jacobian", primal),
+            false,
+            output,
+            Vec::new(),
+        );
+        let doc = format!(
+            " The value of `{primal}` and its Jacobian with respect to {} (one `{primal}_jvp` per column). Generated by `#[differentiable(jacobian)]`.",
+            self.wrt_names()
+        );
+        self.sibling(
+            &doc,
+            &signature,
+            quote!(#krate::__private::jacobian(#reference, |#direction| #call)),
+        )
+    }
+
+    /// `NAME_hessian`: `NAME_jvp2` along each pair of unit vectors.
+    fn hessian(&self) -> TokenStream {
+        let krate = &self.emitter.krate;
+        let (ret, primal) = (self.ret, &self.function.sig.ident);
+        let [u, v, _] = &self.emitter.names.directions;
+        let call = self.call_sibling(
+            &format_ident!("{}_jvp2", primal),
+            &[u.to_token_stream(), v.to_token_stream()],
+        );
+        let (reference, value_type) = self.only_wrt();
+        let output =
+            quote!((#ret, #value_type, <#value_type as #krate::__private::HessianOf>::Matrix));
+        let signature = self.signature_with(
+            format_ident!("{}_hessian", primal),
+            false,
+            output,
+            Vec::new(),
+        );
+        let doc = format!(
+            " The value of `{primal}`, its gradient and its Hessian with respect to {} (exact: second-order forward mode, one `{primal}_jvp2` per pair of coordinates). Generated by `#[differentiable(hessian)]`.",
+            self.wrt_names()
+        );
+        self.sibling(
+            &doc,
+            &signature,
+            quote!(#krate::__private::hessian(#reference, |#u, #v| #call)),
+        )
+    }
+
+    /// `NAME_hvp`: `NAME_jvp2` along each unit vector and `v`.
+    fn hvp(&self) -> TokenStream {
+        let krate = &self.emitter.krate;
+        let (ret, primal) = (self.ret, &self.function.sig.ident);
+        let [u, v, direction] = &self.emitter.names.directions;
+        let call = self.call_sibling(
+            &format_ident!("{}_jvp2", primal),
+            &[u.to_token_stream(), v.to_token_stream()],
+        );
+        let (reference, value_type) = self.only_wrt();
+        let output = quote!((#ret, #value_type, #value_type));
+        let signature = self.signature_with(
+            format_ident!("{}_hvp", primal),
+            false,
+            output,
+            vec![syn::parse_quote!(#direction: &#value_type)],
+        );
+        let doc = format!(
+            " The value of `{primal}`, its gradient with respect to {} and the Hessian-vector product `∇²f·{direction}` (exact: one `{primal}_jvp2` per coordinate). Generated by `#[differentiable(hessian)]`.",
+            self.wrt_names()
+        );
+        self.sibling(
+            &doc,
+            &signature,
+            quote!(#krate::__private::hvp(#reference, #direction, |#u, #v| #call)),
+        )
+    }
+}

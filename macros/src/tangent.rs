@@ -1,0 +1,595 @@
+//! Forward mode: the tangent transformation of the IR, for `NAME_jvp`
+//! (first order) and `NAME_jvp2` (hyper-dual, for `_hessian` and `_hvp`).
+//!
+//! The primal runs as written; every *active* value (varied by a
+//! differentiated argument, and needed by the result) gets, right after its
+//! definition, its tangent: one local `tangent_of_y` of the same type as `y`
+//! (a reference where `y` is one, so that every use of a tangent is written
+//! exactly as the user wrote the use of the value). No tape, no stored
+//! values: a loop carries its tangents beside its values, an `if` merges
+//! them with its values.
+//!
+//! Before (`#[differentiable(jvp)]`):
+//! ```text
+//! let r = x * x;
+//! r.sin()
+//! ```
+//! After (`f_jvp(x, tangent_of_x)`):
+//! ```text
+//! let r = x * x;
+//! let tangent_of_r = tangent_of_x * x + x * tangent_of_x;
+//! let v2 = r.sin();
+//! let tangent_of_v2 = scalar_rules::sin_jvp(&tangent_of_r, &r, &v2);
+//! (v2, tangent_of_v2)
+//! ```
+//!
+//! Products and sums are written with the user's operator (`ȧ·b + a·ḃ`),
+//! so they are differentiated for exactly the types the primal multiplies;
+//! quotients and methods call the runtime's `_jvp` rules, calls the
+//! callee's `_jvp` sibling (linked by name, like `_vjp`).
+//!
+//! Second order ([`Order::Second`]) carries three tangents per value, along
+//! directions `u` and `v` and the mixed second-order one: a hyper-dual
+//! number `y + y_u·ε₁ + y_v·ε₂ + y_uv·ε₁ε₂`. The first two follow the
+//! first-order rules; `y_uv` is linear in the operands' `_uv` tangents (the
+//! same rules) plus each operation's second-order term (`ȧ_u·ḃ_v + ȧ_v·ḃ_u`
+//! for a product, the runtime's `_second` rules for methods).
+
+use crate::ir::{Access, Block, ForRegion, IfRegion, Op, Operand, Projection, Stmt, ValueId};
+use crate::render::Emitter;
+use crate::reverse::located_at;
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote, quote_spanned};
+
+/// Which forward mode to generate.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Order {
+    /// One tangent per value (`NAME_jvp`).
+    First,
+    /// Tangents along `u`, along `v`, and the second-order one (`NAME_jvp2`).
+    Second,
+}
+
+/// The tangent along `u` (the only one in first order).
+pub(crate) const U: usize = 0;
+/// The tangent along `v`.
+pub(crate) const V: usize = 1;
+/// The second-order tangent.
+pub(crate) const UV: usize = 2;
+
+/// Renders the forward-mode body of one function.
+pub(crate) struct Tangents<'e, 'a> {
+    pub(crate) emitter: &'e Emitter<'a>,
+    pub(crate) order: Order,
+}
+
+impl Tangents<'_, '_> {
+    fn slots(&self) -> &'static [usize] {
+        match self.order {
+            Order::First => &[U],
+            Order::Second => &[U, V, UV],
+        }
+    }
+
+    fn active(&self, value: ValueId) -> bool {
+        self.emitter.activity.is_active(value)
+    }
+
+    /// The body of the function: primal and tangents, then
+    /// `(value, tangents...)`.
+    pub(crate) fn body(&self) -> TokenStream {
+        let emitter = self.emitter;
+        let block = self.block(&emitter.function.body);
+        let value = emitter.result();
+        let result = emitter.function.result;
+        let tangents: Vec<TokenStream> = self
+            .slots()
+            .iter()
+            .map(|slot| {
+                if self.active(result.value) {
+                    self.operand(*slot, result)
+                } else {
+                    self.zero(result.value)
+                }
+            })
+            .collect();
+        quote! {
+            #block
+            (#value, #(#tangents),*)
+        }
+    }
+
+    fn block(&self, block: &Block) -> TokenStream {
+        let mut tokens = TokenStream::new();
+        for stmt in &block.stmts {
+            match stmt {
+                Stmt::Def(id) => tokens.extend(self.def(*id)),
+                Stmt::If(region) => tokens.extend(self.region(region)),
+                Stmt::For(region) => tokens.extend(self.for_loop(region)),
+                Stmt::Effect(effect) => {
+                    let rebind = self.emitter.rebind(&effect.uses);
+                    let stmt = &effect.stmt;
+                    if rebind.is_empty() {
+                        tokens.extend(quote!(#stmt));
+                    } else {
+                        tokens.extend(quote!({ #rebind #stmt }));
+                    }
+                }
+            }
+        }
+        tokens
+    }
+
+    /// The primal definition and, for an active value, its tangents.
+    fn def(&self, id: ValueId) -> TokenStream {
+        let emitter = self.emitter;
+        let value = emitter.function.value(id);
+        if !self.active(id) || emitter.inline[id.index()] {
+            return emitter.def(id, false);
+        }
+        if let Op::Call { .. } | Op::MethodCall { .. } = value.op {
+            return self.call(id);
+        }
+        let mut tokens = emitter.def(id, false);
+        for slot in self.slots() {
+            let tangent = &emitter.names.tangent[*slot][id.index()];
+            let expression = if *slot == UV {
+                self.second(id)
+            } else {
+                self.first(*slot, id)
+            };
+            let expression = located_at(expression, value.span);
+            tokens.extend(quote!(let #tangent = #expression;));
+        }
+        tokens
+    }
+
+    /// `let (y, tangent_of_y) = g_jvp(a, b, &tangent_of_a, NoTangent);`
+    fn call(&self, id: ValueId) -> TokenStream {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let value = emitter.function.value(id);
+        let span = value.span;
+        let local = &emitter.names.local[id.index()];
+        let tangent = &emitter.names.tangent[U][id.index()];
+        let tangent_argument = |operand: &Operand| {
+            if self.active(operand.value) {
+                self.reference(U, operand.value)
+            } else {
+                quote!(#krate::__private::NoTangent)
+            }
+        };
+        let call = match &value.op {
+            Op::Call { func, args, .. } => {
+                let func = jvp_path(func);
+                let primal = args.iter().map(|arg| emitter.operand(*arg));
+                let tangents = args.iter().map(tangent_argument);
+                quote_spanned!(span=> #func(#(#primal,)* #(#tangents),*))
+            }
+            Op::MethodCall {
+                receiver,
+                method,
+                turbofish,
+                args,
+                ..
+            } => {
+                let method = quote::format_ident!(
+                    "{}_jvp",
+                    crate::names::unraw(method),
+                    span = method.span()
+                );
+                let primal = args.iter().map(|arg| emitter.operand(*arg));
+                let tangents = std::iter::once(receiver).chain(args).map(tangent_argument);
+                let receiver = emitter.receiver(*receiver);
+                quote_spanned!(span=> #receiver.#method #turbofish(#(#primal,)* #(#tangents),*))
+            }
+            _ => unreachable!("only calls are linked by name"),
+        };
+        quote!(let (#local, #tangent) = #call;)
+    }
+
+    /// The tangent `slot` (`U` or `V`) of the active value `id`.
+    fn first(&self, slot: usize, id: ValueId) -> TokenStream {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let value = emitter.function.value(id);
+        match &value.op {
+            Op::Arith { op, lhs, rhs } => {
+                let (lhs_active, rhs_active) = (self.active(lhs.value), self.active(rhs.value));
+                let (tangent_lhs, tangent_rhs) =
+                    (self.operand(slot, *lhs), self.operand(slot, *rhs));
+                let (primal_lhs, primal_rhs) = (emitter.operand(*lhs), emitter.operand(*rhs));
+                match (op, lhs_active, rhs_active) {
+                    (crate::ir::ArithOp::Add, true, true) => quote!(#tangent_lhs + #tangent_rhs),
+                    (crate::ir::ArithOp::Sub, true, true) => quote!(#tangent_lhs - #tangent_rhs),
+                    (crate::ir::ArithOp::Add | crate::ir::ArithOp::Sub, true, false) => {
+                        self.owned(slot, lhs.value)
+                    }
+                    (crate::ir::ArithOp::Add, false, _) => self.owned(slot, rhs.value),
+                    (crate::ir::ArithOp::Sub, false, _) => {
+                        let owned = self.owned(slot, rhs.value);
+                        quote!(-#owned)
+                    }
+                    (crate::ir::ArithOp::Mul, true, true) => {
+                        quote!(#tangent_lhs * #primal_rhs + #primal_lhs * #tangent_rhs)
+                    }
+                    (crate::ir::ArithOp::Mul, true, false) => quote!(#tangent_lhs * #primal_rhs),
+                    (crate::ir::ArithOp::Mul, false, _) => quote!(#primal_lhs * #tangent_rhs),
+                    (crate::ir::ArithOp::Div, _, _) => {
+                        let mut terms = Vec::new();
+                        if lhs_active {
+                            terms.push(quote!(#tangent_lhs / #primal_rhs));
+                        }
+                        if rhs_active {
+                            let (tangent, lhs, rhs, output) = (
+                                self.reference(slot, rhs.value),
+                                emitter.reference(lhs.value),
+                                emitter.reference(rhs.value),
+                                emitter.reference(id),
+                            );
+                            terms.push(quote!(#krate::__private::DivRule::div_rhs_jvp(#tangent, #lhs, #rhs, #output)));
+                        }
+                        quote!(#(#terms)+*)
+                    }
+                }
+            }
+            Op::Builtin {
+                rule,
+                receiver,
+                args,
+                ..
+            } => {
+                let operands: Vec<ValueId> = std::iter::once(receiver.value)
+                    .chain(args.iter().map(|a| a.value))
+                    .collect();
+                let references: Vec<TokenStream> = operands
+                    .iter()
+                    .map(|operand| emitter.reference(*operand))
+                    .collect();
+                let output = emitter.reference(id);
+                let terms = rule
+                    .tangents
+                    .iter()
+                    .zip(&operands)
+                    .filter_map(|(path, operand)| {
+                        let path = (*path)?;
+                        if !self.active(*operand) {
+                            return None;
+                        }
+                        let path: syn::Path = syn::parse_str(path).expect("a rule path");
+                        let tangent = self.reference(slot, *operand);
+                        Some(quote!(#krate::__private::#path(#tangent, #(#references,)* #output)))
+                    });
+                quote!(#(#terms)+*)
+            }
+            _ => self.linear(slot, id),
+        }
+    }
+
+    /// The second-order tangent of the active value `id`.
+    fn second(&self, id: ValueId) -> TokenStream {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let value = emitter.function.value(id);
+        match &value.op {
+            Op::Arith { op, lhs, rhs } => {
+                let (lhs_active, rhs_active) = (self.active(lhs.value), self.active(rhs.value));
+                match op {
+                    crate::ir::ArithOp::Add | crate::ir::ArithOp::Sub => self.first(UV, id),
+                    crate::ir::ArithOp::Mul => {
+                        let (primal_lhs, primal_rhs) =
+                            (emitter.operand(*lhs), emitter.operand(*rhs));
+                        let mut terms = Vec::new();
+                        if lhs_active {
+                            let second = self.operand(UV, *lhs);
+                            terms.push(quote!(#second * #primal_rhs));
+                        }
+                        if rhs_active {
+                            let second = self.operand(UV, *rhs);
+                            terms.push(quote!(#primal_lhs * #second));
+                        }
+                        if lhs_active && rhs_active {
+                            let (lhs_u, lhs_v) = (self.operand(U, *lhs), self.operand(V, *lhs));
+                            let (rhs_u, rhs_v) = (self.operand(U, *rhs), self.operand(V, *rhs));
+                            terms.push(quote!(#lhs_u * #rhs_v + #lhs_v * #rhs_u));
+                        }
+                        quote!(#(#terms)+*)
+                    }
+                    crate::ir::ArithOp::Div => {
+                        let mut terms = Vec::new();
+                        if lhs_active {
+                            let (second, primal_rhs) =
+                                (self.operand(UV, *lhs), emitter.operand(*rhs));
+                            terms.push(quote!(#second / #primal_rhs));
+                        }
+                        if rhs_active {
+                            let (rhs_u, rhs_v, rhs_uv) = (
+                                self.reference(U, rhs.value),
+                                self.reference(V, rhs.value),
+                                self.reference(UV, rhs.value),
+                            );
+                            let (lhs, rhs) =
+                                (emitter.reference(lhs.value), emitter.reference(rhs.value));
+                            let output = emitter.reference(id);
+                            let (output_u, output_v) = (
+                                &emitter.names.tangent[U][id.index()],
+                                &emitter.names.tangent[V][id.index()],
+                            );
+                            terms.push(quote!(#krate::__private::DivRule::div_rhs_second(#lhs, #rhs, #rhs_u, #rhs_v, #rhs_uv, #output, &#output_u, &#output_v)));
+                        }
+                        quote!(#(#terms)+*)
+                    }
+                }
+            }
+            Op::Builtin {
+                rule,
+                receiver,
+                args,
+                ..
+            } => {
+                let first = self.first(UV, id);
+                let Some(second) = rule.second else {
+                    return first;
+                };
+                let operands: Vec<ValueId> = std::iter::once(receiver.value)
+                    .chain(args.iter().map(|a| a.value))
+                    .collect();
+                let references: Vec<TokenStream> = operands
+                    .iter()
+                    .map(|operand| emitter.reference(*operand))
+                    .collect();
+                let directional = |slot: usize| -> Vec<TokenStream> {
+                    operands
+                        .iter()
+                        .zip(rule.tangents)
+                        .map(|(operand, tangent_rule)| {
+                            if tangent_rule.is_none() {
+                                // Not differentiable (an integer exponent):
+                                // the rule takes the operand itself.
+                                emitter.reference(*operand)
+                            } else if self.active(*operand) {
+                                self.reference(slot, *operand)
+                            } else {
+                                let zero = self.zero(*operand);
+                                quote!(&#zero)
+                            }
+                        })
+                        .collect()
+                };
+                let (along_u, along_v) = (directional(U), directional(V));
+                let output = emitter.reference(id);
+                let path: syn::Path = syn::parse_str(second).expect("a rule path");
+                quote!(#first + #krate::__private::#path(#(#references,)* #(#along_u,)* #(#along_v,)* #output))
+            }
+            _ => self.linear(UV, id),
+        }
+    }
+
+    /// The tangent of a value that is linear in its operands: the same
+    /// construction with each active operand's tangent, and zero for the
+    /// others.
+    fn linear(&self, slot: usize, id: ValueId) -> TokenStream {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let value = emitter.function.value(id);
+        let span = value.span;
+        let element = |operand: &Operand| {
+            if self.active(operand.value) {
+                self.operand(slot, *operand)
+            } else {
+                self.zero(operand.value)
+            }
+        };
+        match &value.op {
+            Op::Neg { arg } => {
+                let tangent = self.operand(slot, *arg);
+                quote_spanned!(span=> -#tangent)
+            }
+            Op::Copy { arg } => self.operand(slot, *arg),
+            Op::Tuple { elements } => {
+                let elements: Vec<_> = elements.iter().map(element).collect();
+                if elements.len() == 1 {
+                    quote!((#(#elements,)*))
+                } else {
+                    quote!((#(#elements),*))
+                }
+            }
+            Op::Array { elements } => {
+                let elements = elements.iter().map(element);
+                quote!([#(#elements),*])
+            }
+            Op::Struct { path, fields } => {
+                let fields = fields.iter().map(|(member, operand)| {
+                    let value = element(operand);
+                    quote!(#member: #value)
+                });
+                quote_spanned!(span=> #path { #(#fields),* })
+            }
+            Op::NewMatrix { func, args } => {
+                let args = args.iter().map(|arg| {
+                    if self.active(arg.value) {
+                        self.operand(slot, *arg)
+                    } else {
+                        quote!(#krate::__private::scalar_zero())
+                    }
+                });
+                quote_spanned!(span=> #func(#(#args),*))
+            }
+            Op::VectorFrom { func, arg } => {
+                let arg = element(arg);
+                quote_spanned!(span=> #func(#arg))
+            }
+            // Projections are written in place; the others are never active
+            // once the checks passed (their errors stop generation).
+            _ => self.zero(id),
+        }
+    }
+
+    /// `let (y, tangent_of_y) = if c { ...; (y1, tangent_of_y1) } else { ... };`
+    fn region(&self, region: &IfRegion) -> TokenStream {
+        let emitter = self.emitter;
+        let condition = emitter.operand(Operand::plain(region.condition));
+        let then_block = self.block(&region.then_block);
+        let else_block = self.block(&region.else_block);
+        let mut outs = Vec::new();
+        let mut then_values = Vec::new();
+        let mut else_values = Vec::new();
+        for phi in &region.phis {
+            outs.push(emitter.names.local[phi.out.index()].to_token_stream());
+            then_values.push(emitter.operand(Operand::plain(phi.then_value)));
+            else_values.push(emitter.operand(Operand::plain(phi.else_value)));
+            if self.active(phi.out) {
+                for slot in self.slots() {
+                    outs.push(emitter.names.tangent[*slot][phi.out.index()].to_token_stream());
+                    then_values.push(self.carried(*slot, phi.then_value));
+                    else_values.push(self.carried(*slot, phi.else_value));
+                }
+            }
+        }
+        match outs.len() {
+            0 if else_block.is_empty() => quote!(if #condition { #then_block }),
+            0 => quote!(if #condition { #then_block } else { #else_block }),
+            1 => {
+                quote!(let #(#outs)* = if #condition { #then_block #(#then_values)* } else { #else_block #(#else_values)* };)
+            }
+            _ => quote! {
+                let (#(#outs),*) = if #condition { #then_block (#(#then_values),*) } else { #else_block (#(#else_values),*) };
+            },
+        }
+    }
+
+    /// `let mut x = init; let mut tangent_of_x = ...; for .. in .. { ...;
+    /// x = next; tangent_of_x = tangent_of_next; } let x_out = x; ...`
+    fn for_loop(&self, region: &ForRegion) -> TokenStream {
+        let emitter = self.emitter;
+        let mut before = TokenStream::new();
+        let mut at_end = TokenStream::new();
+        let mut after = TokenStream::new();
+        for carried in &region.carried {
+            let mut names = vec![(
+                emitter.names.local[carried.header.index()].clone(),
+                emitter.names.local[carried.out.index()].clone(),
+                emitter.operand(Operand::plain(carried.init)),
+                emitter.operand(Operand::plain(carried.next)),
+            )];
+            if self.active(carried.header) {
+                for slot in self.slots() {
+                    names.push((
+                        emitter.names.tangent[*slot][carried.header.index()].clone(),
+                        emitter.names.tangent[*slot][carried.out.index()].clone(),
+                        self.carried(*slot, carried.init),
+                        self.carried(*slot, carried.next),
+                    ));
+                }
+            }
+            for (header, out, init, next) in names {
+                if carried.next == carried.header {
+                    before.extend(quote!(let #header = #init;));
+                } else {
+                    before.extend(quote!(let mut #header = #init;));
+                    at_end.extend(quote!(#header = #next;));
+                }
+                after.extend(quote!(let #out = #header;));
+            }
+        }
+        let pattern = emitter.loop_pattern(region);
+        let iter = emitter.opaque(&region.iter, &region.iter_uses);
+        let body = self.block(&region.body);
+        // A loop that a `break` ends stops at the first iteration that finds
+        // the flag set (a `while` loop's iterator never ends by itself).
+        let exit = region.exit.map(|flag| {
+            let flag = &emitter.names.local[flag.index()];
+            quote!(if #flag { break; })
+        });
+        quote! {
+            #before
+            for #pattern in #iter {
+                #exit
+                #body
+                #at_end
+            }
+            #after
+        }
+    }
+
+    /// The tangent of a value merged by a region (a phi's input, a loop's
+    /// initial or next value), as an owned value: zero if it is not active.
+    fn carried(&self, slot: usize, value: ValueId) -> TokenStream {
+        if self.active(value) {
+            self.owned(slot, value)
+        } else {
+            self.zero(value)
+        }
+    }
+
+    /// The tangent `slot` of an active operand, written as the user wrote
+    /// the operand (`tangent_of_x`, `*tangent_of_x`, `tangent_of_p.w[i]`).
+    pub(crate) fn operand(&self, slot: usize, operand: Operand) -> TokenStream {
+        let base = self.place(slot, operand.value).unwrap_or_else(|| {
+            self.emitter.names.tangent[slot][operand.value.index()].to_token_stream()
+        });
+        match operand.access {
+            Access::Plain => base,
+            Access::Ref => quote!(&#base),
+            Access::Deref => quote!(*#base),
+        }
+    }
+
+    /// A projection of a tangent, in place: `tangent_of_p.w[i]`.
+    fn place(&self, slot: usize, value: ValueId) -> Option<TokenStream> {
+        let Op::Project { base, projection } = &self.emitter.function.value(value).op else {
+            return None;
+        };
+        let rendered = self.operand(slot, *base);
+        let base = if base.access == Access::Plain {
+            rendered
+        } else {
+            quote!((#rendered))
+        };
+        Some(match projection {
+            Projection::Field(member) => quote!(#base.#member),
+            Projection::Index(index) => {
+                let index = self.emitter.operand(*index);
+                quote!(#base[#index])
+            }
+        })
+    }
+
+    /// A reference to the tangent of an active value, as rules take it.
+    fn reference(&self, slot: usize, value: ValueId) -> TokenStream {
+        if let Some(place) = self.place(slot, value) {
+            return quote!(&#place);
+        }
+        let local = &self.emitter.names.tangent[slot][value.index()];
+        if self.emitter.is_ref(value) {
+            quote!(#local)
+        } else {
+            quote!(&#local)
+        }
+    }
+
+    /// The tangent of an active value as an owned value.
+    fn owned(&self, slot: usize, value: ValueId) -> TokenStream {
+        let reference = self.reference(slot, value);
+        quote!(::core::clone::Clone::clone(#reference))
+    }
+
+    /// Zero of the type of `value`.
+    fn zero(&self, value: ValueId) -> TokenStream {
+        let krate = &self.emitter.krate;
+        let reference = self.emitter.reference(value);
+        quote!(#krate::__private::Params::zero_like(#reference))
+    }
+}
+
+/// `f` → `f_jvp`, `m::f::<T>` → `m::f_jvp::<T>`.
+fn jvp_path(func: &syn::ExprPath) -> syn::ExprPath {
+    let mut path = func.clone();
+    let last = path.path.segments.last_mut().expect("a path has a segment");
+    last.ident = quote::format_ident!(
+        "{}_jvp",
+        crate::names::unraw(&last.ident),
+        span = last.ident.span()
+    );
+    path
+}
