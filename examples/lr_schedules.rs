@@ -18,7 +18,7 @@
 mod common;
 
 use common::{Chart, Mark, PALETTE, Result, Series, report_pictures, save_png};
-use tapeless::optim::{Optimizer, Sgd};
+use tapeless::optim::{LearningRate, Optimizer, Sgd};
 use tapeless::sched::{
     ChainedScheduler, ConstantLr, CosineAnnealingLr, CosineAnnealingWarmRestarts, CyclicLr,
     CyclicLrConfig, CyclicMode, ExponentialLr, LambdaLr, LinearLr, LrScheduler, MultiStepLr,

@@ -32,6 +32,7 @@ mod common;
 use common::tutorials::{QuadraticFit, quadratic};
 use common::{Chart, Mark, PALETTE, Result, Series, report_pictures, save_png};
 use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 use std::time::Instant;
 
 /// PyTorch's loss after 20,000 steps (`seeds.json`, `final_loss`).
@@ -78,6 +79,15 @@ fn main() -> Result {
     }
     let wall = start.elapsed();
     bar.finish_and_clear();
+    if !std::io::stderr().is_terminal() {
+        // No bar was drawn (stderr is a file or a pipe): one line in its place.
+        eprintln!(
+            "progress: {}/{steps} steps in {:.3} s ({:.1} million steps per second)",
+            bar.position(),
+            wall.as_secs_f64(),
+            steps as f64 / wall.as_secs_f64().max(1e-9) / 1e6
+        );
+    }
     let final_loss = fit.loss();
     checkpoints.push((steps, fit.params));
     losses.push((steps as f64, final_loss));

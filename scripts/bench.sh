@@ -21,7 +21,7 @@ archive="$CARGO_TARGET_DIR/bench-runs"
 if [ "${1:-}" != "--table" ]; then
     rm -rf "$archive"
     for run in $(seq "$runs"); do
-        cargo bench --bench gradients
+        cargo bench -p tapeless --bench gradients
         # Keep this run's medians (criterion overwrites them on the next
         # run); the peer suite's groups (peers_*) are not part of this run.
         mkdir -p "$archive/$run"

@@ -184,23 +184,46 @@
 /// # Parameters by value or by reference, and generic scalars
 ///
 /// Parameters may be taken by value or by shared reference. A function may
-/// be generic over its scalar, bounded by `num_traits::Float` or
-/// `nalgebra::RealField` (the siblings add the bound `T: tapeless::Real`,
-/// which `f32` and `f64` satisfy).
+/// be generic over its scalar, bounded by [`Real`], `num_traits::Float` or
+/// `nalgebra::RealField`, all three in the [`prelude`] (the siblings add the
+/// bound `T: Real`, which `f32` and `f64` satisfy; every `Real` is a
+/// one-element [`Params`](trait@Params)).
+/// With `Real` alone, the prelude's [`RealMethods`] gives `x.tanh()`.
 ///
 /// ```
 /// use tapeless::prelude::*;
-/// use num_traits::Float;
 ///
 /// #[differentiable]
 /// fn softplus<T: Float>(x: &T) -> T {
 ///     (T::one() + x.exp()).ln()
 /// }
 ///
+/// #[differentiable]
+/// fn area<T: RealField + Copy>(p: &Vector2<T>) -> T {
+///     p.x * p.y
+/// }
+///
 /// let (_, gradient) = softplus_grad(&0.0_f32);
 /// assert_eq!(gradient, 0.5);
 /// let (_, gradient) = softplus_grad(&0.0_f64);
 /// assert_eq!(gradient, 0.5);
+/// assert_eq!(area_grad(&Vector2::new(2.0, 3.0)).1, Vector2::new(3.0, 2.0));
+/// ```
+///
+/// # Stopping a gradient
+///
+/// [`detach(x)`](detach) is `x`, but a constant for differentiation (JAX's
+/// `stop_gradient`, PyTorch's `.detach()`):
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// #[differentiable]
+/// fn scaled(x: f64) -> f64 {
+///     detach(x * x) * x // d/dx = x², not 3x²
+/// }
+///
+/// assert_eq!(scaled_grad(2.0), (8.0, 4.0));
 /// ```
 ///
 /// # What the body may contain
@@ -386,6 +409,77 @@
 #[doc(inline)]
 pub use tapeless_macros::differentiable;
 
+/// Derives [`Params`](trait@Params) for a struct whose fields are
+/// parameter sets, so that the struct is one: a model, or the parameters
+/// of a fit.
+///
+/// What the struct needs:
+///
+/// * every field a parameter set of one scalar type: `f32` or `f64`,
+///   nalgebra vectors and matrices of it, arrays and tuples of them, the
+///   layers and activation modules of [`nn`], or another `#[derive(Params)]`
+///   struct (generic structs too, `struct Model<T: Real>`);
+/// * `Clone` (usually `#[derive(Clone, Copy, Debug, Params)]`): `Params`
+///   values are copied by optimizers and gradients. Without it the derive
+///   reports one error at the struct's name: "consider annotating `NAME`
+///   with `#[derive(Clone)]`".
+///
+/// What it gives: `Params` (the fields' scalars as flat slices, field by
+/// field in declaration order; `num_params()`, `zeros()`), and the operators
+/// `+`, `-`, `+=`, `-=`, unary `-` and `* scalar`, so that the struct is its
+/// own gradient type and optimizers step it. Options on the struct:
+/// `#[params(scalar = f64)]` names the scalar (needed for a struct without
+/// fields; otherwise the first field's), `#[params(no_ops)]` leaves out the
+/// operators, `#[params(crate = path)]` names a crate that re-exports
+/// tapeless. Enums, unions and fields that are not parameter sets are
+/// compile errors.
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// #[derive(Clone, Copy, Debug, PartialEq, Params)]
+/// struct Line {
+///     slope: f64,
+///     offset: f64,
+/// }
+///
+/// #[differentiable]
+/// fn squared_error(line: &Line, x: f64, y: f64) -> f64 {
+///     let residual = line.slope * x + line.offset - y;
+///     residual * residual
+/// }
+///
+/// let line = Line { slope: 1.0, offset: 0.0 };
+/// assert_eq!(line.num_params(), 2);
+/// // The gradient is a `Line`: d/d(slope) = 2r·x, d/d(offset) = 2r, with r = 1·2 + 0 − 3.
+/// let (_, gradient) = squared_error_grad(&line, 2.0, 3.0);
+/// assert_eq!(gradient, Line { slope: -4.0, offset: -2.0 });
+///
+/// let mut fitted = line;
+/// let mut sgd = optim::Sgd::new(0.05);
+/// for _ in 0..200 {
+///     let (_, gradient) = squared_error_grad(&fitted, 2.0, 3.0);
+///     sgd.step(&mut fitted, &gradient);
+/// }
+/// assert!(squared_error(&fitted, 2.0, 3.0) < 1e-12);
+/// ```
+///
+/// A model of layers:
+///
+/// ```
+/// use tapeless::prelude::*;
+///
+/// #[derive(Clone, Copy, Debug, Params)]
+/// struct Mlp {
+///     hidden: nn::Linear<2, 4, f64>,
+///     output: nn::Linear<4, 1, f64>,
+/// }
+///
+/// let model = Mlp { hidden: nn::Linear::seeded(1), output: nn::Linear::seeded(2) };
+/// assert_eq!(model.num_params(), 2 * 4 + 4 + 4 + 1);
+/// let doubled = model + model;
+/// assert_eq!(doubled.output.bias, model.output.bias * 2.0);
+/// ```
 #[doc(inline)]
 pub use tapeless_macros::Params;
 
@@ -394,15 +488,25 @@ pub use tapeless_runtime::*;
 /// nalgebra, whose fixed-size vectors and matrices tapeless differentiates.
 pub use nalgebra;
 
+/// The num-traits crate tapeless builds on, so that generic code can bound
+/// its scalar by [`num_traits::Float`] without a dependency of its own (the
+/// prelude has `Float`).
+pub use num_traits;
+
 /// What most programs need: `use tapeless::prelude::*;`.
 pub mod prelude {
+    pub use crate::loss::Reduction;
     pub use crate::nn::Module;
-    pub use crate::optim::Optimizer;
+    pub use crate::optim::{LearningRate, Optimizer};
     pub use crate::sched::LrScheduler;
-    pub use crate::{GradCheck, NoTangent, Params, Real, check_grad, differentiable};
+    pub use crate::{
+        GradCheck, NoTangent, Params, Real, RealMethods, check_grad, detach, differentiable,
+    };
     pub use crate::{loss, lsq, nn, optim, sched};
+    pub use nalgebra::RealField;
     pub use nalgebra::{
         Matrix1, Matrix2, Matrix2x3, Matrix3, Matrix3x2, Matrix4, RowVector2, RowVector3,
         RowVector4, SMatrix, SVector, Vector1, Vector2, Vector3, Vector4, Vector5, Vector6,
     };
+    pub use num_traits::Float;
 }

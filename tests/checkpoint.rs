@@ -15,8 +15,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tapeless::Params;
 use tapeless::optim::{
-    Adadelta, Adagrad, Adam, AdamW, Adamax, Lbfgs, LineSearch, NAdam, Optimizer, RAdam, RmsProp,
-    Sgd,
+    Adadelta, Adagrad, Adam, AdamW, Adamax, Lbfgs, LearningRate, LineSearch, NAdam, Optimizer,
+    RAdam, RmsProp, Sgd,
 };
 use tapeless::sched::{
     AnnealStrategy, ChainedScheduler, ConstantLr, CosineAnnealingLr, CosineAnnealingWarmRestarts,

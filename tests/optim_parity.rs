@@ -107,9 +107,10 @@ fn build<T: Real, const D: usize>(case: &Value) -> Box<dyn Optimizer<SVector<T, 
     match name {
         "SGD" => {
             let mut opt = Sgd::new(lr);
-            // Builder order matters for validation: momentum before nesterov.
+            // Builder order does not matter: nesterov first, where a check
+            // in the setters would have failed.
             let mut entries: Vec<_> = others.collect();
-            entries.sort_by_key(|(key, _)| key.as_str() == "nesterov");
+            entries.sort_by_key(|(key, _)| key.as_str() != "nesterov");
             for (key, v) in entries {
                 opt = match key.as_str() {
                     "momentum" => opt.momentum(c(v, key)),

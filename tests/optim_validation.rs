@@ -3,7 +3,8 @@
 //! edge values are accepted.
 
 use tapeless::optim::{
-    Adadelta, Adagrad, Adam, AdamW, Adamax, Lbfgs, NAdam, Optimizer, RAdam, RmsProp, Sgd,
+    Adadelta, Adagrad, Adam, AdamW, Adamax, Lbfgs, LearningRate, NAdam, Optimizer, RAdam, RmsProp,
+    Sgd,
 };
 use tapeless::sched::{ConstantLr, CosineAnnealingWarmRestarts, LinearLr, ReduceLrOnPlateau};
 
@@ -22,16 +23,77 @@ fn adam_rejects_a_nan_learning_rate() {
 #[test]
 #[should_panic(expected = "Nesterov momentum requires a momentum and zero dampening")]
 fn nesterov_needs_momentum() {
-    let _ = Sgd::<f64>::new(0.1).nesterov(true);
+    let mut sgd = Sgd::<f64>::new(0.1).nesterov(true);
+    sgd.step(&mut 1.0, &1.0);
 }
 
 #[test]
 #[should_panic(expected = "Nesterov momentum requires a momentum and zero dampening")]
 fn nesterov_needs_zero_dampening() {
-    let _ = Sgd::<f64>::new(0.1)
+    let mut sgd = Sgd::<f64>::new(0.1)
         .momentum(0.9)
         .nesterov(true)
         .dampening(0.1);
+    sgd.step(&mut 1.0, &1.0);
+}
+
+#[test]
+#[should_panic(expected = "Nesterov momentum requires a momentum and zero dampening")]
+fn validate_reports_nesterov_without_momentum_at_the_builder() {
+    let _ = Sgd::<f64>::new(0.1).nesterov(true).validate();
+}
+
+/// torch's keyword arguments have no order, nor do the builder's setters:
+/// every order of `momentum`, `dampening`, `nesterov` and `weight_decay`
+/// gives the same optimizer, whose steps are torch's (by hand: with
+/// nesterov, `buf = g` at the first step, `p -= lr·(g + μ·buf)`).
+#[test]
+fn sgd_builder_order_does_not_matter() {
+    type Setter = fn(Sgd<f64>) -> Sgd<f64>;
+    let setters: [Setter; 4] = [
+        |sgd| sgd.momentum(0.9),
+        |sgd| sgd.nesterov(true),
+        |sgd| sgd.dampening(0.0),
+        |sgd| sgd.weight_decay(0.01),
+    ];
+    let mut reference = None;
+    for permutation in permutations(4) {
+        let mut sgd = Sgd::new(0.1);
+        for index in permutation {
+            sgd = setters[index](sgd);
+        }
+        let mut x = 1.0_f64;
+        let mut path = Vec::new();
+        for _ in 0..3 {
+            let grad = 2.0 * x;
+            sgd.step(&mut x, &grad);
+            path.push(x);
+        }
+        match &reference {
+            None => reference = Some(path),
+            Some(reference) => assert_eq!(&path, reference),
+        }
+    }
+    // First step by hand: g = 2·1 + 0.01·1 = 2.01, buf = g,
+    // x = 1 − 0.1·(g + 0.9·g) = 1 − 0.1·3.819.
+    let first = reference.expect("24 orders")[0];
+    assert!((first - (1.0 - 0.1 * 2.01 * 1.9)).abs() < 1e-15, "{first}");
+}
+
+/// Every order of `0..n`.
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut all = Vec::new();
+    for shorter in permutations(n - 1) {
+        for position in 0..=shorter.len() {
+            let mut order = shorter.clone();
+            order.insert(position, n - 1);
+            all.push(order);
+        }
+    }
+    all
 }
 
 #[test]
@@ -141,7 +203,7 @@ fn edge_values_are_accepted_and_nothing_is_checked_at_step_time() {
     let _ = Adadelta::<f64>::new(1.0).rho(1.0).rho(0.0);
     // The setters used by schedulers do not validate, like torch's param_groups.
     adam.set_lr(-1.0);
-    assert_eq!(Optimizer::<f64>::lr(&adam), -1.0);
+    assert_eq!(LearningRate::<f64>::lr(&adam), -1.0);
 }
 
 #[test]

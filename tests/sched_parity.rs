@@ -8,7 +8,7 @@ use common::numbers;
 use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
-use tapeless::optim::{Optimizer, Sgd};
+use tapeless::optim::{LearningRate, Optimizer, Sgd};
 use tapeless::sched::{
     AnnealStrategy, ChainedScheduler, ConstantLr, CosineAnnealingLr, CosineAnnealingWarmRestarts,
     CyclicLr, CyclicLrConfig, CyclicMode, ExponentialLr, LambdaLr, LinearLr, LrScheduler,
@@ -124,12 +124,15 @@ macro_rules! delegate {
 }
 
 impl LrScheduler<f64> for Simple {
-    fn step<P: tapeless::Params<Scalar = f64>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: tapeless::Params<Scalar = f64>>(
+        &mut self,
+        opt: &mut (impl tapeless::optim::LearningRate<P> + ?Sized),
+    ) {
         delegate!(self, s => s.step(opt));
     }
     fn restart<P: tapeless::Params<Scalar = f64>>(
         &mut self,
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl tapeless::optim::LearningRate<P> + ?Sized),
     ) {
         delegate!(self, s => s.restart(opt));
     }

@@ -21,7 +21,12 @@ pub(crate) type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Erro
 /// `target/tapeless-plots/` in the repository. Created if missing.
 pub(crate) fn output_dir() -> Result<PathBuf> {
     let dir = std::env::var_os("TAPELESS_PLOTS").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tapeless-plots"),
+        || {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("target/tapeless-plots")
+        },
         PathBuf::from,
     );
     std::fs::create_dir_all(&dir)?;

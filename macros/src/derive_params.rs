@@ -38,7 +38,7 @@
 //! the operator impls.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::{Fields, Index, Item, ItemStruct, Member, Path, Type, parse_quote};
 
 /// Expands `#[derive(Params)]` on `item`.
@@ -159,8 +159,35 @@ fn expand_struct(input: &ItemStruct) -> syn::Result<TokenStream> {
             }
         }
     }
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let name = &input.ident;
+    // The check below reports a missing `Clone` once, at the struct's name;
+    // the impls assume it through a higher-ranked bound, which rustc checks
+    // where the impls are used, not where they are defined, so they add no
+    // errors of their own.
+    let clone_check = {
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+        let needs_clone = format_ident!("__tapeless_needs_clone", span = Span::mixed_site());
+        let check = format_ident!("__tapeless_check", span = Span::mixed_site());
+        let assertion = quote_spanned!(name.span()=> #needs_clone::<#name #ty_generics>());
+        quote! {
+            const _: () = {
+                #[allow(dead_code)]
+                fn #needs_clone<T: ::core::clone::Clone>() {}
+                #[allow(dead_code)]
+                fn #check #impl_generics () #where_clause {
+                    #assertion;
+                }
+            };
+        }
+    };
+    {
+        let (_, ty_generics, _) = input.generics.split_for_impl();
+        generics
+            .make_where_clause()
+            .predicates
+            .push(parse_quote!(for<'__tapeless> #name #ty_generics: ::core::clone::Clone));
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
 
     let slices_of: Vec<TokenStream> = types
         .iter()
@@ -276,6 +303,7 @@ fn expand_struct(input: &ItemStruct) -> syn::Result<TokenStream> {
     };
 
     Ok(quote! {
+        #clone_check
         #params_impl
         #ops
     })

@@ -4,6 +4,7 @@
 use crate::activity::Activity;
 use crate::build::{Builder, Param};
 use crate::ctxt::Ctxt;
+use crate::ir::Op;
 use crate::loops::Loops;
 use crate::plan::Contribution;
 use crate::render::Emitter;
@@ -309,11 +310,19 @@ impl Generated<'_, '_> {
         let attrs = self.passed_attributes();
         let vis = &self.function.vis;
         let items = &self.emitter.function.items;
+        let krate = &self.emitter.krate;
+        let calls_float_method_without_rule = self.emitter.function.values.iter().any(|value| {
+            matches!(&value.op, Op::MethodCall { method, .. }
+                if crate::rules::FLOAT_METHODS_WITHOUT_RULE.contains(&method.to_string().as_str()))
+        });
+        let fallback = calls_float_method_without_rule
+            .then(|| quote!(use #krate::__private::FloatMethodsWithoutRule as _;));
         quote! {
             #[doc = #doc]
             #(#attrs)*
             #[inline]
             #vis #signature {
+                #fallback
                 #(#items)*
                 #body
             }

@@ -63,7 +63,8 @@ pub fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::differentiable(attr.into(), item.into()).into()
 }
 
-/// See `tapeless::Params`.
+/// Makes a struct of parameter sets a parameter set (`tapeless::Params`);
+/// documented, with examples, where `tapeless` re-exports it.
 #[proc_macro_derive(Params, attributes(params))]
 pub fn derive_params(item: TokenStream) -> TokenStream {
     derive_params::expand(item.into()).into()

@@ -263,6 +263,18 @@ const MATRIX: [MethodRule; 11] = [
 
 /// Methods whose derivative is zero wherever it exists (PyTorch gives them a
 /// zero gradient), and predicates.
+/// Methods of `f32`/`f64` without a derivative rule. Where one is called,
+/// the siblings bring the runtime's `FloatMethodsWithoutRule` into scope: a
+/// fallback `NAME_vjp` that rustc picks only when the user wrote none, and
+/// whose bound fails with a message naming the `_vjp` to write.
+pub(crate) const FLOAT_METHODS_WITHOUT_RULE: &[&str] = &[
+    "sin_cos",
+    "rem_euclid",
+    "div_euclid",
+    "copysign",
+    "midpoint",
+];
+
 pub(crate) const ZERO_DERIVATIVE: &[&str] = &[
     "signum",
     "floor",

@@ -21,6 +21,9 @@ mod sealed {
 /// platform's functions (bit-identical to `f64::exp` and friends); without it
 /// they come from `libm`.
 ///
+/// Every `Real` is a parameter set of one element (`Params<Scalar = Self>`),
+/// so that generic code over `T: Real` can accumulate and step scalars.
+///
 /// `#[differentiable]` adds the bound `T: Real` to the generated `_grad` and
 /// `_vjp` functions for every type parameter the user bounded by `Float`,
 /// `RealField`, `ComplexField` or `Real`. Its other supertraits are the
@@ -59,6 +62,7 @@ pub trait Real:
     + nalgebra::ClosedSubAssign
     + nalgebra::ClosedMulAssign
     + nalgebra::ClosedDivAssign
+    + crate::Params<Scalar = Self>
     + sealed::Sealed
 {
     /// 0.
@@ -276,3 +280,98 @@ macro_rules! impl_real {
 
 impl_real!(f32);
 impl_real!(f64);
+
+macro_rules! real_methods {
+    ($($(#[$doc:meta])* fn $name:ident(self $(, $arg:ident: $arg_ty:ty)*) -> $ret:ty;)*) => {
+        /// Method syntax for [`Real`]'s math functions: `x.tanh()` where `x`
+        /// is of a type parameter bounded by `Real` alone.
+        ///
+        /// [`Real`]'s functions have no receiver (so that a function bounded
+        /// by both `Real` and `num_traits::Float` or `nalgebra::RealField`
+        /// calls `x.exp()` without ambiguity); this trait, implemented for
+        /// every `Real` and in `tapeless::prelude`, gives them one. It is
+        /// never ambiguous: a method of a bound (`Float::exp`) comes before
+        /// a trait in scope, `f32` and `f64` use their own methods, and
+        /// `T::tanh(x)` still names `Real::tanh` (a path looks only at the
+        /// bounds).
+        ///
+        /// ```
+        /// use tapeless_runtime::{Real, RealMethods};
+        ///
+        /// fn squash<T: Real>(x: T) -> T {
+        ///     x.tanh() * T::TWO
+        /// }
+        ///
+        /// assert_eq!(squash(0.5_f64), 2.0 * 0.5_f64.tanh());
+        /// assert_eq!(squash(0.5_f32), 2.0 * 0.5_f32.tanh());
+        /// ```
+        ///
+        /// So `#[differentiable] fn squash<T: Real>(x: T) -> T` works with
+        /// `use tapeless::prelude::*` in scope.
+        pub trait RealMethods: Real {
+            $($(#[$doc])* fn $name(self $(, $arg: $arg_ty)*) -> $ret;)*
+        }
+
+        impl<T: Real> RealMethods for T {
+            $(
+                #[inline(always)]
+                fn $name(self $(, $arg: $arg_ty)*) -> $ret {
+                    <T as Real>::$name(self $(, $arg)*)
+                }
+            )*
+        }
+    };
+}
+
+real_methods! {
+    /// [`Real::exp`].
+    fn exp(self) -> Self;
+    /// [`Real::exp2`].
+    fn exp2(self) -> Self;
+    /// [`Real::exp_m1`].
+    fn exp_m1(self) -> Self;
+    /// [`Real::ln`].
+    fn ln(self) -> Self;
+    /// [`Real::ln_1p`].
+    fn ln_1p(self) -> Self;
+    /// [`Real::log2`].
+    fn log2(self) -> Self;
+    /// [`Real::log10`].
+    fn log10(self) -> Self;
+    /// [`Real::sqrt`].
+    fn sqrt(self) -> Self;
+    /// [`Real::cbrt`].
+    fn cbrt(self) -> Self;
+    /// [`Real::powi`].
+    fn powi(self, n: i32) -> Self;
+    /// [`Real::powf`].
+    fn powf(self, y: Self) -> Self;
+    /// [`Real::sin`].
+    fn sin(self) -> Self;
+    /// [`Real::cos`].
+    fn cos(self) -> Self;
+    /// [`Real::tan`].
+    fn tan(self) -> Self;
+    /// [`Real::sinh`].
+    fn sinh(self) -> Self;
+    /// [`Real::cosh`].
+    fn cosh(self) -> Self;
+    /// [`Real::tanh`].
+    fn tanh(self) -> Self;
+    /// [`Real::abs`].
+    fn abs(self) -> Self;
+    /// [`Real::hypot`].
+    fn hypot(self, y: Self) -> Self;
+    /// [`Real::floor`].
+    fn floor(self) -> Self;
+    /// [`Real::is_nan`].
+    fn is_nan(self) -> bool;
+    /// [`Real::is_finite`].
+    fn is_finite(self) -> bool;
+    /// [`Real::max`].
+    fn max(self, y: Self) -> Self;
+    /// [`Real::min`].
+    fn min(self, y: Self) -> Self;
+    /// [`Real::erf`].
+    fn erf(self) -> Self;
+}

@@ -18,7 +18,7 @@
 
 use tapeless::loss::{self, Reduction};
 use tapeless::nn::{Linear, Module, Sigmoid, Tanh};
-use tapeless::optim::{Adam, Optimizer, Sgd};
+use tapeless::optim::{Adam, LearningRate, Optimizer, Sgd};
 use tapeless::prelude::{SMatrix, Vector2, Vector3, differentiable};
 use tapeless::sched::{CosineAnnealingLr, LrScheduler};
 

@@ -63,6 +63,11 @@ impl Builder<'_> {
         };
         let last = func.path.segments.last().expect("a path has a segment");
         let name = last.ident.to_string();
+        if name == "detach" && call.args.len() == 1 && !is_type_qualified(func) {
+            // `detach(x)` (JAX's `stop_gradient`): the value of `x`, a
+            // constant for differentiation.
+            return self.opaque(&syn::Expr::Call(call.clone()), Opacity::ZeroDerivative);
+        }
         if let Some(kind) = nalgebra_constructor(func) {
             let args: Vec<Operand> = call.args.iter().map(|arg| self.lower(arg)).collect();
             return match (kind, args.as_slice()) {
@@ -120,13 +125,16 @@ impl Builder<'_> {
         }
         let args = call.args.iter().map(|arg| self.lower(arg)).collect();
         let spans = call.args.iter().map(Spanned::span).collect();
+        // The generated `f_vjp(..)` call takes the span of the user's
+        // parentheses, so that rustc's messages about the arguments (a wrong
+        // number of them) quote the user's call correctly.
         self.define(
             Op::Call {
                 func: func.clone(),
                 args,
                 spans,
             },
-            span,
+            call.paren_token.span.join(),
         )
     }
 }

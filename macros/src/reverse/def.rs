@@ -217,9 +217,12 @@ impl ReverseSweep<'_, '_> {
         if self.top_level && emitter.recomputes_pullback(id) {
             out.push(Rev::Code(emitter.make_pullback(id)));
         }
-        out.push(Rev::Code(
+        // A pullback that returns another number of cotangents (a call with
+        // the wrong number of arguments) is reported at the user's call.
+        out.push(Rev::Code(located_at(
             quote!(let (#(#patterns,)*) = #pullback(#adjoint);),
-        ));
+            emitter.function.value(id).span,
+        )));
         for (argument, mut name, span) in contributions {
             // A type error in the cotangent points at the user's argument.
             name.set_span(name.span().located_at(span));

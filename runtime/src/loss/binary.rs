@@ -32,12 +32,7 @@ elementwise_loss! {
     /// ```
     bce, bce_vjp, bce_elementwise, bce_elementwise_vjp;
     ();
-    |x, t| value = {
-            (t - X::Element::ONE) * clamp_log(X::Element::ln_1p(-x))
-                - t * clamp_log(X::Element::ln(x))
-        },
-        derivative = (x - t)
-            / X::Element::max((X::Element::ONE - x) * x, X::Element::from_f64_lossy(f64::from(BCE_EPSILON)));
+    |x, t| value = bce_value(x, t), derivative = bce_derivative(x, t);
 }
 
 elementwise_loss! {
@@ -53,6 +48,92 @@ elementwise_loss! {
     ();
     |x, t| value = (X::Element::ONE - t) * x - log_sigmoid_scalar(x),
         derivative = sigmoid_scalar(x) - t;
+}
+
+/// Defines a loss with PyTorch's `weight` argument: a rescaling weight per
+/// element, of the input's type, by which each element's loss (and its
+/// derivative) is multiplied; [`Reduction::Mean`] divides by the number of
+/// elements, not by the weights (torch's `weight` of the binary losses).
+macro_rules! weighted_loss {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $name_vjp:ident, $torch:literal;
+        |$x:ident, $t:ident| value = $value:expr, derivative = $derivative:expr;
+    ) => {
+        $(#[$doc])*
+        #[inline]
+        #[must_use]
+        pub fn $name<X: Elementwise>(input: &X, target: &X, weight: &X, reduction: Reduction) -> X::Element {
+            let losses = weight.zip3_map_elements(input, target, |w, $x, $t| w * $value);
+            reduction.apply(losses.sum_elements(), $crate::loss::element_count(input))
+        }
+
+        #[doc = concat!("The `_vjp` rule of [`", stringify!($name), "`]: the gradient with respect to `input`; target, weight and reduction get `NoTangent`.")]
+        #[inline]
+        pub fn $name_vjp<X: Elementwise>(
+            input: &X,
+            target: &X,
+            weight: &X,
+            reduction: Reduction,
+        ) -> (
+            X::Element,
+            impl FnOnce(X::Element) -> (X, NoTangent, NoTangent, NoTangent) + use<X>,
+        ) {
+            let value = $name(input, target, weight, reduction);
+            let (input, target, weight) = (*input, *target, *weight);
+            (value, move |adjoint: X::Element| {
+                let adjoint = reduction.adjoint(adjoint, $crate::loss::element_count(&input));
+                let grad = weight.zip3_map_elements(&input, &target, |w, $x, $t| adjoint * w * $derivative);
+                (grad, NoTangent, NoTangent, NoTangent)
+            })
+        }
+    };
+}
+
+weighted_loss! {
+    /// [`bce`] with PyTorch's `weight` (`nn.BCELoss(weight=w)`):
+    /// `w·bce(x, t)` per element; [`Reduction::Mean`] divides by the number
+    /// of elements.
+    ///
+    /// ```
+    /// use tapeless_runtime::loss::{bce, bce_weighted, Reduction};
+    /// use nalgebra::Vector2;
+    /// let (x, t) = (Vector2::new(0.25_f64, 0.5), Vector2::new(1.0, 0.0));
+    /// let weighted = bce_weighted(&x, &t, &Vector2::new(2.0, 0.0), Reduction::Mean);
+    /// assert_eq!(weighted, 2.0 * 4.0_f64.ln() / 2.0);
+    /// assert_eq!(bce_weighted(&x, &t, &Vector2::new(1.0, 1.0), Reduction::Sum), bce(&x, &t, Reduction::Sum));
+    /// ```
+    bce_weighted, bce_weighted_vjp, "BCELoss";
+    |x, t| value = bce_value(x, t), derivative = bce_derivative(x, t);
+}
+
+weighted_loss! {
+    /// [`bce_with_logits`] with PyTorch's `weight`
+    /// (`nn.BCEWithLogitsLoss(weight=w)`): `w·((1 − t)·x − ln σ(x))` per
+    /// element; [`Reduction::Mean`] divides by the number of elements.
+    ///
+    /// ```
+    /// use tapeless_runtime::loss::{bce_with_logits, bce_with_logits_weighted, Reduction};
+    /// let plain = bce_with_logits(&0.5_f64, &1.0, Reduction::Mean);
+    /// assert_eq!(bce_with_logits_weighted(&0.5_f64, &1.0, &3.0, Reduction::Mean), 3.0 * plain);
+    /// ```
+    bce_with_logits_weighted, bce_with_logits_weighted_vjp, "BCEWithLogitsLoss";
+    |x, t| value = (X::Element::ONE - t) * x - log_sigmoid_scalar(x),
+        derivative = sigmoid_scalar(x) - t;
+}
+
+/// One element of [`bce`]: each log clamped at −100, as PyTorch.
+#[inline]
+fn bce_value<T: Real>(x: T, t: T) -> T {
+    // `clamp_log` keeps a NaN (a NaN probability gives a NaN loss, as torch).
+    (t - T::ONE) * clamp_log(T::ln_1p(-x)) - t * clamp_log(T::ln(x))
+}
+
+/// PyTorch's derivative of one element of [`bce`]:
+/// `(x − t)/max(x(1 − x), 1e-12)`.
+#[inline]
+fn bce_derivative<T: Real>(x: T, t: T) -> T {
+    (x - t) / T::max((T::ONE - x) * x, T::from_f64_lossy(f64::from(BCE_EPSILON)))
 }
 
 /// One element of BCE with logits and a positive-class weight `p`:

@@ -23,15 +23,43 @@ fn target_class<const C: usize, const B: usize>(target: &[usize; B], n: usize) -
     class
 }
 
+/// Whether sample `n` is ignored (its target is `ignore_index`).
+#[inline]
+fn ignored<const B: usize>(target: &[usize; B], ignore_index: Option<usize>, n: usize) -> bool {
+    ignore_index == Some(target[n])
+}
+
+/// The sum of the weights of the target classes of the samples that are
+/// not ignored: what [`Reduction::Mean`] divides by.
+#[inline]
+fn target_weight_total<T: Real, const C: usize, const B: usize>(
+    target: &[usize; B],
+    weight: Option<&SVector<T, C>>,
+    ignore_index: Option<usize>,
+) -> T {
+    let mut total = T::ZERO;
+    for n in 0..B {
+        if !ignored(target, ignore_index, n) {
+            total += class_weight(weight, target_class::<C, B>(target, n));
+        }
+    }
+    total
+}
+
 /// Per sample `n` of a batch: `(nll_n, smooth_n, w[y_n])` with
-/// `nll_n = −w[y_n]·logp[y_n, n]` and `smooth_n = −Σ_c w_c·logp[c, n]`.
+/// `nll_n = −w[y_n]·logp[y_n, n]` and `smooth_n = −Σ_c w_c·logp[c, n]`;
+/// zeros for an ignored sample.
 #[inline]
 fn sample_terms<T: Real, const C: usize, const B: usize>(
     log_probs: &SMatrix<T, C, B>,
     target: &[usize; B],
     weight: Option<&SVector<T, C>>,
+    ignore_index: Option<usize>,
     n: usize,
 ) -> (T, T, T) {
+    if ignored(target, ignore_index, n) {
+        return (T::ZERO, T::ZERO, T::ZERO);
+    }
     let class = target_class::<C, B>(target, n);
     let target_weight = class_weight(weight, class);
     let nll = -target_weight * log_probs[(class, n)];
@@ -129,10 +157,104 @@ pub fn cross_entropy_with<T: Real, const C: usize, const B: usize>(
     label_smoothing: T,
     reduction: Reduction,
 ) -> T {
+    cross_entropy_value(input, target, weight, label_smoothing, None, reduction)
+}
+
+/// Cross entropy with class weights, label smoothing and PyTorch's
+/// `ignore_index`: samples whose target is `ignore_index` add nothing to the
+/// loss or the gradient, and [`Reduction::Mean`] divides by the weights of
+/// the other samples' targets only
+/// (`nn.CrossEntropyLoss(weight=..., ignore_index=..., label_smoothing=ε)`).
+/// The ignored target need not be a class below `C`.
+///
+/// # Panics
+/// If a target class other than `ignore_index` is not below `C`.
+///
+/// ```
+/// use tapeless_runtime::loss::{cross_entropy, cross_entropy_ignore_index, Reduction};
+/// use nalgebra::{Matrix3x2, Vector3};
+/// let x = Matrix3x2::new(0.5_f64, -1.0, 2.0, 0.0, -0.5, 1.0);
+/// // The second sample is ignored: the loss is the first sample's.
+/// let loss = cross_entropy_ignore_index(&x, &[2, 7], 7, None, 0.0, Reduction::Mean);
+/// let first = cross_entropy(&x.column(0).into_owned(), &[2], Reduction::Mean);
+/// assert!((loss - first).abs() < 1e-15);
+/// ```
+#[must_use]
+pub fn cross_entropy_ignore_index<T: Real, const C: usize, const B: usize>(
+    input: &SMatrix<T, C, B>,
+    target: &[usize; B],
+    ignore_index: usize,
+    weight: Option<&SVector<T, C>>,
+    label_smoothing: T,
+    reduction: Reduction,
+) -> T {
+    cross_entropy_value(
+        input,
+        target,
+        weight,
+        label_smoothing,
+        Some(ignore_index),
+        reduction,
+    )
+}
+
+/// The `_vjp` rule of [`cross_entropy_ignore_index`].
+#[inline]
+pub fn cross_entropy_ignore_index_vjp<T: Real, const C: usize, const B: usize>(
+    input: &SMatrix<T, C, B>,
+    target: &[usize; B],
+    ignore_index: usize,
+    weight: Option<&SVector<T, C>>,
+    label_smoothing: T,
+    reduction: Reduction,
+) -> (
+    T,
+    impl FnOnce(
+        T,
+    ) -> (
+        SMatrix<T, C, B>,
+        NoTangent,
+        NoTangent,
+        NoTangent,
+        NoTangent,
+        NoTangent,
+    ) + use<T, C, B>,
+) {
+    let (value, pullback) = cross_entropy_vjp_impl(
+        input,
+        target,
+        weight,
+        label_smoothing,
+        Some(ignore_index),
+        reduction,
+    );
+    (value, move |adjoint: T| {
+        (
+            pullback(adjoint),
+            NoTangent,
+            NoTangent,
+            NoTangent,
+            NoTangent,
+            NoTangent,
+        )
+    })
+}
+
+/// The value of the weighted, smoothed cross entropy with an optional
+/// `ignore_index`.
+fn cross_entropy_value<T: Real, const C: usize, const B: usize>(
+    input: &SMatrix<T, C, B>,
+    target: &[usize; B],
+    weight: Option<&SVector<T, C>>,
+    label_smoothing: T,
+    ignore_index: Option<usize>,
+    reduction: Reduction,
+) -> T {
     let log_probs = log_softmax(*input);
     let (mut nll_total, mut smooth_total, mut weight_total) = (T::ZERO, T::ZERO, T::ZERO);
     for n in 0..B {
-        let (nll, smooth, target_weight) = sample_terms(&log_probs, target, weight, n);
+        let (nll, smooth, target_weight) =
+            sample_terms(&log_probs, target, weight, ignore_index, n);
         nll_total += nll;
         smooth_total += smooth;
         weight_total += target_weight;
@@ -153,11 +275,15 @@ fn cross_entropy_grad<T: Real, const C: usize, const B: usize>(
     target: &[usize; B],
     weight: Option<&SVector<T, C>>,
     label_smoothing: T,
+    ignore_index: Option<usize>,
     adjoint: impl Fn(usize) -> T,
 ) -> SMatrix<T, C, B> {
     let mut grad = SMatrix::<T, C, B>::from_element(T::ZERO);
     let smoothing_per_class = label_smoothing / T::from_f64_lossy(C as f64);
     for n in 0..B {
+        if ignored(target, ignore_index, n) {
+            continue;
+        }
         let class = target_class::<C, B>(target, n);
         let adjoint = adjoint(n);
         if label_smoothing != T::ZERO {
@@ -183,18 +309,52 @@ pub fn cross_entropy_with_vjp<T: Real, const C: usize, const B: usize>(
     T,
     impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent, NoTangent) + use<T, C, B>,
 ) {
-    let value = cross_entropy_with(input, target, weight, label_smoothing, reduction);
+    let (value, pullback) =
+        cross_entropy_vjp_impl(input, target, weight, label_smoothing, None, reduction);
+    (value, move |adjoint: T| {
+        (
+            pullback(adjoint),
+            NoTangent,
+            NoTangent,
+            NoTangent,
+            NoTangent,
+        )
+    })
+}
+
+/// The value and the pullback (to the input's cotangent) of
+/// [`cross_entropy_value`].
+#[inline]
+fn cross_entropy_vjp_impl<T: Real, const C: usize, const B: usize>(
+    input: &SMatrix<T, C, B>,
+    target: &[usize; B],
+    weight: Option<&SVector<T, C>>,
+    label_smoothing: T,
+    ignore_index: Option<usize>,
+    reduction: Reduction,
+) -> (T, impl FnOnce(T) -> SMatrix<T, C, B> + use<T, C, B>) {
+    let value = cross_entropy_value(
+        input,
+        target,
+        weight,
+        label_smoothing,
+        ignore_index,
+        reduction,
+    );
     let (input, target, weight) = (*input, *target, weight.copied());
     (value, move |adjoint: T| {
         let (input, target, weight) = (&input, &target, weight.as_ref());
         let log_probs = log_softmax(*input);
-        let mut weight_total = T::ZERO;
-        for n in 0..B {
-            weight_total += class_weight(weight, target_class::<C, B>(target, n));
-        }
+        let weight_total = target_weight_total(target, weight, ignore_index);
         let adjoint = reduction.adjoint(adjoint, weight_total);
-        let grad = cross_entropy_grad(&log_probs, target, weight, label_smoothing, |_| adjoint);
-        (grad, NoTangent, NoTangent, NoTangent, NoTangent)
+        cross_entropy_grad(
+            &log_probs,
+            target,
+            weight,
+            label_smoothing,
+            ignore_index,
+            |_| adjoint,
+        )
     })
 }
 
@@ -213,7 +373,7 @@ pub fn cross_entropy_elementwise<T: Real, const C: usize, const B: usize>(
     let log_probs = log_softmax(*input);
     let smoothing_per_class = label_smoothing / T::from_f64_lossy(C as f64);
     SVector::from_fn(|n, _| {
-        let (nll, smooth, _) = sample_terms(&log_probs, target, weight, n);
+        let (nll, smooth, _) = sample_terms(&log_probs, target, weight, None, n);
         if label_smoothing == T::ZERO {
             nll
         } else {
@@ -238,7 +398,9 @@ pub fn cross_entropy_elementwise_vjp<T: Real, const C: usize, const B: usize>(
     (value, move |adjoint: SVector<T, B>| {
         let (input, target, weight) = (&input, &target, weight.as_ref());
         let log_probs = log_softmax(*input);
-        let grad = cross_entropy_grad(&log_probs, target, weight, label_smoothing, |n| adjoint[n]);
+        let grad = cross_entropy_grad(&log_probs, target, weight, label_smoothing, None, |n| {
+            adjoint[n]
+        });
         (grad, NoTangent, NoTangent, NoTangent)
     })
 }
@@ -360,14 +522,102 @@ pub fn nll_with<T: Real, const C: usize, const B: usize>(
     weight: Option<&SVector<T, C>>,
     reduction: Reduction,
 ) -> T {
-    let (mut total, mut weight_total) = (T::ZERO, T::ZERO);
+    nll_value(input, target, weight, None, reduction)
+}
+
+/// Negative log-likelihood with class weights and PyTorch's
+/// `ignore_index` (`nn.NLLLoss(weight=..., ignore_index=...)`): samples
+/// whose target is `ignore_index` add nothing, and [`Reduction::Mean`]
+/// divides by the weights of the other samples' targets.
+///
+/// # Panics
+/// If a target class other than `ignore_index` is not below `C`.
+///
+/// ```
+/// use tapeless_runtime::loss::{nll_ignore_index, Reduction};
+/// use nalgebra::Matrix2;
+/// let log_probs = Matrix2::new(-0.1, -2.0, -2.4, -0.2);
+/// let loss = nll_ignore_index(&log_probs, &[0, 1], 1, None, Reduction::Mean);
+/// assert_eq!(loss, 0.1);
+/// ```
+#[must_use]
+pub fn nll_ignore_index<T: Real, const C: usize, const B: usize>(
+    input: &SMatrix<T, C, B>,
+    target: &[usize; B],
+    ignore_index: usize,
+    weight: Option<&SVector<T, C>>,
+    reduction: Reduction,
+) -> T {
+    nll_value(input, target, weight, Some(ignore_index), reduction)
+}
+
+/// The `_vjp` rule of [`nll_ignore_index`].
+#[inline]
+pub fn nll_ignore_index_vjp<T: Real, const C: usize, const B: usize>(
+    input: &SMatrix<T, C, B>,
+    target: &[usize; B],
+    ignore_index: usize,
+    weight: Option<&SVector<T, C>>,
+    reduction: Reduction,
+) -> (
+    T,
+    impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent, NoTangent) + use<T, C, B>,
+) {
+    let (value, pullback) = nll_vjp_impl(input, target, weight, Some(ignore_index), reduction);
+    (value, move |adjoint: T| {
+        (
+            pullback(adjoint),
+            NoTangent,
+            NoTangent,
+            NoTangent,
+            NoTangent,
+        )
+    })
+}
+
+/// The value of the weighted NLL with an optional `ignore_index`.
+fn nll_value<T: Real, const C: usize, const B: usize>(
+    input: &SMatrix<T, C, B>,
+    target: &[usize; B],
+    weight: Option<&SVector<T, C>>,
+    ignore_index: Option<usize>,
+    reduction: Reduction,
+) -> T {
+    let mut total = T::ZERO;
     for n in 0..B {
+        if ignored(target, ignore_index, n) {
+            continue;
+        }
         let class = target_class::<C, B>(target, n);
-        let target_weight = class_weight(weight, class);
-        total -= target_weight * input[(class, n)];
-        weight_total += target_weight;
+        total -= class_weight(weight, class) * input[(class, n)];
     }
-    reduction.apply(total, weight_total)
+    reduction.apply(total, target_weight_total(target, weight, ignore_index))
+}
+
+/// The value and the pullback (to the input's cotangent) of [`nll_value`].
+#[inline]
+fn nll_vjp_impl<T: Real, const C: usize, const B: usize>(
+    input: &SMatrix<T, C, B>,
+    target: &[usize; B],
+    weight: Option<&SVector<T, C>>,
+    ignore_index: Option<usize>,
+    reduction: Reduction,
+) -> (T, impl FnOnce(T) -> SMatrix<T, C, B> + use<T, C, B>) {
+    let value = nll_value(input, target, weight, ignore_index, reduction);
+    let (target, weight) = (*target, weight.copied());
+    (value, move |adjoint: T| {
+        let (target, weight) = (&target, weight.as_ref());
+        let adjoint = reduction.adjoint(adjoint, target_weight_total(target, weight, ignore_index));
+        let mut grad = SMatrix::<T, C, B>::from_element(T::ZERO);
+        for n in 0..B {
+            if ignored(target, ignore_index, n) {
+                continue;
+            }
+            let class = target_class::<C, B>(target, n);
+            grad[(class, n)] = -(adjoint * class_weight(weight, class));
+        }
+        grad
+    })
 }
 
 /// The `_vjp` rule of [`nll_with`].
@@ -381,21 +631,9 @@ pub fn nll_with_vjp<T: Real, const C: usize, const B: usize>(
     T,
     impl FnOnce(T) -> (SMatrix<T, C, B>, NoTangent, NoTangent, NoTangent) + use<T, C, B>,
 ) {
-    let value = nll_with(input, target, weight, reduction);
-    let (target, weight) = (*target, weight.copied());
+    let (value, pullback) = nll_vjp_impl(input, target, weight, None, reduction);
     (value, move |adjoint: T| {
-        let (target, weight) = (&target, weight.as_ref());
-        let mut weight_total = T::ZERO;
-        for n in 0..B {
-            weight_total += class_weight(weight, target_class::<C, B>(target, n));
-        }
-        let adjoint = reduction.adjoint(adjoint, weight_total);
-        let mut grad = SMatrix::<T, C, B>::from_element(T::ZERO);
-        for n in 0..B {
-            let class = target_class::<C, B>(target, n);
-            grad[(class, n)] = -(adjoint * class_weight(weight, class));
-        }
-        (grad, NoTangent, NoTangent, NoTangent)
+        (pullback(adjoint), NoTangent, NoTangent, NoTangent)
     })
 }
 

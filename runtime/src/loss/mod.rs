@@ -40,19 +40,24 @@ mod regression;
 
 pub use crate::nn::Elementwise;
 pub use binary::{
-    bce, bce_elementwise, bce_elementwise_vjp, bce_vjp, bce_with_logits,
-    bce_with_logits_elementwise, bce_with_logits_elementwise_vjp, bce_with_logits_pos_weight,
-    bce_with_logits_pos_weight_elementwise, bce_with_logits_pos_weight_elementwise_vjp,
-    bce_with_logits_pos_weight_vjp, bce_with_logits_vjp,
+    bce, bce_elementwise, bce_elementwise_vjp, bce_vjp, bce_weighted, bce_weighted_vjp,
+    bce_with_logits, bce_with_logits_elementwise, bce_with_logits_elementwise_vjp,
+    bce_with_logits_pos_weight, bce_with_logits_pos_weight_elementwise,
+    bce_with_logits_pos_weight_elementwise_vjp, bce_with_logits_pos_weight_vjp,
+    bce_with_logits_vjp, bce_with_logits_weighted, bce_with_logits_weighted_vjp,
 };
 pub use classification::{
-    cross_entropy, cross_entropy_elementwise, cross_entropy_elementwise_vjp, cross_entropy_probs,
+    cross_entropy, cross_entropy_elementwise, cross_entropy_elementwise_vjp,
+    cross_entropy_ignore_index, cross_entropy_ignore_index_vjp, cross_entropy_probs,
     cross_entropy_probs_vjp, cross_entropy_vjp, cross_entropy_with, cross_entropy_with_vjp, nll,
-    nll_elementwise, nll_elementwise_vjp, nll_vjp, nll_with, nll_with_vjp,
+    nll_elementwise, nll_elementwise_vjp, nll_ignore_index, nll_ignore_index_vjp, nll_vjp,
+    nll_with, nll_with_vjp,
 };
 pub use kl_div::{KlDivReduction, kl_div, kl_div_elementwise, kl_div_elementwise_vjp, kl_div_vjp};
 pub use poisson::{
     poisson_nll, poisson_nll_elementwise, poisson_nll_elementwise_vjp, poisson_nll_vjp,
+    poisson_nll_with_eps, poisson_nll_with_eps_elementwise, poisson_nll_with_eps_elementwise_vjp,
+    poisson_nll_with_eps_vjp,
 };
 pub use regression::{
     huber, huber_elementwise, huber_elementwise_vjp, huber_vjp, l1, l1_elementwise,

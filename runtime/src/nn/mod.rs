@@ -19,6 +19,7 @@ mod activation;
 mod elementwise;
 pub mod init;
 mod linear;
+mod linear_no_bias;
 mod module;
 pub mod utils;
 
@@ -31,6 +32,7 @@ pub use activation::{
 pub(crate) use activation::{log_sigmoid_scalar, sigmoid_scalar};
 pub use elementwise::Elementwise;
 pub use linear::Linear;
+pub use linear_no_bias::LinearNoBias;
 pub use module::{
     Elu, Gelu, GeluTanh, LeakyRelu, LogSoftmax, Module, Relu, Sigmoid, Silu, Softmax, Softplus,
     Tanh,

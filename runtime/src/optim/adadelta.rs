@@ -1,8 +1,8 @@
 //! Adadelta, `torch.optim.Adadelta`.
 
 use super::{
-    Optimizer, check_non_negative, constant, effective_grad, eps_setter, lr_accessors,
-    maximize_setter, weight_decay_setter,
+    LearningRate, Optimizer, check_non_negative, constant, effective_grad, eps_setter,
+    lr_accessors, maximize_setter, weight_decay_setter,
 };
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
@@ -95,6 +95,10 @@ impl<P: Params> Adadelta<P> {
     maximize_setter!();
 }
 
+impl<P: Params> LearningRate<P> for Adadelta<P> {
+    lr_accessors!();
+}
+
 impl<P: Params> Optimizer<P> for Adadelta<P> {
     fn step(&mut self, params: &mut P, grad: &P) {
         let (lr, rho, eps) = (self.lr, self.rho, self.eps);
@@ -119,8 +123,6 @@ impl<P: Params> Optimizer<P> for Adadelta<P> {
             }
         }
     }
-
-    lr_accessors!();
 
     fn step_count(&self) -> usize {
         self.step_count

@@ -1,8 +1,8 @@
 //! Adagrad, `torch.optim.Adagrad`.
 
 use super::{
-    Optimizer, as_scalar, check_non_negative, constant, effective_grad, eps_setter, lr_accessors,
-    maximize_setter, weight_decay_setter,
+    LearningRate, Optimizer, as_scalar, check_non_negative, constant, effective_grad, eps_setter,
+    lr_accessors, maximize_setter, weight_decay_setter,
 };
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
@@ -108,6 +108,10 @@ impl<P: Params> Adagrad<P> {
     maximize_setter!();
 }
 
+impl<P: Params> LearningRate<P> for Adagrad<P> {
+    lr_accessors!();
+}
+
 impl<P: Params> Optimizer<P> for Adagrad<P> {
     fn step(&mut self, params: &mut P, grad: &P) {
         let (wd, eps, maximize) = (self.weight_decay, self.eps, self.maximize);
@@ -134,8 +138,6 @@ impl<P: Params> Optimizer<P> for Adagrad<P> {
             }
         }
     }
-
-    lr_accessors!();
 
     fn step_count(&self) -> usize {
         self.step_count

@@ -1,8 +1,8 @@
 //! Adam, `torch.optim.Adam`.
 
 use super::{
-    Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad, eps_setter,
-    lerp, lr_accessors, maximize_setter, weight_decay_setter,
+    LearningRate, Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad,
+    eps_setter, lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
@@ -30,7 +30,7 @@ use crate::{Params, Real};
 /// ```
 ///
 /// ```
-/// use tapeless_runtime::optim::{Adam, Optimizer};
+/// use tapeless_runtime::optim::{Adam, LearningRate, Optimizer};
 /// let mut x = 1.0_f64;
 /// let mut adam = Adam::new(0.1);
 /// adam.step(&mut x, &0.5);
@@ -121,6 +121,18 @@ impl<P: Params> Adam<P> {
     }
 }
 
+impl<P: Params> LearningRate<P> for Adam<P> {
+    lr_accessors!();
+
+    fn momentum_or_beta1(&self) -> Option<P::Scalar> {
+        Some(self.betas.0)
+    }
+
+    fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
+        self.betas.0 = momentum;
+    }
+}
+
 impl<P: Params> Optimizer<P> for Adam<P> {
     fn step(&mut self, params: &mut P, grad: &P) {
         let one = P::Scalar::ONE;
@@ -183,16 +195,6 @@ impl<P: Params> Optimizer<P> for Adam<P> {
                 }
             }
         }
-    }
-
-    lr_accessors!();
-
-    fn momentum_or_beta1(&self) -> Option<P::Scalar> {
-        Some(self.betas.0)
-    }
-
-    fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
-        self.betas.0 = momentum;
     }
 
     fn step_count(&self) -> usize {

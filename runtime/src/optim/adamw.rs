@@ -1,6 +1,6 @@
 //! AdamW, `torch.optim.AdamW`.
 
-use super::{Adam, Optimizer, constant};
+use super::{Adam, LearningRate, Optimizer, constant};
 use crate::Params;
 use crate::saved_state::{Kind, named};
 
@@ -120,11 +120,7 @@ impl<P: Params> AdamW<P> {
     }
 }
 
-impl<P: Params> Optimizer<P> for AdamW<P> {
-    #[inline]
-    fn step(&mut self, params: &mut P, grad: &P) {
-        self.adam.step(params, grad);
-    }
+impl<P: Params> LearningRate<P> for AdamW<P> {
     #[inline]
     fn lr(&self) -> P::Scalar {
         self.adam.lr()
@@ -148,6 +144,13 @@ impl<P: Params> Optimizer<P> for AdamW<P> {
     #[inline]
     fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
         self.adam.set_momentum_or_beta1(momentum);
+    }
+}
+
+impl<P: Params> Optimizer<P> for AdamW<P> {
+    #[inline]
+    fn step(&mut self, params: &mut P, grad: &P) {
+        self.adam.step(params, grad);
     }
     #[inline]
     fn step_count(&self) -> usize {

@@ -1,6 +1,6 @@
 //! L-BFGS, `torch.optim.LBFGS`, with an optional strong-Wolfe line search.
 
-use super::{check_non_negative, constant};
+use super::{LearningRate, check_non_negative, constant, lr_accessors};
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
@@ -88,6 +88,7 @@ pub struct Lbfgs<P: Params, const HISTORY: usize> {
     )]
     kind: Kind<Self>,
     lr: P::Scalar,
+    initial_lr: Option<P::Scalar>,
     max_iter: usize,
     max_eval: Option<usize>,
     tolerance_grad: P::Scalar,
@@ -141,6 +142,13 @@ struct LbfgsState<P: Params, const HISTORY: usize> {
     prev_loss: P::Scalar,
 }
 
+/// A learning-rate scheduler drives L-BFGS's learning rate as torch's
+/// schedulers drive `LBFGS`'s `param_groups[0]['lr']`; see
+/// [`LearningRate`].
+impl<P: Params, const HISTORY: usize> LearningRate<P> for Lbfgs<P, HISTORY> {
+    lr_accessors!();
+}
+
 impl<P: Params, const HISTORY: usize> Lbfgs<P, HISTORY> {
     /// L-BFGS with learning rate `lr` and torch's defaults otherwise (with
     /// `history_size = HISTORY`).
@@ -154,6 +162,7 @@ impl<P: Params, const HISTORY: usize> Lbfgs<P, HISTORY> {
         Self {
             kind: Kind::NEW,
             lr,
+            initial_lr: None,
             max_iter: 20,
             max_eval: None,
             tolerance_grad: constant(1e-7),

@@ -1,8 +1,8 @@
 //! NAdam, `torch.optim.NAdam`.
 
 use super::{
-    Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad, eps_setter,
-    lerp, lr_accessors, maximize_setter, weight_decay_setter,
+    LearningRate, Optimizer, as_scalar, betas_setter, check_non_negative, constant, effective_grad,
+    eps_setter, lerp, lr_accessors, maximize_setter, weight_decay_setter,
 };
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
@@ -112,6 +112,18 @@ impl<P: Params> NAdam<P> {
     maximize_setter!();
 }
 
+impl<P: Params> LearningRate<P> for NAdam<P> {
+    lr_accessors!();
+
+    fn momentum_or_beta1(&self) -> Option<P::Scalar> {
+        Some(self.betas.0)
+    }
+
+    fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
+        self.betas.0 = momentum;
+    }
+}
+
 impl<P: Params> Optimizer<P> for NAdam<P> {
     fn step(&mut self, params: &mut P, grad: &P) {
         let one = P::Scalar::ONE;
@@ -156,16 +168,6 @@ impl<P: Params> Optimizer<P> for NAdam<P> {
                 *p += avg_coefficient * *m / denom;
             }
         }
-    }
-
-    lr_accessors!();
-
-    fn momentum_or_beta1(&self) -> Option<P::Scalar> {
-        Some(self.betas.0)
-    }
-
-    fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
-        self.betas.0 = momentum;
     }
 
     fn step_count(&self) -> usize {

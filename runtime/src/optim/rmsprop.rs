@@ -1,8 +1,8 @@
 //! RMSprop, `torch.optim.RMSprop`.
 
 use super::{
-    Optimizer, check_non_negative, constant, effective_grad, eps_setter, lerp, lr_accessors,
-    maximize_setter, weight_decay_setter,
+    LearningRate, Optimizer, check_non_negative, constant, effective_grad, eps_setter, lerp,
+    lr_accessors, maximize_setter, weight_decay_setter,
 };
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
@@ -121,6 +121,18 @@ impl<P: Params> RmsProp<P> {
     maximize_setter!();
 }
 
+impl<P: Params> LearningRate<P> for RmsProp<P> {
+    lr_accessors!();
+
+    fn momentum_or_beta1(&self) -> Option<P::Scalar> {
+        Some(self.momentum)
+    }
+
+    fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
+        self.momentum = momentum;
+    }
+}
+
 impl<P: Params> Optimizer<P> for RmsProp<P> {
     fn step(&mut self, params: &mut P, grad: &P) {
         let zero = P::Scalar::ZERO;
@@ -190,16 +202,6 @@ impl<P: Params> Optimizer<P> for RmsProp<P> {
                 }
             }
         }
-    }
-
-    lr_accessors!();
-
-    fn momentum_or_beta1(&self) -> Option<P::Scalar> {
-        Some(self.momentum)
-    }
-
-    fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
-        self.momentum = momentum;
     }
 
     fn step_count(&self) -> usize {

@@ -1,7 +1,7 @@
 //! Stochastic gradient descent, `torch.optim.SGD`.
 
 use super::{
-    Optimizer, check_non_negative, effective_grad, lr_accessors, maximize_setter,
+    LearningRate, Optimizer, check_non_negative, effective_grad, lr_accessors, maximize_setter,
     weight_decay_setter,
 };
 use crate::Params;
@@ -28,7 +28,7 @@ use crate::saved_state::{Kind, named};
 /// ```
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// let mut x = 1.0_f64;
 /// let mut sgd = Sgd::new(0.1).momentum(0.9);
 /// sgd.step(&mut x, &1.0); // buf = 1
@@ -83,45 +83,75 @@ impl<P: Params> Sgd<P> {
     /// Momentum factor μ (torch's `momentum`, default 0).
     ///
     /// # Panics
-    /// If `momentum < 0`, or if `nesterov` is set and `momentum <= 0`.
+    /// If `momentum < 0`. (Nesterov momentum without momentum is reported by
+    /// the first [`step`](Optimizer::step): the setters may come in any order.)
     #[must_use]
     #[track_caller]
     pub fn momentum(mut self, momentum: P::Scalar) -> Self {
         check_non_negative("momentum value", momentum);
         self.momentum = momentum;
-        self.check_nesterov();
         self
     }
 
     /// Dampening τ of the momentum (torch's `dampening`, default 0).
-    ///
-    /// # Panics
-    /// If `nesterov` is set and `dampening != 0`.
     #[must_use]
-    #[track_caller]
     pub fn dampening(mut self, dampening: P::Scalar) -> Self {
         self.dampening = dampening;
-        self.check_nesterov();
         self
     }
 
     weight_decay_setter!("L2 penalty added to the gradient (torch's `weight_decay`, default 0).");
 
-    /// Nesterov momentum (torch's `nesterov`, default false). Set
-    /// [`momentum`](Sgd::momentum) first.
+    /// Nesterov momentum (torch's `nesterov`, default false). Like torch's
+    /// keyword arguments, the setters may come in any order:
+    /// `Sgd::new(lr).nesterov(true).momentum(0.9)` is
+    /// `Sgd::new(lr).momentum(0.9).nesterov(true)`.
+    ///
+    /// ```
+    /// use tapeless_runtime::optim::{Optimizer, Sgd};
+    /// let (mut x, mut y) = (1.0_f64, 1.0_f64);
+    /// let mut first = Sgd::new(0.1).nesterov(true).momentum(0.9);
+    /// let mut second = Sgd::new(0.1).momentum(0.9).nesterov(true);
+    /// for _ in 0..3 {
+    ///     let (grad_x, grad_y) = (2.0 * x, 2.0 * y);
+    ///     first.step(&mut x, &grad_x);
+    ///     second.step(&mut y, &grad_y);
+    /// }
+    /// assert_eq!(x, y);
+    /// ```
     ///
     /// # Panics
-    /// If `nesterov` is true while `momentum <= 0` or `dampening != 0`
-    /// (torch: "Nesterov momentum requires a momentum and zero dampening").
+    /// The first [`step`](Optimizer::step) panics if `nesterov` is true while
+    /// `momentum <= 0` or `dampening != 0` (torch's `ValueError` "Nesterov
+    /// momentum requires a momentum and zero dampening"): only then is the
+    /// combination known to be complete. [`Sgd::validate`] checks it earlier.
     #[must_use]
-    #[track_caller]
     pub fn nesterov(mut self, nesterov: bool) -> Self {
         self.nesterov = nesterov;
-        self.check_nesterov();
         self
     }
 
     maximize_setter!();
+
+    /// Checks the combination of the setters, as torch's constructor does,
+    /// and returns the optimizer: call it at the end of the builder chain to
+    /// have an invalid combination reported there rather than at the first
+    /// step.
+    ///
+    /// ```should_panic
+    /// use tapeless_runtime::optim::Sgd;
+    /// // Panics: "Nesterov momentum requires a momentum and zero dampening".
+    /// let _ = Sgd::<f64>::new(0.1).nesterov(true).validate();
+    /// ```
+    ///
+    /// # Panics
+    /// If `nesterov` is true while `momentum <= 0` or `dampening != 0`.
+    #[must_use]
+    #[track_caller]
+    pub fn validate(self) -> Self {
+        self.check_nesterov();
+        self
+    }
 
     #[track_caller]
     fn check_nesterov(&self) {
@@ -133,9 +163,26 @@ impl<P: Params> Sgd<P> {
     }
 }
 
+impl<P: Params> LearningRate<P> for Sgd<P> {
+    lr_accessors!();
+
+    fn momentum_or_beta1(&self) -> Option<P::Scalar> {
+        Some(self.momentum)
+    }
+
+    fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
+        self.momentum = momentum;
+    }
+}
+
 impl<P: Params> Optimizer<P> for Sgd<P> {
     fn step(&mut self, params: &mut P, grad: &P) {
         let zero = <P::Scalar as crate::Real>::ZERO;
+        if self.step_count == 0 {
+            // The builder's setters come in any order; the combination is
+            // complete now.
+            self.check_nesterov();
+        }
         let (lr, wd, maximize) = (self.lr, self.weight_decay, self.maximize);
         self.step_count += 1;
         if self.momentum == zero {
@@ -164,16 +211,6 @@ impl<P: Params> Optimizer<P> for Sgd<P> {
                 *p += -lr * g;
             }
         }
-    }
-
-    lr_accessors!();
-
-    fn momentum_or_beta1(&self) -> Option<P::Scalar> {
-        Some(self.momentum)
-    }
-
-    fn set_momentum_or_beta1(&mut self, momentum: P::Scalar) {
-        self.momentum = momentum;
     }
 
     fn step_count(&self) -> usize {

@@ -12,6 +12,7 @@
 
 mod arith;
 pub mod matrix;
+pub mod method_rules;
 pub mod scalar;
 
 pub use arith::{DivRule, MulRule, SquareRule};

@@ -1,7 +1,7 @@
 //! `SequentialLR` and `ChainedScheduler`, as generic compositions.
 
 use super::{LrScheduler, base_lr};
-use crate::optim::Optimizer;
+use crate::optim::LearningRate;
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
@@ -17,7 +17,7 @@ use crate::{Params, Real};
 /// that `second`'s recursive form continues from there.
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{ExponentialLr, LinearLr, LrScheduler, SequentialLr};
 /// let mut opt = Sgd::<f64>::new(1.0);
 /// let warmup = LinearLr::new(&mut opt, 0.5, 1.0, 2);
@@ -47,7 +47,7 @@ impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> SequentialLr<T, A, B> {
     /// `first` for epochs `0..milestone`, `second` from `milestone` on. Both
     /// must have been created on `opt`.
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl LearningRate<P> + ?Sized),
         first: A,
         second: B,
         milestone: usize,
@@ -67,7 +67,7 @@ impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> SequentialLr<T, A, B> {
 }
 
 impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> LrScheduler<T> for SequentialLr<T, A, B> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         if self.last_epoch < self.milestone {
             self.first.step(opt);
@@ -78,7 +78,7 @@ impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> LrScheduler<T> for Sequentia
         }
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         opt.set_lr(self.base_lr);
         self.first.restart(opt);
@@ -99,7 +99,7 @@ impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> LrScheduler<T> for Sequentia
 /// construction.
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{ChainedScheduler, ExponentialLr, LrScheduler, StepLr};
 /// let mut opt = Sgd::<f64>::new(1.0);
 /// let exponential = ExponentialLr::new(&mut opt, 0.5);
@@ -138,14 +138,14 @@ impl<A, B> ChainedScheduler<A, B> {
 }
 
 impl<T: Real, A: LrScheduler<T>, B: LrScheduler<T>> LrScheduler<T> for ChainedScheduler<A, B> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         self.first.step(opt);
         self.second.step(opt);
     }
 
     /// Restarts both schedulers, in order.
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         self.first.restart(opt);
         self.second.restart(opt);

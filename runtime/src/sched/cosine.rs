@@ -1,7 +1,7 @@
 //! `CosineAnnealingLR` and `CosineAnnealingWarmRestarts`.
 
 use super::{LrScheduler, base_lr, epoch, pi};
-use crate::optim::Optimizer;
+use crate::optim::LearningRate;
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
@@ -21,7 +21,7 @@ use crate::{Params, Real};
 /// (the schedule has period `2T`), exactly as torch's.
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{CosineAnnealingLr, LrScheduler};
 /// let mut opt = Sgd::<f64>::new(1.0);
 /// let mut sched = CosineAnnealingLr::new(&mut opt, 2, 0.0);
@@ -60,7 +60,7 @@ impl<T: Real> CosineAnnealingLr<T> {
     /// If `t_max == 0`.
     #[track_caller]
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl LearningRate<P> + ?Sized),
         t_max: usize,
         eta_min: T,
     ) -> Self {
@@ -77,7 +77,7 @@ impl<T: Real> CosineAnnealingLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for CosineAnnealingLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         let (e, t_max, eta_min) = (self.last_epoch, self.t_max, self.eta_min);
         let lr = opt.lr();
@@ -96,7 +96,7 @@ impl<T: Real> LrScheduler<T> for CosineAnnealingLr<T> {
         opt.set_lr(new_lr);
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         // The closed form at epoch 0: η + (base − η)(1 + cos 0)/2.
         let eta_min = self.eta_min;
@@ -118,7 +118,7 @@ impl<T: Real> LrScheduler<T> for CosineAnnealingLr<T> {
 /// `lr = η + (base_lr − η)(1 + cos(π·T_cur/T_i))/2`.
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{CosineAnnealingWarmRestarts, LrScheduler};
 /// let mut opt = Sgd::<f64>::new(1.0);
 /// let mut sched = CosineAnnealingWarmRestarts::new(&mut opt, 2, 1, 0.0);
@@ -167,7 +167,7 @@ impl<T: Real> CosineAnnealingWarmRestarts<T> {
     /// If `t_0 == 0` or `t_mult == 0`, as torch.
     #[track_caller]
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl LearningRate<P> + ?Sized),
         t_0: usize,
         t_mult: usize,
         eta_min: T,
@@ -189,7 +189,7 @@ impl<T: Real> CosineAnnealingWarmRestarts<T> {
         scheduler
     }
 
-    fn apply<P: Params<Scalar = T>>(&self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn apply<P: Params<Scalar = T>>(&self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         let eta_min = self.eta_min;
         let angle = pi::<T>() * epoch(self.t_cur) / epoch(self.t_i);
         opt.set_lr(eta_min + (self.base_lr - eta_min) * (T::ONE + T::cos(angle)) / T::TWO);
@@ -197,7 +197,7 @@ impl<T: Real> CosineAnnealingWarmRestarts<T> {
 }
 
 impl<T: Real> LrScheduler<T> for CosineAnnealingWarmRestarts<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         self.t_cur += 1;
         if self.t_cur >= self.t_i {
@@ -207,7 +207,7 @@ impl<T: Real> LrScheduler<T> for CosineAnnealingWarmRestarts<T> {
         self.apply(opt);
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         self.t_i = self.t_0;
         self.t_cur = 0;

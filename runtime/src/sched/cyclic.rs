@@ -1,7 +1,7 @@
 //! `CyclicLR`.
 
 use super::{LrScheduler, base_lr, epoch};
-use crate::optim::Optimizer;
+use crate::optim::LearningRate;
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
@@ -124,7 +124,7 @@ impl<T: Real> CyclicLrConfig<T> {
 /// `f = 1`, `1/2^(cycle−1)` or `γ^e` by mode.
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{CyclicLr, CyclicLrConfig, LrScheduler};
 /// let mut opt = Sgd::<f64>::new(0.5).momentum(0.9);
 /// let mut sched = CyclicLr::new(&mut opt, CyclicLrConfig::new(0.1, 0.5).step_size_up(2));
@@ -157,10 +157,10 @@ impl<T: Real> CyclicLr<T> {
     /// # Panics
     /// If `step_size_up + step_size_down == 0`, or, as torch, if
     /// `cycle_momentum` is set and the optimizer has no momentum
-    /// ([`Optimizer::momentum_or_beta1`] is `None`).
+    /// ([`LearningRate::momentum_or_beta1`](crate::optim::LearningRate::momentum_or_beta1) is `None`).
     #[track_caller]
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl LearningRate<P> + ?Sized),
         config: CyclicLrConfig<T>,
     ) -> Self {
         let up: T = epoch(config.step_size_up);
@@ -190,7 +190,7 @@ impl<T: Real> CyclicLr<T> {
         scheduler
     }
 
-    fn apply<P: Params<Scalar = T>>(&self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn apply<P: Params<Scalar = T>>(&self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         let e: T = epoch(self.last_epoch);
         let cycle = T::floor(T::ONE + e / self.total_size);
         let x = T::ONE + e / self.total_size - cycle;
@@ -215,12 +215,12 @@ impl<T: Real> CyclicLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for CyclicLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         self.apply(opt);
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         self.apply(opt);
     }

@@ -1,7 +1,7 @@
 //! `ExponentialLR`.
 
 use super::{LrScheduler, base_lr};
-use crate::optim::Optimizer;
+use crate::optim::LearningRate;
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
@@ -13,7 +13,7 @@ use crate::{Params, Real};
 /// Recursive form `lr ← lr·γ` (closed form `base_lr·γ^epoch`).
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{ExponentialLr, LrScheduler};
 /// let mut opt = Sgd::<f64>::new(1.0);
 /// let mut sched = ExponentialLr::new(&mut opt, 0.5);
@@ -38,7 +38,7 @@ named!("ExponentialLr", impl<T> crate::saved_state::Named for ExponentialLr<T>);
 
 impl<T: Real> ExponentialLr<T> {
     /// Decay by `gamma` every epoch.
-    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl Optimizer<P> + ?Sized), gamma: T) -> Self {
+    pub fn new<P: Params<Scalar = T>>(opt: &mut (impl LearningRate<P> + ?Sized), gamma: T) -> Self {
         let base_lr = base_lr(opt);
         Self {
             kind: Kind::NEW,
@@ -50,12 +50,12 @@ impl<T: Real> ExponentialLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for ExponentialLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         opt.set_lr(opt.lr() * self.gamma);
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         opt.set_lr(self.base_lr);
     }

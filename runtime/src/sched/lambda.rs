@@ -1,7 +1,7 @@
 //! `LambdaLR`.
 
 use super::{LrScheduler, base_lr};
-use crate::optim::Optimizer;
+use crate::optim::LearningRate;
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
@@ -22,7 +22,7 @@ use crate::{Params, Real};
 /// Closed form `lr = base_lr·λ(epoch)`, also at epoch 0 (construction).
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{LambdaLr, LrScheduler};
 /// fn warmup(epoch: usize) -> f64 { ((epoch + 1) as f64 / 4.0).min(1.0) }
 /// let mut opt = Sgd::<f64>::new(0.2);
@@ -65,7 +65,7 @@ impl<T: Real, F: Fn(usize) -> T> LambdaLr<T, F> {
     /// Scales the base learning rate by `lr_lambda(epoch)`; sets the
     /// learning rate of epoch 0.
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl LearningRate<P> + ?Sized),
         lr_lambda: F,
     ) -> Self {
         let base_lr = base_lr(opt);
@@ -121,12 +121,12 @@ impl<T: Real, F: Fn(usize) -> T> LambdaLr<T, F> {
 }
 
 impl<T: Real, F: Fn(usize) -> T> LrScheduler<T> for LambdaLr<T, F> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         opt.set_lr(self.base_lr * (self.lr_lambda)(self.last_epoch));
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         opt.set_lr(self.base_lr * (self.lr_lambda)(0));
     }

@@ -1,7 +1,7 @@
 //! `LinearLR`, `ConstantLR` and `PolynomialLR`.
 
 use super::{LrScheduler, base_lr, epoch};
-use crate::optim::Optimizer;
+use crate::optim::LearningRate;
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
@@ -15,7 +15,7 @@ use crate::{Params, Real};
 /// constant afterwards.
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{LinearLr, LrScheduler};
 /// let mut opt = Sgd::<f64>::new(1.0);
 /// let mut sched = LinearLr::new(&mut opt, 0.5, 1.0, 2);
@@ -52,7 +52,7 @@ impl<T: Real> LinearLr<T> {
     /// as torch.
     #[track_caller]
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl LearningRate<P> + ?Sized),
         start_factor: T,
         end_factor: T,
         total_iters: usize,
@@ -80,7 +80,7 @@ impl<T: Real> LinearLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for LinearLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         let e = self.last_epoch;
         if e <= self.total_iters {
@@ -92,7 +92,7 @@ impl<T: Real> LrScheduler<T> for LinearLr<T> {
         }
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         opt.set_lr(self.base_lr * self.start_factor);
     }
@@ -111,7 +111,7 @@ impl<T: Real> LrScheduler<T> for LinearLr<T> {
 /// `lr ← lr·(1/factor)`.
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{ConstantLr, LrScheduler};
 /// let mut opt = Sgd::<f64>::new(1.0);
 /// let mut sched = ConstantLr::new(&mut opt, 0.5, 2);
@@ -145,7 +145,7 @@ impl<T: Real> ConstantLr<T> {
     /// If `factor` is not in `[0, 1]`, as torch.
     #[track_caller]
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl LearningRate<P> + ?Sized),
         factor: T,
         total_iters: usize,
     ) -> Self {
@@ -167,14 +167,14 @@ impl<T: Real> ConstantLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for ConstantLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         if self.last_epoch == self.total_iters {
             opt.set_lr(opt.lr() * (T::ONE / self.factor));
         }
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         let factor = if self.total_iters == 0 {
             T::ONE
@@ -198,7 +198,7 @@ impl<T: Real> LrScheduler<T> for ConstantLr<T> {
 /// `lr ← lr·((1 − e/T)/(1 − (e − 1)/T))^power`; 0 from epoch `T` on.
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{LrScheduler, PolynomialLr};
 /// let mut opt = Sgd::<f64>::new(1.0);
 /// let mut sched = PolynomialLr::new(&mut opt, 2, 2.0);
@@ -231,7 +231,7 @@ impl<T: Real> PolynomialLr<T> {
     /// If `total_iters == 0`.
     #[track_caller]
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl LearningRate<P> + ?Sized),
         total_iters: usize,
         power: T,
     ) -> Self {
@@ -248,7 +248,7 @@ impl<T: Real> PolynomialLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for PolynomialLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         let e = self.last_epoch;
         if e <= self.total_iters {
@@ -258,7 +258,7 @@ impl<T: Real> LrScheduler<T> for PolynomialLr<T> {
         }
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         opt.set_lr(self.base_lr);
     }

@@ -27,7 +27,7 @@
 //! | [`ChainedScheduler`] | `ChainedScheduler` |
 //!
 //! All schedulers start from the optimizer's
-//! [`initial_lr`](crate::optim::Optimizer::initial_lr), which the first
+//! [`initial_lr`](crate::optim::LearningRate::initial_lr), which the first
 //! scheduler attached to an optimizer records from its current learning rate
 //! (torch's `param_group.setdefault('initial_lr', lr)`), so that several
 //! schedulers on one optimizer share the same base learning rate.
@@ -36,7 +36,7 @@
 //! constructors panic; each documents when under "Panics".
 //!
 //! ```
-//! use tapeless_runtime::optim::{Optimizer, Sgd};
+//! use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 //! use tapeless_runtime::sched::{LrScheduler, StepLr};
 //!
 //! let mut x = 1.0_f64;
@@ -52,7 +52,7 @@
 //! assert_eq!(lrs, [0.1, 0.1, 0.05, 0.05, 0.025]);
 //! ```
 
-use crate::optim::Optimizer;
+use crate::optim::LearningRate;
 use crate::{Params, Real};
 
 mod compose;
@@ -82,11 +82,11 @@ pub use step::{MultiStepLr, StepLr};
 pub trait LrScheduler<T: Real> {
     /// Advances one epoch and sets the optimizer's learning rate (and, for
     /// the cyclic schedulers, its momentum) for the next optimizer steps.
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized));
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized));
 
     /// Restarts at epoch 0 with the closed form of the schedule (torch's
     /// `scheduler.step(0)`, which [`SequentialLr`] calls at its milestones).
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized));
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized));
 
     /// The number of [`step`](LrScheduler::step)s since construction or the
     /// last [`restart`](LrScheduler::restart) (torch's `last_epoch`).
@@ -96,7 +96,7 @@ pub trait LrScheduler<T: Real> {
 /// The learning rate schedules start from: the optimizer's `initial_lr`,
 /// recorded from its current learning rate if no scheduler did so before
 /// (torch's `group.setdefault('initial_lr', group['lr'])`).
-pub(crate) fn base_lr<P: Params>(opt: &mut (impl Optimizer<P> + ?Sized)) -> P::Scalar {
+pub(crate) fn base_lr<P: Params>(opt: &mut (impl LearningRate<P> + ?Sized)) -> P::Scalar {
     if let Some(lr) = opt.initial_lr() {
         lr
     } else {

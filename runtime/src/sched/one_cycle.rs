@@ -1,7 +1,7 @@
 //! `OneCycleLR`.
 
 use super::{LrScheduler, epoch, pi};
-use crate::optim::Optimizer;
+use crate::optim::LearningRate;
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
@@ -89,6 +89,36 @@ impl<T: Real> OneCycleLrConfig<T> {
             three_phase: false,
         }
     }
+
+    /// torch's defaults for a cycle of `epochs·steps_per_epoch` steps
+    /// (torch's `OneCycleLR(opt, max_lr, epochs=E, steps_per_epoch=S)`,
+    /// stepped once per batch).
+    ///
+    /// ```
+    /// use tapeless_runtime::sched::OneCycleLrConfig;
+    /// let config = OneCycleLrConfig::with_epochs(0.1_f64, 5, 20);
+    /// assert_eq!(config, OneCycleLrConfig::new(0.1, 100));
+    /// ```
+    ///
+    /// # Panics
+    /// If `epochs` or `steps_per_epoch` is 0 (torch's `ValueError`), or if
+    /// their product overflows.
+    #[track_caller]
+    pub fn with_epochs(max_lr: T, epochs: usize, steps_per_epoch: usize) -> Self {
+        assert!(
+            epochs > 0,
+            "Expected positive integer epochs, but got {epochs}"
+        );
+        assert!(
+            steps_per_epoch > 0,
+            "Expected positive integer steps_per_epoch, but got {steps_per_epoch}"
+        );
+        let total_steps = epochs
+            .checked_mul(steps_per_epoch)
+            .expect("epochs·steps_per_epoch overflows usize");
+        Self::new(max_lr, total_steps)
+    }
+
     setter!(
         /// Sets `pct_start`.
         pct_start: T
@@ -151,7 +181,7 @@ struct Phase<T> {
 /// phase_start)`.
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{LrScheduler, OneCycleLr, OneCycleLrConfig};
 /// let mut opt = Sgd::<f64>::new(0.1).momentum(0.9);
 /// let mut sched = OneCycleLr::new(&mut opt, OneCycleLrConfig::new(0.1, 10));
@@ -191,10 +221,10 @@ impl<T: Real> OneCycleLr<T> {
     /// # Panics
     /// As torch: if `total_steps == 0`, if `pct_start` is not in `[0, 1]`,
     /// or if `cycle_momentum` is set and the optimizer has no momentum
-    /// ([`Optimizer::momentum_or_beta1`] is `None`).
+    /// ([`LearningRate::momentum_or_beta1`](crate::optim::LearningRate::momentum_or_beta1) is `None`).
     #[track_caller]
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl LearningRate<P> + ?Sized),
         config: OneCycleLrConfig<T>,
     ) -> Self {
         let OneCycleLrConfig {
@@ -266,7 +296,7 @@ impl<T: Real> OneCycleLr<T> {
         scheduler
     }
 
-    fn apply<P: Params<Scalar = T>>(&self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn apply<P: Params<Scalar = T>>(&self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         let step: T = epoch(self.last_epoch);
         let mut start_step = T::ZERO;
         for (i, phase) in self.phases[..self.phase_count].iter().enumerate() {
@@ -293,7 +323,7 @@ impl<T: Real> LrScheduler<T> for OneCycleLr<T> {
     /// When stepped more than `total_steps` times, as torch ("Tried to step
     /// N times. The specified number of total steps is M").
     #[track_caller]
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         assert!(
             self.last_epoch <= self.total_steps,
@@ -304,7 +334,7 @@ impl<T: Real> LrScheduler<T> for OneCycleLr<T> {
         self.apply(opt);
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         self.apply(opt);
     }

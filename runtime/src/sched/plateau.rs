@@ -1,6 +1,6 @@
 //! `ReduceLROnPlateau`.
 
-use crate::optim::Optimizer;
+use crate::optim::LearningRate;
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
@@ -43,7 +43,7 @@ pub enum ThresholdMode {
 /// decrease exceeds `eps`), the cooldown starts and `num_bad_epochs` resets.
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::ReduceLrOnPlateau;
 /// let mut opt = Sgd::<f64>::new(1.0);
 /// let mut sched = ReduceLrOnPlateau::new().patience(1).factor(0.5);
@@ -207,7 +207,7 @@ impl<T: Real> ReduceLrOnPlateau<T> {
     /// `patience` epochs.
     pub fn step<P: Params<Scalar = T>>(
         &mut self,
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl LearningRate<P> + ?Sized),
         metric: T,
     ) {
         self.last_epoch += 1;

@@ -1,7 +1,7 @@
 //! `StepLR` and `MultiStepLR`.
 
 use super::{LrScheduler, base_lr, epoch};
-use crate::optim::Optimizer;
+use crate::optim::LearningRate;
 use crate::saved_state::{Kind, named};
 use crate::{Params, Real};
 
@@ -14,7 +14,7 @@ use crate::{Params, Real};
 /// `epoch % step_size == 0`; closed form `base_lr·γ^⌊epoch/step_size⌋`.
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{LrScheduler, StepLr};
 /// let mut opt = Sgd::<f64>::new(1.0);
 /// let mut sched = StepLr::new(&mut opt, 3, 0.5);
@@ -48,7 +48,7 @@ impl<T: Real> StepLr<T> {
     /// If `step_size == 0`.
     #[track_caller]
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl LearningRate<P> + ?Sized),
         step_size: usize,
         gamma: T,
     ) -> Self {
@@ -65,14 +65,14 @@ impl<T: Real> StepLr<T> {
 }
 
 impl<T: Real> LrScheduler<T> for StepLr<T> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         if self.last_epoch.is_multiple_of(self.step_size) {
             opt.set_lr(opt.lr() * self.gamma);
         }
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         opt.set_lr(self.base_lr);
     }
@@ -92,7 +92,7 @@ impl<T: Real> LrScheduler<T> for StepLr<T> {
 /// repeated milestone decays several times).
 ///
 /// ```
-/// use tapeless_runtime::optim::{Optimizer, Sgd};
+/// use tapeless_runtime::optim::{LearningRate, Optimizer, Sgd};
 /// use tapeless_runtime::sched::{LrScheduler, MultiStepLr};
 /// let mut opt = Sgd::<f64>::new(1.0);
 /// let mut sched = MultiStepLr::new(&mut opt, [1, 3], 0.5);
@@ -119,7 +119,7 @@ named!("MultiStepLr", impl<T, const N: usize> crate::saved_state::Named for Mult
 impl<T: Real, const N: usize> MultiStepLr<T, N> {
     /// Decay by `gamma` (torch's default 0.1) at each of the `milestones`.
     pub fn new<P: Params<Scalar = T>>(
-        opt: &mut (impl Optimizer<P> + ?Sized),
+        opt: &mut (impl LearningRate<P> + ?Sized),
         milestones: [usize; N],
         gamma: T,
     ) -> Self {
@@ -135,7 +135,7 @@ impl<T: Real, const N: usize> MultiStepLr<T, N> {
 }
 
 impl<T: Real, const N: usize> LrScheduler<T> for MultiStepLr<T, N> {
-    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn step<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch += 1;
         let count = self
             .milestones
@@ -147,7 +147,7 @@ impl<T: Real, const N: usize> LrScheduler<T> for MultiStepLr<T, N> {
         }
     }
 
-    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl Optimizer<P> + ?Sized)) {
+    fn restart<P: Params<Scalar = T>>(&mut self, opt: &mut (impl LearningRate<P> + ?Sized)) {
         self.last_epoch = 0;
         let passed = self.milestones.iter().filter(|&&m| m == 0).count();
         opt.set_lr(self.base_lr * T::powf(self.gamma, epoch(passed)));
