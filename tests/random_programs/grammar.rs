@@ -951,7 +951,7 @@ pub(crate) fn render(e: &Expr) -> String {
                     format!("d.iter().enumerate().map(|({i}, {e})| {body}).sum::<f64>()")
                 }
                 ChainKind::Fold(acc) => {
-                    format!("d.iter().fold(0.5, |{acc}, {e}| {acc} * 0.5 + {body})")
+                    format!("d.iter().fold(0.5_f64, |{acc}, {e}| {acc} * 0.5 + {body})")
                 }
                 ChainKind::VectorSum => format!("x.iter().map(|{e}| {body}).sum::<f64>()"),
                 // The element's type types the result (a literal body
