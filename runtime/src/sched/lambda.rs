@@ -86,7 +86,7 @@ impl<T: Real, F: Fn(usize) -> T> LambdaLr<T, F> {
     /// The deserializer's error if the data is not a saved `LambdaLr`.
     ///
     /// ```
-    /// use tapeless_runtime::optim::{Optimizer, Sgd};
+    /// use tapeless_runtime::optim::{LearningRate, Sgd};
     /// use tapeless_runtime::sched::{LambdaLr, LrScheduler};
     /// fn halve(epoch: usize) -> f64 { 0.5_f64.powi(epoch as i32) }
     /// let mut opt = Sgd::<f64>::new(1.0);
