@@ -467,15 +467,7 @@ struct Jumps {
 
 impl Jumps {
     fn fresh_flag(&mut self) -> proc_macro2::Ident {
-        let mut name = "broken".to_owned();
-        let mut suffix = 1;
-        while self.taken.iter().any(|ident| *ident == name) {
-            name = format!("broken_{suffix}");
-            suffix += 1;
-        }
-        let ident = proc_macro2::Ident::new(&name, proc_macro2::Span::call_site());
-        self.taken.push(ident.clone());
-        ident
+        fresh(&mut self.taken, "broken")
     }
 }
 

@@ -11,7 +11,7 @@
 //! = x[1];`, `let w = x;`); reassignment and compound assignment; `if` on data
 //! and on active values, as statements and as expressions; `match` and
 //! `if let` on data (or-patterns, guards, bindings read in the arm); early
-//! `return` from `if` branches; `break` and `continue` in branches of `for`
+//! `return` from `if` branches, inside loops too; `break` and `continue` in branches of `for`
 //! loops; `for`
 //! loops over
 //! `0..N` (accumulators and recurrences), over the data (`d.iter()`,
@@ -581,7 +581,7 @@ pub(crate) enum Stmt {
     },
     /// A `for` loop.
     For { head: LoopHead, body: Vec<Stmt> },
-    /// `return value;` (in `if` branches outside loops).
+    /// `return value;` (in `if` branches, inside loops or not).
     Return { value: Expr },
     /// `break;` (`true`) or `continue;` in a `for` loop's branches.
     Jump { is_break: bool },
@@ -1370,6 +1370,10 @@ impl Generator<'_> {
         }
         // An early return from the branch (or match arm), outside loops.
         if self.loops.is_empty() && self.rng.chance(25) {
+            let value = self.scalar(2);
+            then.push(Stmt::Return { value });
+        } else if !self.loops.is_empty() && self.rng.chance(8) {
+            // A return from inside loops (the result is a scalar).
             let value = self.scalar(2);
             then.push(Stmt::Return { value });
         } else if !self.loops.is_empty() && self.rng.chance(25) {
