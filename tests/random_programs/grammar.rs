@@ -380,7 +380,8 @@ pub(crate) enum ChainKind {
     Fold(String),
     /// `x.iter().map(|e| body).sum::<f64>()` over the differentiated vector.
     VectorSum,
-    /// `{ let c = |e: f64| body; c(arg) }`, `c` named.
+    /// `{ let c = |e: f64| -> f64 { body }; c(arg) }`, `c` named (the
+    /// declared result types a body that ignores `e`).
     Closure(String),
     /// `x.map(|e| e + body).sum()`: nalgebra's elementwise `map`.
     ElementwiseSum,
@@ -958,7 +959,10 @@ pub(crate) fn render(e: &Expr) -> String {
                 // alone would leave the float type ambiguous).
                 ChainKind::ElementwiseSum => format!("x.map(|{e}| {e} + {body}).sum()"),
                 ChainKind::Closure(c) => {
-                    format!("{{ let {c} = |{e}: f64| {body}; {c}({}) }}", render(arg))
+                    format!(
+                        "{{ let {c} = |{e}: f64| -> f64 {{ {body} }}; {c}({}) }}",
+                        render(arg)
+                    )
                 }
             }
         }
