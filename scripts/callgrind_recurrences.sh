@@ -53,7 +53,7 @@ fn main() {
     println!("{sink}");
 }
 RUST
-(cd "$scratch" && cargo build --release --quiet)
+(cd "$scratch" && CARGO_TARGET_DIR="$scratch/target" cargo build --release --quiet)
 binary="$scratch/target/release/callgrind-recurrences"
 count() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" "$@" 2>&1 |

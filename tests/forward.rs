@@ -443,3 +443,108 @@ fn constant_arguments_of_differentiated_parameters_get_zero_tangents() {
     let (_, tangent) = scaled_norm_jvp(&x, 0.5, NoTangent, &1.0);
     assert_close(tangent, x.norm(), 1e-15, "scaled_norm along s");
 }
+
+// Second order through calls: each callee has `hessian` too, and the call
+// links to its `_jvp2`, which takes the caller's tangents in every lane
+// (the second-order ones included: the arguments below are not the
+// function's own parameters, and their second-order tangents are not zero).
+
+#[differentiable(hessian)]
+fn softened(x: f64) -> f64 {
+    (1.0 + x * x).sqrt()
+}
+
+#[differentiable(hessian, wrt = b)]
+fn decay(b: &SVector<f64, 3>, t: f64) -> f64 {
+    b[0] * (-b[1] * t).exp() + b[2]
+}
+
+#[differentiable(hessian)]
+fn decay_loss(b: &SVector<f64, 3>, ts: &[f64], ys: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for i in 0..ts.len() {
+        let r = decay(b, ts[i]) - ys[i];
+        total += softened(r * b[1]);
+    }
+    total + softened(b[0] * b[2]).ln()
+}
+
+#[test]
+fn hessians_through_calls() {
+    let ts = [0.0, 0.4, 1.1, 2.0, 3.5];
+    let ys = [2.1, 1.6, 1.0, 0.7, 0.4];
+    for b in [
+        SVector::<f64, 3>::new(2.0, 0.6, 0.3),
+        SVector::<f64, 3>::new(-1.0, 1.4, 0.9),
+    ] {
+        check_hessian(
+            |b| decay_loss_grad(b, &ts, &ys),
+            |b| decay_loss_hessian(b, &ts, &ys),
+            |b, v| decay_loss_hvp(b, &ts, &ys, v),
+            &b,
+            "decay_loss",
+        );
+    }
+    // A scalar argument: the Hessian is the second derivative, a scalar.
+    for x in [-2.0, 0.0, 0.7] {
+        let (value, derivative, second) = softened_hessian(x);
+        let s = (1.0_f64 + x * x).sqrt();
+        assert_eq!(value, s);
+        assert_close(derivative, x / s, 1e-15, "softened'");
+        assert_close(second, 1.0 / (s * s * s), 1e-15, "softened''");
+        let (_, _, product) = softened_hvp(x, &3.0);
+        assert_close(product, 3.0 / (s * s * s), 1e-15, "softened'' · 3");
+    }
+}
+
+/// A generic scalar and a generic dimension.
+#[differentiable(hessian)]
+fn generic_rosenbrock<T: nalgebra::RealField + Copy, const N: usize>(x: &SVector<T, N>) -> T {
+    let hundred: T = nalgebra::convert(100.0);
+    let mut total = T::zero();
+    for i in 0..N - 1 {
+        let a = x[i + 1] - x[i] * x[i];
+        let b = T::one() - x[i];
+        total += a * a * hundred + b * b;
+    }
+    total
+}
+
+#[test]
+fn generic_hessians() {
+    let x = SVector::<f64, 4>::new(-1.2, 1.0, 0.8, 1.1);
+    check_hessian(
+        generic_rosenbrock_grad::<f64, 4>,
+        generic_rosenbrock_hessian::<f64, 4>,
+        generic_rosenbrock_hvp::<f64, 4>,
+        &x,
+        "generic_rosenbrock",
+    );
+    // By hand: ∂²/∂xᵢ² of the i-th term, 1200xᵢ² − 400xᵢ₊₁ + 2, and 200 on
+    // the next coordinate's diagonal; −400xᵢ off the diagonal.
+    let (_, _, h) = generic_rosenbrock_hessian::<f64, 4>(&x);
+    let mut expected = SMatrix::<f64, 4, 4>::zeros();
+    for i in 0..3 {
+        expected[(i, i)] += 1200.0 * x[i] * x[i] - 400.0 * x[i + 1] + 2.0;
+        expected[(i + 1, i + 1)] += 200.0;
+        expected[(i, i + 1)] = -400.0 * x[i];
+        expected[(i + 1, i)] = -400.0 * x[i];
+    }
+    for (ours, theirs) in h.iter().zip(expected.iter()) {
+        assert_close(
+            *ours,
+            *theirs,
+            1e-13,
+            "generic_rosenbrock's Hessian by hand",
+        );
+    }
+    // The same function in f32.
+    let x32 = x.map(|v| v as f32);
+    let (_, _, h32) = generic_rosenbrock_hessian::<f32, 4>(&x32);
+    for (ours, theirs) in h32.iter().zip(expected.iter()) {
+        assert!(
+            (f64::from(*ours) - theirs).abs() <= 1e-4 * theirs.abs().max(1.0),
+            "f32: {ours} against {theirs}"
+        );
+    }
+}

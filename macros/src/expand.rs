@@ -442,8 +442,22 @@ impl Generated<'_, '_> {
         output: TokenStream,
         extra: Vec<syn::FnArg>,
     ) -> TokenStream {
+        self.signature_with_generics(name, name_lifetimes, output, extra, Vec::new())
+    }
+
+    /// [`Self::signature_with`], with `generics` after the function's own
+    /// generic parameters.
+    pub(crate) fn signature_with_generics(
+        &self,
+        name: syn::Ident,
+        name_lifetimes: bool,
+        output: TokenStream,
+        extra: Vec<syn::FnArg>,
+        generics: Vec<syn::GenericParam>,
+    ) -> TokenStream {
         let mut sig = self.function.sig.clone();
         sig.ident = name;
+        sig.generics.params.extend(generics);
         sig.inputs.extend(extra);
         sig.constness = None;
         for input in &mut sig.inputs {

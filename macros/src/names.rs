@@ -40,6 +40,12 @@ pub(crate) struct Names {
     /// The directions `_jacobian`, `_hessian` and `_hvp` pass to the
     /// forward-mode siblings.
     pub(crate) directions: [Ident; 3],
+    /// The lane indices of `_jvp2`'s tangents along `u` and `v`
+    /// (`lane_u`, `lane_v`) and their numbers, its const parameters
+    /// (`LANES_U`, `LANES_V`).
+    pub(crate) lanes: [Ident; 2],
+    /// See [`Names::lanes`].
+    pub(crate) lane_counts: [Ident; 2],
 }
 
 /// The locals of a checkpointed loop (see `crate::loops::LoopFacts`).
@@ -153,9 +159,13 @@ impl Names {
             taken.fresh("direction_v"),
             taken.fresh("direction"),
         ];
+        let lanes = [taken.fresh("lane_u"), taken.fresh("lane_v")];
+        let lane_counts = [taken.fresh("LANES_U"), taken.fresh("LANES_V")];
         Self {
             tangent,
             directions,
+            lanes,
+            lane_counts,
             local,
             adjoint,
             pullback,

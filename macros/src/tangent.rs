@@ -38,8 +38,8 @@
 use crate::ir::{Access, Block, ForRegion, IfRegion, Op, Operand, Projection, Stmt, ValueId};
 use crate::render::Emitter;
 use crate::reverse::located_at;
-use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 
 /// Which forward mode to generate.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -85,12 +85,10 @@ impl Tangents<'_, '_> {
         let tangents: Vec<TokenStream> = self
             .slots()
             .iter()
-            .map(|slot| {
-                if self.active(result.value) {
-                    self.operand(*slot, result)
-                } else {
-                    self.zero(result.value)
-                }
+            .map(|slot| match self.order {
+                Order::First if self.active(result.value) => self.operand(*slot, result),
+                Order::First => self.zero(result.value),
+                Order::Second => self.carried(*slot, result.value),
             })
             .collect();
         quote! {
@@ -131,6 +129,10 @@ impl Tangents<'_, '_> {
             return self.call(id);
         }
         let mut tokens = emitter.def(id, false);
+        if let Some(partials) = self.scalar_partials(id) {
+            tokens.extend(partials);
+            return tokens;
+        }
         for slot in self.slots() {
             let tangent = &emitter.names.tangent[*slot][id.index()];
             let expression = if *slot == UV {
@@ -138,7 +140,7 @@ impl Tangents<'_, '_> {
             } else {
                 self.first(*slot, id)
             };
-            let expression = located_at(expression, value.span);
+            let expression = self.lanes(*slot, located_at(expression, value.span));
             tokens.extend(quote!(let #tangent = #expression;));
         }
         tokens
@@ -146,6 +148,9 @@ impl Tangents<'_, '_> {
 
     /// `let (y, tangent_of_y) = g_jvp(a, b, &tangent_of_a, NoTangent);`
     fn call(&self, id: ValueId) -> TokenStream {
+        if self.order == Order::Second {
+            return self.call_second(id);
+        }
         let emitter = self.emitter;
         let krate = &emitter.krate;
         let value = emitter.function.value(id);
@@ -186,6 +191,176 @@ impl Tangents<'_, '_> {
             _ => unreachable!("only calls are linked by name"),
         };
         quote!(let (#local, #tangent) = #call;)
+    }
+
+    /// `let (y, tangent_of_y, tangent_v_of_y, tangent_uv_of_y) = g_jvp2(a,
+    /// b, Hyper { u: &.., v: &.., uv: Some(&..) }, NoTangent);`: a call of
+    /// another function, linked by name to its hyper-dual sibling, which
+    /// takes every lane of the tangents at once.
+    fn call_second(&self, id: ValueId) -> TokenStream {
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let value = emitter.function.value(id);
+        let span = value.span;
+        let Op::Call { func, args, .. } = &value.op else {
+            unreachable!("the checks allow only calls of functions in a `_jvp2`")
+        };
+        let func = suffixed_path(func, "_jvp2");
+        let primal = args.iter().map(|arg| emitter.operand(*arg));
+        let tangents = args.iter().map(|operand| {
+            if !self.active(operand.value) {
+                return quote!(#krate::__private::NoTangent);
+            }
+            let [u, v, uv] = [U, V, UV].map(|slot| self.carried(slot, operand.value));
+            quote!(#krate::__private::Hyper { u: &#u, v: &#v, uv: ::core::option::Option::Some(&#uv) })
+        });
+        let local = &emitter.names.local[id.index()];
+        let [u, v, uv] = [U, V, UV].map(|slot| &emitter.names.tangent[slot][id.index()]);
+        let call = quote_spanned!(span=> #func(#(#primal,)* #(#tangents),*));
+        quote!(let (#local, #u, #v, #uv) = #call;)
+    }
+
+    /// In second order, the tangents of a scalar method (`x.powf(p)`,
+    /// `x.sin()`): its partial derivatives first, once, from the runtime's
+    /// rules at unit tangents (`∂y/∂x = powf_base_jvp(1, x, p, y)`, the
+    /// second-order rule bilinear in its tangents gives each `∂²y/∂x∂p`),
+    /// then every lane as their combination, so that no lane recomputes a
+    /// logarithm or a power. `None` for other values and in first order.
+    fn scalar_partials(&self, id: ValueId) -> Option<TokenStream> {
+        if self.order == Order::First {
+            return None;
+        }
+        let emitter = self.emitter;
+        let krate = &emitter.krate;
+        let value = emitter.function.value(id);
+        let Op::Builtin {
+            rule,
+            receiver,
+            args,
+            ..
+        } = &value.op
+        else {
+            return None;
+        };
+        let scalar =
+            |path: &Option<&str>| path.is_none_or(|path| path.starts_with("scalar_rules::"));
+        if !rule.tangents.iter().all(scalar) || !scalar(&rule.second) {
+            return None;
+        }
+        let operands: Vec<ValueId> = std::iter::once(receiver.value)
+            .chain(args.iter().map(|a| a.value))
+            .collect();
+        let references: Vec<TokenStream> = operands
+            .iter()
+            .map(|operand| emitter.reference(*operand))
+            .collect();
+        let output = emitter.reference(id);
+        let active: Vec<usize> = (0..operands.len())
+            .filter(|k| rule.tangents[*k].is_some() && self.active(operands[*k]))
+            .collect();
+        let base = &emitter.names.tangent[U][id.index()];
+        let first_name = |k: usize| format_ident!("{}_d{}", base, k, span = Span::mixed_site());
+        let second_name =
+            |k: usize, l: usize| format_ident!("{}_d{}{}", base, k, l, span = Span::mixed_site());
+        let mut tokens = TokenStream::new();
+        for k in &active {
+            let path: syn::Path =
+                syn::parse_str(rule.tangents[*k].expect("an active operand has a rule"))
+                    .expect("a rule path");
+            let name = first_name(*k);
+            tokens.extend(quote!(let #name = #krate::__private::#path(&#krate::__private::unit_like(#output), #(#references,)* #output);));
+        }
+        let mut pairs = Vec::new();
+        if let Some(second) = rule.second {
+            let path: syn::Path = syn::parse_str(second).expect("a rule path");
+            let along = |unit: usize| -> Vec<TokenStream> {
+                (0..operands.len())
+                    .map(|m| {
+                        if rule.tangents[m].is_none() {
+                            references[m].clone()
+                        } else if m == unit {
+                            quote!(&#krate::__private::unit_like(#output))
+                        } else {
+                            quote!(&#krate::__private::scalar_zero())
+                        }
+                    })
+                    .collect()
+            };
+            for (position, k) in active.iter().enumerate() {
+                for l in &active[position..] {
+                    let name = second_name(*k, *l);
+                    let (along_u, along_v) = (along(*k), along(*l));
+                    tokens.extend(quote!(let #name = #krate::__private::#path(#(#references,)* #(#along_u,)* #(#along_v,)* #output);));
+                    pairs.push((*k, *l));
+                }
+            }
+        }
+        let tangent = |slot: usize, k: usize| {
+            let reference = self.reference(slot, operands[k]);
+            quote!((*#reference))
+        };
+        for slot in [U, V, UV] {
+            let mut terms: Vec<TokenStream> = active
+                .iter()
+                .map(|k| {
+                    let (name, tangent) = (first_name(*k), tangent(slot, *k));
+                    quote!(#name * #tangent)
+                })
+                .collect();
+            if slot == UV {
+                for (k, l) in &pairs {
+                    let name = second_name(*k, *l);
+                    let (u_k, v_l) = (tangent(U, *k), tangent(V, *l));
+                    if k == l {
+                        terms.push(quote!(#name * #u_k * #v_l));
+                    } else {
+                        let (u_l, v_k) = (tangent(U, *l), tangent(V, *k));
+                        terms.push(quote!(#name * (#u_k * #v_l + #u_l * #v_k)));
+                    }
+                }
+            }
+            let name = &emitter.names.tangent[slot][id.index()];
+            let expression = self.lanes(slot, located_at(quote!(#(#terms)+*), value.span));
+            tokens.extend(quote!(let #name = #expression;));
+        }
+        Some(tokens)
+    }
+
+    /// In second order, `expression` (one lane of the tangent `slot`,
+    /// written with `lane_u`/`lane_v`) for every lane:
+    /// `from_fn(|lane_u| ..)`, nested for the second-order tangents. In
+    /// first order, `expression` itself.
+    fn lanes(&self, slot: usize, expression: TokenStream) -> TokenStream {
+        if self.order == Order::First {
+            return expression;
+        }
+        let names = &self.emitter.names;
+        let ([lane_u, lane_v], [count_u, count_v]) = (&names.lanes, &names.lane_counts);
+        match slot {
+            U => quote!(::core::array::from_fn::<_, #count_u, _>(|#lane_u| #expression)),
+            V => quote!(::core::array::from_fn::<_, #count_v, _>(|#lane_v| #expression)),
+            _ => quote! {
+                ::core::array::from_fn::<_, #count_u, _>(|#lane_u| {
+                    ::core::array::from_fn::<_, #count_v, _>(|#lane_v| #expression)
+                })
+            },
+        }
+    }
+
+    /// The local holding the tangent `slot` of `value`, indexed by the lane
+    /// in second order (`tangent_of_y[lane_u]`).
+    fn local(&self, slot: usize, value: ValueId) -> TokenStream {
+        let names = &self.emitter.names;
+        let local = &names.tangent[slot][value.index()];
+        if self.order == Order::First {
+            return local.to_token_stream();
+        }
+        let [lane_u, lane_v] = &names.lanes;
+        match slot {
+            U => quote!(#local[#lane_u]),
+            V => quote!(#local[#lane_v]),
+            _ => quote!(#local[#lane_u][#lane_v]),
+        }
     }
 
     /// The tangent `slot` (`U` or `V`) of the active value `id`.
@@ -311,10 +486,7 @@ impl Tangents<'_, '_> {
                             let (lhs, rhs) =
                                 (emitter.reference(lhs.value), emitter.reference(rhs.value));
                             let output = emitter.reference(id);
-                            let (output_u, output_v) = (
-                                &emitter.names.tangent[U][id.index()],
-                                &emitter.names.tangent[V][id.index()],
-                            );
+                            let (output_u, output_v) = (self.local(U, id), self.local(V, id));
                             terms.push(quote!(#krate::__private::DivRule::div_rhs_second(#lhs, #rhs, #rhs_u, #rhs_v, #rhs_uv, #output, &#output_u, &#output_v)));
                         }
                         quote!(#(#terms)+*)
@@ -515,19 +687,29 @@ impl Tangents<'_, '_> {
     /// The tangent of a value merged by a region (a phi's input, a loop's
     /// initial or next value), as an owned value: zero if it is not active.
     fn carried(&self, slot: usize, value: ValueId) -> TokenStream {
-        if self.active(value) {
+        if self.order == Order::Second
+            && self.active(value)
+            && self.place(slot, value).is_none()
+            && !self.emitter.is_ref(value)
+        {
+            // Every lane at once.
+            let local = &self.emitter.names.tangent[slot][value.index()];
+            return quote!(::core::clone::Clone::clone(&#local));
+        }
+        let lane = if self.active(value) {
             self.owned(slot, value)
         } else {
             self.zero(value)
-        }
+        };
+        self.lanes(slot, lane)
     }
 
     /// The tangent `slot` of an active operand, written as the user wrote
     /// the operand (`tangent_of_x`, `*tangent_of_x`, `tangent_of_p.w[i]`).
     pub(crate) fn operand(&self, slot: usize, operand: Operand) -> TokenStream {
-        let base = self.place(slot, operand.value).unwrap_or_else(|| {
-            self.emitter.names.tangent[slot][operand.value.index()].to_token_stream()
-        });
+        let base = self
+            .place(slot, operand.value)
+            .unwrap_or_else(|| self.local(slot, operand.value));
         match operand.access {
             Access::Plain => base,
             Access::Ref => quote!(&#base),
@@ -560,7 +742,7 @@ impl Tangents<'_, '_> {
         if let Some(place) = self.place(slot, value) {
             return quote!(&#place);
         }
-        let local = &self.emitter.names.tangent[slot][value.index()];
+        let local = self.local(slot, value);
         if self.emitter.is_ref(value) {
             quote!(#local)
         } else {
@@ -584,10 +766,15 @@ impl Tangents<'_, '_> {
 
 /// `f` → `f_jvp`, `m::f::<T>` → `m::f_jvp::<T>`.
 fn jvp_path(func: &syn::ExprPath) -> syn::ExprPath {
+    suffixed_path(func, "_jvp")
+}
+
+/// `m::f::<T>` → `m::f{suffix}::<T>`.
+fn suffixed_path(func: &syn::ExprPath, suffix: &str) -> syn::ExprPath {
     let mut path = func.clone();
     let last = path.path.segments.last_mut().expect("a path has a segment");
     last.ident = quote::format_ident!(
-        "{}_jvp",
+        "{}{suffix}",
         crate::names::unraw(&last.ident),
         span = last.ident.span()
     );

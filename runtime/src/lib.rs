@@ -65,7 +65,9 @@ pub use tangent::{CotangentOf, NoTangent, TangentArg};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::checkpoint::{Checkpoints, DEFAULT_SNAPSHOTS};
-    pub use crate::forward::{HessianOf, JacobianOf, hessian, hvp, jacobian};
+    pub use crate::forward::{
+        Hyper, HyperArg, JacobianOf, SecondOrder, hessian, hvp, jacobian, units,
+    };
     pub use crate::rules::AbsRule;
     pub use crate::rules::matrix as matrix_rules;
     pub use crate::rules::method_rules::FloatMethodsWithoutRule;

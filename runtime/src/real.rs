@@ -81,6 +81,8 @@ pub trait Real:
     const INFINITY: Self;
     /// Machine epsilon.
     const EPSILON: Self;
+    /// The smallest positive normal number.
+    const MIN_POSITIVE: Self;
 
     /// Converts an `f64`, rounding to the nearest value of `Self`.
     fn from_f64_lossy(x: f64) -> Self;
@@ -159,6 +161,7 @@ macro_rules! impl_real {
             const LN_10: Self = core::$t::consts::LN_10;
             const INFINITY: Self = $t::INFINITY;
             const EPSILON: Self = $t::EPSILON;
+            const MIN_POSITIVE: Self = $t::MIN_POSITIVE;
 
             #[inline]
             #[allow(clippy::cast_possible_truncation, reason = "documented rounding")]

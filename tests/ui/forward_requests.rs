@@ -18,17 +18,6 @@ fn pair(a: &SVector<f64, 2>, b: &SVector<f64, 2>) -> f64 {
     a.dot(b)
 }
 
-#[differentiable]
-fn square(x: f64) -> f64 {
-    x * x
-}
-
-// A call of another function in a function with a Hessian.
-#[differentiable(hessian)]
-fn composed(x: &SVector<f64, 2>) -> f64 {
-    square(x[0]) + x[1]
-}
-
 // An option given twice.
 #[differentiable(jvp, jvp)]
 fn twice(x: f64) -> f64 {

@@ -106,12 +106,36 @@ pub fn powi<T: Real>(adjoint: &T, x: &T, n: &i32, _y: &T) -> T {
 /// PyTorch's `pow_backward`).
 #[inline]
 #[must_use]
-pub fn powf_base<T: Real>(adjoint: &T, x: &T, p: &T, _y: &T) -> T {
+pub fn powf_base<T: Real>(adjoint: &T, x: &T, p: &T, y: &T) -> T {
     if *p == T::ZERO {
         T::ZERO
     } else {
-        *adjoint * *p * T::powf(*x, *p - T::ONE)
+        *adjoint * *p * pow_lowered(*x, *p, *y, 1)
     }
+}
+
+/// `xᵖ⁻ᵏ` (`k` = 1 or 2) from the forward value `y = xᵖ`: `y/xᵏ`, without a
+/// second `powf`, wherever that quotient is as accurate (`x ≠ 0`, `y` a
+/// normal number, the quotient finite); `powf(x, p − k)` elsewhere (a zero,
+/// subnormal or overflowed `y`, a NaN).
+#[inline]
+fn pow_lowered<T: Real>(x: T, p: T, y: T, k: i32) -> T {
+    let normal = T::is_finite(y) && T::abs(y) >= T::MIN_POSITIVE;
+    if normal && x != T::ZERO {
+        let quotient = if k == 1 { y / x } else { y / x / x };
+        if T::is_finite(quotient) && T::abs(quotient) >= T::MIN_POSITIVE {
+            return quotient;
+        }
+    }
+    pow_fallback(x, p - T::from_i32_lossy(k))
+}
+
+/// `powf` out of line: the rare path of [`pow_lowered`], kept a call so
+/// that the optimizer does not compute it speculatively on the common one.
+#[cold]
+#[inline(never)]
+fn pow_fallback<T: Real>(x: T, p: T) -> T {
+    T::powf(x, p)
 }
 
 /// `y = xᵖ`, with respect to the exponent: `ȳ·y·ln x`, and 0 where `x = 0`
@@ -119,10 +143,13 @@ pub fn powf_base<T: Real>(adjoint: &T, x: &T, p: &T, _y: &T) -> T {
 #[inline]
 #[must_use]
 pub fn powf_exponent<T: Real>(adjoint: &T, x: &T, p: &T, y: &T) -> T {
+    // `ln x` outside the branch: the same call in every lane of a
+    // hyper-dual sibling is then computed once.
+    let ln = T::ln(*x);
     if *x == T::ZERO && *p >= T::ZERO {
         T::ZERO
     } else {
-        *adjoint * *y * T::ln(*x)
+        *adjoint * *y * ln
     }
 }
 
@@ -546,13 +573,15 @@ pub fn mul_add_addend_jvp<T: Real>(tangent: &T, x: &T, a: &T, b: &T, y: &T) -> T
 #[must_use]
 pub fn powf_second<T: Real>(x: &T, p: &T, ux: &T, up: &T, vx: &T, vp: &T, y: &T) -> T {
     let (x, p, y) = (*x, *p, *y);
+    // Computed before any branch, so that every lane of a hyper-dual sibling
+    // shares them.
+    let (ln, lowered_1, lowered_2) = (T::ln(x), pow_lowered(x, p, y, 1), pow_lowered(x, p, y, 2));
     let mut second = T::ZERO;
     if p != T::ZERO && p != T::ONE {
-        second += p * (p - T::ONE) * T::powf(x, p - T::TWO) * *ux * *vx;
+        second += p * (p - T::ONE) * lowered_2 * *ux * *vx;
     }
     if *up != T::ZERO || *vp != T::ZERO {
-        let ln = T::ln(x);
-        second += T::powf(x, p - T::ONE) * (T::ONE + p * ln) * (*ux * *vp + *vx * *up);
+        second += lowered_1 * (T::ONE + p * ln) * (*ux * *vp + *vx * *up);
         second += y * ln * ln * *up * *vp;
     }
     second
@@ -622,6 +651,50 @@ pub fn mul_add_second<T: Real>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The power rules reuse `y = xᵖ` (no second `powf`) only where that is
+    /// as accurate as `powf(x, p − 1)`: at overflowed, underflowed,
+    /// subnormal and zero values they agree with the textbook formula.
+    #[test]
+    fn power_rules_reuse_the_value_only_where_exact() {
+        let textbook = |x: f64, p: f64| p * x.powf(p - 1.0);
+        for (x, p) in [
+            (3.0, 2.5),
+            (-2.0, 3.0),
+            (0.7, -1.3),
+            (1e200, 2.0),
+            (1e-160, 2.0),
+            (1e-300, 1.5),
+            (5e-324, 0.5),
+            (0.0, 2.0),
+            (0.0, 0.5),
+            (0.0, 1.0),
+            (-0.5, 0.5),
+            (f64::INFINITY, 2.0),
+        ] {
+            let y = x.powf(p);
+            let (ours, theirs) = (powf_base(&1.0, &x, &p, &y), textbook(x, p));
+            assert!(
+                ours == theirs
+                    || (ours.is_nan() && theirs.is_nan())
+                    || ((ours - theirs) / theirs).abs() <= 4.0 * f64::EPSILON,
+                "x = {x:e}, p = {p}: {ours:e} against {theirs:e}"
+            );
+            let second = powf_second(&x, &p, &1.0, &0.0, &1.0, &0.0, &y);
+            // x¹ is linear: its second derivative is 0 even at x = 0.
+            let theirs = if p == 1.0 {
+                0.0
+            } else {
+                p * (p - 1.0) * x.powf(p - 2.0)
+            };
+            assert!(
+                second == theirs
+                    || (second.is_nan() && theirs.is_nan())
+                    || ((second - theirs) / theirs).abs() <= 8.0 * f64::EPSILON,
+                "x = {x:e}, p = {p}: second {second:e} against {theirs:e}"
+            );
+        }
+    }
 
     #[test]
     fn kinks_follow_pytorch() {
