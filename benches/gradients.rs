@@ -183,8 +183,8 @@ fn rosenbrock_group(c: &mut Criterion) {
 /// observations, as a Gauss–Newton step accumulates them (JᵀJ and Jᵀr), by
 /// `_grad` and by hand; one forward-mode direction by `_jvp` and by
 /// num-dual's dual numbers; the exact Hessian of each residual by
-/// `_hessian` and by num-dual's hyper-dual numbers (the same 10 passes);
-/// and the Hessian-vector product.
+/// `_hessian` (one pass) and by num-dual (10 hyper-dual passes, and one pass
+/// of its `hessian`); and the Hessian-vector product.
 mod rat43 {
     use nalgebra::{SMatrix, SVector};
     use num_dual::{Dual64, DualNum, HyperDual64};
@@ -216,6 +216,14 @@ mod rat43 {
     #[allow(dead_code, reason = "called through its generated siblings")]
     pub(crate) fn residual(b: &SVector<f64, 4>, x: f64, y: f64) -> f64 {
         b[0] / (1.0 + (b[1] - b[2] * x).exp()).powf(1.0 / b[3]) - y
+    }
+
+    /// The residual with the power written as the hand-optimized row
+    /// computes it, `exp(−ln d/b₄)`.
+    #[differentiable]
+    #[allow(dead_code, reason = "called through its generated siblings")]
+    pub(crate) fn residual_exp_ln(b: &SVector<f64, 4>, x: f64, y: f64) -> f64 {
+        b[0] * (-(1.0 + (b[1] - b[2] * x).exp()).ln() / b[3]).exp() - y
     }
 
     /// The Jacobian row by hand, keeping `powf`.
@@ -301,7 +309,8 @@ mod rat43 {
             .sum()
     }
 
-    /// Σ of the residuals' Hessians, by hyper-dual numbers (10 pairs).
+    /// Σ of the residuals' Hessians, by hyper-dual numbers (10 passes, one
+    /// per pair of coordinates).
     pub(crate) fn hessian_num_dual(b: &SVector<f64, 4>) -> SMatrix<f64, 4, 4> {
         let mut total = SMatrix::<f64, 4, 4>::zeros();
         for (y, x) in DATA {
@@ -326,6 +335,22 @@ mod rat43 {
         total
     }
 
+    /// Σ of the residuals' Hessians, by num-dual's `hessian` (one pass of
+    /// `Dual2SVec64<4>` numbers: gradient and Hessian carried together).
+    pub(crate) fn hessian_num_dual_one_pass(b: &SVector<f64, 4>) -> SMatrix<f64, 4, 4> {
+        DATA.iter()
+            .map(|(y, x)| {
+                num_dual::hessian(
+                    |b: SVector<num_dual::Dual2SVec64<4>, 4>| {
+                        generic([b[0], b[1], b[2], b[3]], *x, *y)
+                    },
+                    b,
+                )
+                .2
+            })
+            .sum()
+    }
+
     /// Σ of the residuals' Hessian-vector products, by `_hvp`.
     pub(crate) fn hvp_tapeless(b: &SVector<f64, 4>, v: &SVector<f64, 4>) -> SVector<f64, 4> {
         DATA.iter().map(|(y, x)| residual_hvp(b, *x, *y, v).2).sum()
@@ -348,9 +373,14 @@ fn rat43_group(c: &mut Criterion) {
     assert!((generated.0 - hand.0).norm() <= 1e-9 * hand.0.norm());
     let (ours, theirs) = (rat43::hessian_tapeless(&b), rat43::hessian_num_dual(&b));
     assert!((ours - theirs).norm() <= 1e-10 * theirs.norm());
+    let one_pass = rat43::hessian_num_dual_one_pass(&b);
+    assert!((ours - one_pass).norm() <= 1e-10 * one_pass.norm());
     let mut group = c.benchmark_group("rat43");
     group.bench_function("jacobian_rows/tapeless_grad", |bench| {
         bench.iter(|| rat43::normal_equations(rat43::residual_grad, black_box(&b)));
+    });
+    group.bench_function("jacobian_rows/tapeless_grad_exp_ln", |bench| {
+        bench.iter(|| rat43::normal_equations(rat43::residual_exp_ln_grad, black_box(&b)));
     });
     group.bench_function("jacobian_rows/hand_powf", |bench| {
         bench.iter(|| rat43::normal_equations(rat43::hand, black_box(&b)));
@@ -375,6 +405,9 @@ fn rat43_group(c: &mut Criterion) {
     });
     group.bench_function("hessian/num_dual_hyperdual", |bench| {
         bench.iter(|| rat43::hessian_num_dual(black_box(&b)));
+    });
+    group.bench_function("hessian/num_dual_one_pass", |bench| {
+        bench.iter(|| rat43::hessian_num_dual_one_pass(black_box(&b)));
     });
     group.finish();
 }

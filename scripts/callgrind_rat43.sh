@@ -39,6 +39,7 @@ fn main() {
     for _ in 0..2 {
         sink += match which.as_str() {
             "rows_tapeless" => rat43::normal_equations(rat43::residual_grad, black_box(&b)).1.sum(),
+            "rows_tapeless_exp_ln" => rat43::normal_equations(rat43::residual_exp_ln_grad, black_box(&b)).1.sum(),
             "rows_hand" => rat43::normal_equations(rat43::hand, black_box(&b)).1.sum(),
             "rows_hand_optimized" => rat43::normal_equations(rat43::hand_optimized, black_box(&b)).1.sum(),
             "gradient" => rat43::gradient_tapeless(black_box(&b)).sum(),
@@ -47,6 +48,7 @@ fn main() {
             "hvp" => rat43::hvp_tapeless(black_box(&b), black_box(&v)).sum(),
             "hessian" => rat43::hessian_tapeless(black_box(&b)).sum(),
             "hessian_num_dual" => rat43::hessian_num_dual(black_box(&b)).sum(),
+            "hessian_num_dual_one_pass" => rat43::hessian_num_dual_one_pass(black_box(&b)).sum(),
             "none" => 0.0,
             other => panic!("unknown function {other}"),
         };
@@ -62,7 +64,7 @@ count() {
 }
 # Each count less that of the same setup without the call.
 baseline=$(count none)
-for f in "${@:-rows_tapeless rows_hand rows_hand_optimized gradient jvp jvp_num_dual hvp hessian hessian_num_dual}"; do
+for f in "${@:-rows_tapeless rows_tapeless_exp_ln rows_hand rows_hand_optimized gradient jvp jvp_num_dual hvp hessian hessian_num_dual hessian_num_dual_one_pass}"; do
     for g in $f; do
         total=$(count "$g")
         echo "$g: $(( (total - baseline) / 2 )) instructions per call"

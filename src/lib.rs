@@ -133,9 +133,12 @@
 ///   `NAME_jvp`, which it generates too).
 /// * `hessian`: also `NAME_hessian(args) -> (value, gradient, hessian)`,
 ///   `NAME_hvp(args.., v) -> (value, gradient, hessian · v)` and the
-///   hyper-dual `NAME_jvp2(args.., u, v) -> (value, ∂f·u, ∂f·v, uᵀ∇²f·v)`
-///   they call, for a scalar result of one differentiated `SVector<T, N>`:
-///   exact second-order forward mode.
+///   hyper-dual `NAME_jvp2` they call once, for a scalar result of one
+///   differentiated `SVector<T, N>` or scalar: exact second-order forward
+///   mode, every direction in one pass ([`forward::Hyper`]). A call of
+///   another function links to its `_jvp2`, so the callee needs `hessian`
+///   too, or `jvp2` alone (which generates only `NAME_jvp2`, for any
+///   differentiated parameters and result).
 ///
 /// ```
 /// use tapeless::prelude::*;

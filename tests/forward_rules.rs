@@ -155,3 +155,103 @@ fn matrix_methods_to_second_order() {
         }
     }
 }
+
+/// The runtime's `_jvp2` rules of the activations (what a function with a
+/// `hessian` links `nn::sigmoid(x)` and the others to): the first-order
+/// lanes against their `_jvp`, the second-order ones against central
+/// differences of `_jvp` along `v`, with a nonzero `x_uv` too.
+#[test]
+fn activation_jvp2_rules_match_differences_of_their_jvp() {
+    use nalgebra::{Matrix3x2, Vector3};
+    use tapeless::NoTangent;
+    use tapeless::forward::Hyper;
+    use tapeless::nn;
+    let x = Vector3::new(-1.3, 0.4, 2.2);
+    let (u, v, uv) = (
+        [Vector3::new(0.5, -1.0, 0.3), Vector3::new(0.2, 0.7, -0.4)],
+        [Vector3::new(-0.6, 0.1, 0.9)],
+        [
+            [Vector3::new(0.05, -0.02, 0.1)],
+            [Vector3::new(-0.3, 0.2, 0.0)],
+        ],
+    );
+    let hyper = Hyper {
+        u: &u,
+        v: &v,
+        uv: Some(&uv),
+    };
+    let h = 1e-5;
+    macro_rules! check {
+        ($name:literal, $jvp:expr, $jvp2:expr) => {{
+            let (name, jvp, jvp2) = ($name, $jvp, $jvp2);
+            let (y, y_u, y_v, y_uv) = jvp2(x, hyper);
+            assert_eq!(y, jvp(x, &u[0]).0, "{name}: value");
+            for i in 0..2 {
+                assert!(
+                    (y_u[i] - jvp(x, &u[i]).1).norm() <= 1e-14,
+                    "{name}: u lane {i}"
+                );
+                // d/dε of (f'(x + εv)·(u + ε·uv)).
+                let moved = |e: f64| jvp(x + v[0] * e, &(u[i] + uv[i][0] * e)).1;
+                let expected = (moved(h) - moved(-h)) / (2.0 * h);
+                assert!(
+                    (y_uv[i][0] - expected).norm() <= 1e-8,
+                    "{name}: uv lane {i}: {} against {expected}",
+                    y_uv[i][0]
+                );
+            }
+            assert!((y_v[0] - jvp(x, &v[0]).1).norm() <= 1e-14, "{name}: v lane");
+        }};
+    }
+    check!("relu", nn::relu_jvp, nn::relu_jvp2);
+    check!("sigmoid", nn::sigmoid_jvp, nn::sigmoid_jvp2);
+    check!("tanh", nn::tanh_jvp, nn::tanh_jvp2);
+    check!("gelu", nn::gelu_jvp, nn::gelu_jvp2);
+    check!("gelu_tanh", nn::gelu_tanh_jvp, nn::gelu_tanh_jvp2);
+    check!("silu", nn::silu_jvp, nn::silu_jvp2);
+    check!(
+        "softplus",
+        |x: Vector3<f64>, t: &Vector3<f64>| nn::softplus_jvp(x, 1.5, 20.0, t, NoTangent, NoTangent),
+        |x, t| nn::softplus_jvp2(x, 1.5, 20.0, t, NoTangent, NoTangent)
+    );
+    check!(
+        "elu",
+        |x: Vector3<f64>, t: &Vector3<f64>| nn::elu_jvp(x, 0.8, t, NoTangent),
+        |x, t| nn::elu_jvp2(x, 0.8, t, NoTangent)
+    );
+    check!(
+        "leaky_relu",
+        |x: Vector3<f64>, t: &Vector3<f64>| nn::leaky_relu_jvp(x, 0.1, t, NoTangent),
+        |x, t| nn::leaky_relu_jvp2(x, 0.1, t, NoTangent)
+    );
+    // Softmax and log-softmax, per column of a matrix.
+    let x = Matrix3x2::new(0.3, -1.0, 1.2, 0.5, -0.4, 2.0);
+    let (u, v, uv) = (
+        [Matrix3x2::new(0.5, -1.0, 0.3, 0.2, 0.7, -0.4)],
+        [Matrix3x2::new(-0.6, 0.1, 0.9, 0.3, -0.2, 0.5)],
+        [[Matrix3x2::new(0.05, -0.02, 0.1, -0.3, 0.2, 0.0)]],
+    );
+    let hyper = Hyper {
+        u: &u,
+        v: &v,
+        uv: Some(&uv),
+    };
+    macro_rules! check_matrix {
+        ($name:literal, $jvp:expr, $jvp2:expr) => {{
+            let (name, jvp, jvp2) = ($name, $jvp, $jvp2);
+            let (y, y_u, y_v, y_uv) = jvp2(x, hyper);
+            assert!((y - jvp(x, &u[0]).0).norm() <= 1e-15, "{name}: value");
+            assert!((y_u[0] - jvp(x, &u[0]).1).norm() <= 1e-14, "{name}: u lane");
+            assert!((y_v[0] - jvp(x, &v[0]).1).norm() <= 1e-14, "{name}: v lane");
+            let moved = |e: f64| jvp(x + v[0] * e, &(u[0] + uv[0][0] * e)).1;
+            let expected = (moved(h) - moved(-h)) / (2.0 * h);
+            assert!(
+                (y_uv[0][0] - expected).norm() <= 1e-8,
+                "{name}: uv lane: {} against {expected}",
+                y_uv[0][0]
+            );
+        }};
+    }
+    check_matrix!("softmax", nn::softmax_jvp, nn::softmax_jvp2);
+    check_matrix!("log_softmax", nn::log_softmax_jvp, nn::log_softmax_jvp2);
+}

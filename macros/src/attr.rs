@@ -22,6 +22,10 @@ pub(crate) struct Args {
     pub(crate) jacobian: Option<Ident>,
     /// `hessian`: generate `NAME_hessian`, `NAME_hvp` and `NAME_jvp2`.
     pub(crate) hessian: Option<Ident>,
+    /// `jvp2`: generate `NAME_jvp2` alone (for a function that a function
+    /// with a `hessian` calls, when it has several differentiated
+    /// parameters or a vector result, which `_hessian` cannot take).
+    pub(crate) jvp2: Option<Ident>,
 }
 
 /// Parses the attribute's arguments, recording errors in `cx`.
@@ -34,6 +38,7 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> Args {
         jvp: None,
         jacobian: None,
         hessian: None,
+        jvp2: None,
     };
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("wrt") {
@@ -85,14 +90,15 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> Args {
         } else if meta.path.is_ident("grad") {
             args.require_grad = true;
             Ok(())
-        } else if let Some(ident) = meta
-            .path
-            .get_ident()
-            .filter(|ident| *ident == "jvp" || *ident == "jacobian" || *ident == "hessian")
-        {
+        } else if let Some(ident) = meta.path.get_ident().filter(|ident| {
+            ["jvp", "jacobian", "hessian", "jvp2"]
+                .iter()
+                .any(|o| *ident == o)
+        }) {
             let slot = match ident.to_string().as_str() {
                 "jvp" => &mut args.jvp,
                 "jacobian" => &mut args.jacobian,
+                "jvp2" => &mut args.jvp2,
                 _ => &mut args.hessian,
             };
             if slot.replace(ident.clone()).is_some() {
@@ -101,7 +107,7 @@ pub(crate) fn parse(cx: &Ctxt, attr: TokenStream) -> Args {
             Ok(())
         } else {
             Err(meta.error(
-                "unknown argument; expected `wrt = x`, `wrt = (x, y)`, `crate = path`, `grad`, `jvp`, `jacobian`, `hessian` or `snapshots = K`",
+                "unknown argument; expected `wrt = x`, `wrt = (x, y)`, `crate = path`, `grad`, `jvp`, `jacobian`, `hessian`, `jvp2` or `snapshots = K`",
             ))
         }
     });

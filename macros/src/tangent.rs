@@ -28,12 +28,17 @@
 //! quotients and methods call the runtime's `_jvp` rules, calls the
 //! callee's `_jvp` sibling (linked by name, like `_vjp`).
 //!
-//! Second order ([`Order::Second`]) carries three tangents per value, along
-//! directions `u` and `v` and the mixed second-order one: a hyper-dual
-//! number `y + y_u·ε₁ + y_v·ε₂ + y_uv·ε₁ε₂`. The first two follow the
+//! Second order ([`Order::Second`]) carries three kinds of tangents per
+//! value, along directions `u` and `v` and the mixed second-order ones: a
+//! hyper-dual number `y + y_u·ε₁ + y_v·ε₂ + y_uv·ε₁ε₂`, in lanes: arrays of
+//! `LANES_U` tangents along `u₁, u₂, ..`, `LANES_V` along `v₁, ..` and
+//! `LANES_U × LANES_V` second-order ones, each lane written as in first
+//! order inside `from_fn(|lane_u| ..)`. The first two follow the
 //! first-order rules; `y_uv` is linear in the operands' `_uv` tangents (the
 //! same rules) plus each operation's second-order term (`ȧ_u·ḃ_v + ȧ_v·ḃ_u`
-//! for a product, the runtime's `_second` rules for methods).
+//! for a product, the runtime's `_second` rules for methods). A scalar
+//! method's partial derivatives are computed once, before its lanes
+//! ([`Tangents::scalar_partials`]).
 
 use crate::ir::{Access, Block, ForRegion, IfRegion, Op, Operand, Projection, Stmt, ValueId};
 use crate::render::Emitter;

@@ -74,8 +74,8 @@ pub mod __private {
     pub use crate::rules::scalar as scalar_rules;
     pub use crate::rules::{DivRule, MulRule, SquareRule};
     pub use crate::tangent::{
-        accumulate, as_value, cotangent, replaced, replaced_jvp, replaced_vjp, scalar_zero, scaled,
-        typed_like, unit_like,
+        accumulate, as_value, cotangent, replaced, replaced_jvp, replaced_jvp2, replaced_vjp,
+        scalar_zero, scaled, typed_like, unit_like,
     };
     pub use crate::{NoTangent, Params, ParamsOf, Real, TangentArg};
     pub use core;

@@ -232,3 +232,41 @@ where
         replaced(tangent_of_v, index, tangent_of_value),
     )
 }
+
+/// The `_jvp2` rule of [`replaced`]: every lane of the tangents of `v` with
+/// element `index` replaced by that lane of the tangents of `value`
+/// (`replaced` is linear: no second-order term).
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+pub fn replaced_jvp2<V, T, const U: usize, const W: usize>(
+    v: V,
+    index: usize,
+    value: T,
+    tangent_of_v: impl crate::forward::HyperArg<V, U, W>,
+    _: NoTangent,
+    tangent_of_value: impl crate::forward::HyperArg<T, U, W>,
+) -> (V, [V; U], [V; W], [[V; W]; U])
+where
+    V: core::ops::IndexMut<usize, Output = T>,
+{
+    let (u, w, uw) = tangent_of_v.lanes(&v);
+    let (value_u, value_w, value_uw) = tangent_of_value.lanes(&value);
+    let mut uw_values = value_uw.into_iter();
+    (
+        replaced(v, index, value),
+        zip_replaced(u, value_u, index),
+        zip_replaced(w, value_w, index),
+        uw.map(|row| zip_replaced(row, uw_values.next().expect("U rows"), index)),
+    )
+}
+
+/// Each lane of `lanes` with element `index` replaced by that lane of
+/// `values`.
+#[inline]
+fn zip_replaced<V, T, const N: usize>(lanes: [V; N], values: [T; N], index: usize) -> [V; N]
+where
+    V: core::ops::IndexMut<usize, Output = T>,
+{
+    let mut values = values.into_iter();
+    lanes.map(|lane| replaced(lane, index, values.next().expect("N values")))
+}

@@ -673,9 +673,9 @@ impl Program {
     pub(crate) fn render(&self, name: &str) -> String {
         let mut out = String::new();
         let attr = match self.wrt {
-            Wrt::X => "#[differentiable(jvp)]".to_owned(),
-            Wrt::S => "#[differentiable(jvp, wrt = s)]".to_owned(),
-            Wrt::Both => "#[differentiable(jvp, wrt = (x, s))]".to_owned(),
+            Wrt::X => "#[differentiable(jvp, hessian)]".to_owned(),
+            Wrt::S => "#[differentiable(jvp, hessian, wrt = s)]".to_owned(),
+            Wrt::Both => "#[differentiable(jvp, jvp2, wrt = (x, s))]".to_owned(),
         };
         writeln!(out, "pub mod {name} {{").unwrap();
         writeln!(out, "    #[allow(unused_imports)]\n    use super::*;").unwrap();

@@ -333,6 +333,20 @@ fn render_crate(
                 "(0..4).map(|k| {{ let mut e = Vector3::zeros(); if k < 3 {{ e[k] = 1.0; }} {module}::f_jvp(x, s, d, &e, &if k == 3 {{ 1.0 }} else {{ 0.0 }}, NoTangent) }}).collect::<Vec<_>>()"
             ),
         };
+        // `_jvp2` along the unit vectors of the differentiated components,
+        // as `u` and as `v`: the gradient and the Hessian in one pass.
+        let hyper = "tapeless::__private::Hyper";
+        let second = match entry.program.wrt {
+            Wrt::X => format!(
+                "let u = [Vector3::x(), Vector3::y(), Vector3::z()]; let (v, g, _, h) = {module}::f_jvp2(x, s, d, {hyper} {{ u: &u, v: &u, uv: None }}, NoTangent, NoTangent);"
+            ),
+            Wrt::S => format!(
+                "let (v, g, _, h) = {module}::f_jvp2(x, s, d, NoTangent, {hyper} {{ u: &[1.0], v: &[1.0], uv: None }}, NoTangent);"
+            ),
+            Wrt::Both => format!(
+                "let (ux, us) = ([Vector3::x(), Vector3::y(), Vector3::z(), Vector3::zeros()], [0.0, 0.0, 0.0, 1.0]); let (v, g, _, h) = {module}::f_jvp2(x, s, d, {hyper} {{ u: &ux, v: &ux, uv: None }}, {hyper} {{ u: &us, v: &us, uv: None }}, NoTangent);"
+            ),
+        };
         let wrt = match entry.program.wrt {
             Wrt::X => "&[0, 1, 2]",
             Wrt::S => "&[3]",
@@ -343,7 +357,8 @@ fn render_crate(
             "    check::run({module:?}, [{x0:?}, {x1:?}, {x2:?}, {s:?}], [{d0:?}, {d1:?}, {d2:?}, {d3:?}], {wrt}, {module}::f,
         |x, s, d| {{ let (v, g) = {module}::f_grad(x, s, d); {flatten} (v, g.to_vec()) }},
         |x, s, d| {{ let (v, pullback) = {module}::f_vjp(x, s, d); let c = pullback(1.0); {cotangent} (v, g.to_vec()) }},
-        |x, s, d| {{ let t = {jvp}; (t[0].0, t.iter().map(|t| t.1).collect()) }});"
+        |x, s, d| {{ let t = {jvp}; (t[0].0, t.iter().map(|t| t.1).collect()) }},
+        |x, s, d| {{ {second} (v, g.to_vec(), h.iter().map(|row| row.to_vec()).collect()) }});"
         )
         .expect("write");
     }

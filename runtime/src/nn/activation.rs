@@ -8,6 +8,7 @@
 //! goes through log-sum-exp).
 
 use super::Elementwise;
+use crate::forward::HyperArg;
 use crate::{NoTangent, Real};
 use nalgebra::SMatrix;
 
@@ -634,4 +635,273 @@ pub fn log_softmax_jvp<T: Real, const R: usize, const C: usize>(
         }
     }
     (y, output)
+}
+
+// Second order. The `_jvp2` siblings that a function with
+// `#[differentiable(hessian)]` links a call of an activation to: the value,
+// and every lane of the hyper-dual tangents ([`Hyper`](crate::forward::Hyper)).
+// An elementwise activation `y = f(x)` gives `y_u = f'(x)·x_u` and
+// `y_uv = f'(x)·x_uv + f''(x)·x_u·x_v`, elementwise.
+
+/// The lanes of an elementwise function's hyper-dual tangents, from its value
+/// `y` and `derivatives(x) = (f'(x), f''(x))` per element.
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+fn elementwise_jvp2<X: Elementwise, const U: usize, const V: usize>(
+    x: X,
+    y: X,
+    tangent: impl HyperArg<X, U, V>,
+    derivatives: impl Fn(X::Element) -> (X::Element, X::Element),
+) -> (X, [X; U], [X; V], [[X; V]; U]) {
+    let (u, v, uv) = tangent.lanes(&x);
+    let first = x.map_elements_of(|x| derivatives(x).0);
+    let second = x.map_elements_of(|x| derivatives(x).1);
+    let along = |t: &X| t.zip_map_elements(&first, |t, d| t * d);
+    let mixed = core::array::from_fn(|i| {
+        core::array::from_fn(|j| {
+            let mut out = along(&uv[i][j]);
+            let parts = (u[i].elements(), v[j].elements(), second.elements());
+            for (k, out) in out.elements_mut().iter_mut().enumerate() {
+                *out += parts.2[k] * parts.0[k] * parts.1[k];
+            }
+            out
+        })
+    });
+    (y, u.each_ref().map(along), v.each_ref().map(along), mixed)
+}
+
+/// The `_jvp2` rule of [`relu`] (`f'' = 0`).
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+pub fn relu_jvp2<X: Elementwise, const U: usize, const V: usize>(
+    x: X,
+    tangent: impl HyperArg<X, U, V>,
+) -> (X, [X; U], [X; V], [[X; V]; U]) {
+    let zero = X::Element::ZERO;
+    elementwise_jvp2(x, relu(x), tangent, |x| {
+        (if x > zero { X::Element::ONE } else { zero }, zero)
+    })
+}
+
+/// The `_jvp2` rule of [`leaky_relu`] (the slope is not differentiated).
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+pub fn leaky_relu_jvp2<X: Elementwise, const U: usize, const V: usize>(
+    x: X,
+    negative_slope: X::Element,
+    tangent: impl HyperArg<X, U, V>,
+    _: NoTangent,
+) -> (X, [X; U], [X; V], [[X; V]; U]) {
+    let slope = leaky_relu_backward(&x, negative_slope, x.map_elements_of(|_| X::Element::ONE));
+    let (u, v, uv) = tangent.lanes(&x);
+    let along = |t: &X| t.zip_map_elements(&slope, |t, d| t * d);
+    (
+        leaky_relu(x, negative_slope),
+        u.each_ref().map(along),
+        v.each_ref().map(along),
+        uv.each_ref().map(|row| row.each_ref().map(along)),
+    )
+}
+
+/// The `_jvp2` rule of [`sigmoid`]: `f' = y(1 − y)`, `f'' = f'(1 − 2y)`.
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+pub fn sigmoid_jvp2<X: Elementwise, const U: usize, const V: usize>(
+    x: X,
+    tangent: impl HyperArg<X, U, V>,
+) -> (X, [X; U], [X; V], [[X; V]; U]) {
+    let one = X::Element::ONE;
+    elementwise_jvp2(x, sigmoid(x), tangent, |x| {
+        let y = sigmoid_scalar(x);
+        let d = y * (one - y);
+        (d, d * (one - y - y))
+    })
+}
+
+/// The `_jvp2` rule of [`tanh`]: `f' = 1 − y²`, `f'' = −2y(1 − y²)`.
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+pub fn tanh_jvp2<X: Elementwise, const U: usize, const V: usize>(
+    x: X,
+    tangent: impl HyperArg<X, U, V>,
+) -> (X, [X; U], [X; V], [[X; V]; U]) {
+    elementwise_jvp2(x, tanh(x), tangent, |x| {
+        let y = X::Element::tanh(x);
+        let d = X::Element::ONE - y * y;
+        (d, -(y + y) * d)
+    })
+}
+
+/// The `_jvp2` rule of [`softplus`]: `f' = σ(βx)`, `f'' = β·σ(βx)(1 − σ(βx))`
+/// (1 and 0 above the threshold, where softplus is `x`).
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+pub fn softplus_jvp2<X: Elementwise, const U: usize, const V: usize>(
+    x: X,
+    beta: X::Element,
+    threshold: X::Element,
+    tangent: impl HyperArg<X, U, V>,
+    _: NoTangent,
+    _: NoTangent,
+) -> (X, [X; U], [X; V], [[X; V]; U]) {
+    let (zero, one) = (X::Element::ZERO, X::Element::ONE);
+    elementwise_jvp2(x, softplus(x, beta, threshold), tangent, |x| {
+        let z = x * beta;
+        if z > threshold {
+            (one, zero)
+        } else {
+            let s = sigmoid_scalar(z);
+            (s, beta * s * (one - s))
+        }
+    })
+}
+
+/// The `_jvp2` rule of [`elu`] (`alpha` is not differentiated): `f' = f'' =
+/// α·eˣ` for `x ≤ 0`, 1 and 0 above.
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+pub fn elu_jvp2<X: Elementwise, const U: usize, const V: usize>(
+    x: X,
+    alpha: X::Element,
+    tangent: impl HyperArg<X, U, V>,
+    _: NoTangent,
+) -> (X, [X; U], [X; V], [[X; V]; U]) {
+    let (zero, one) = (X::Element::ZERO, X::Element::ONE);
+    elementwise_jvp2(x, elu(x, alpha), tangent, |x| {
+        if x > zero {
+            (one, zero)
+        } else {
+            let d = alpha * X::Element::exp(x);
+            (d, d)
+        }
+    })
+}
+
+/// The `_jvp2` rule of [`gelu`]: `f' = Φ(x) + xφ(x)`, `f'' = φ(x)(2 − x²)`.
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+pub fn gelu_jvp2<X: Elementwise, const U: usize, const V: usize>(
+    x: X,
+    tangent: impl HyperArg<X, U, V>,
+) -> (X, [X; U], [X; V], [[X; V]; U]) {
+    let half = X::Element::HALF;
+    let frac_1_sqrt_2 = X::Element::from_f64_lossy(FRAC_1_SQRT_2);
+    let frac_1_sqrt_2pi = X::Element::from_f64_lossy(FRAC_1_SQRT_2PI);
+    elementwise_jvp2(x, gelu(x), tangent, |x| {
+        let cdf = half * (X::Element::ONE + X::Element::erf(x * frac_1_sqrt_2));
+        let pdf = X::Element::exp(-half * x * x) * frac_1_sqrt_2pi;
+        (cdf + x * pdf, pdf * (X::Element::TWO - x * x))
+    })
+}
+
+/// The `_jvp2` rule of [`gelu_tanh`]: with `t = tanh(w)`, `w = β(x + κx³)`,
+/// `f' = (1 + t)/2 + x(1 − t²)w'/2` and `f'' = (1 − t²)(w' + x(w'' − 2t·w'²)/2)`.
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+pub fn gelu_tanh_jvp2<X: Elementwise, const U: usize, const V: usize>(
+    x: X,
+    tangent: impl HyperArg<X, U, V>,
+) -> (X, [X; U], [X; V], [[X; V]; U]) {
+    let one = X::Element::ONE;
+    let half = X::Element::HALF;
+    let beta = X::Element::from_f64_lossy(SQRT_2_OVER_PI);
+    let kappa = X::Element::from_f64_lossy(GELU_KAPPA);
+    let three = X::Element::from_f64_lossy(3.0);
+    let six = X::Element::from_f64_lossy(6.0);
+    elementwise_jvp2(x, gelu_tanh(x), tangent, |x| {
+        let w = beta * (x + kappa * (x * x * x));
+        let t = X::Element::tanh(w);
+        let sech2 = one - t * t;
+        let w1 = beta * (one + three * kappa * x * x);
+        let w2 = six * beta * kappa * x;
+        (
+            half * (one + t) + half * x * sech2 * w1,
+            sech2 * (w1 + half * x * (w2 - (t + t) * w1 * w1)),
+        )
+    })
+}
+
+/// The `_jvp2` rule of [`silu`]: `f' = s(1 + x(1 − s))`, `f'' = s(1 − s)(2 +
+/// x(1 − 2s))` with `s = σ(x)`.
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+pub fn silu_jvp2<X: Elementwise, const U: usize, const V: usize>(
+    x: X,
+    tangent: impl HyperArg<X, U, V>,
+) -> (X, [X; U], [X; V], [[X; V]; U]) {
+    let one = X::Element::ONE;
+    elementwise_jvp2(x, silu(x), tangent, |x| {
+        let s = sigmoid_scalar(x);
+        let ds = s * (one - s);
+        (s + x * ds, ds * (X::Element::TWO + x * (one - s - s)))
+    })
+}
+
+/// The `_jvp2` rule of [`softmax`], per column: `y_u = y ⊙ (x_u − y·x_u)` and
+/// `y_uv = y_v ⊙ (x_u − y·x_u) + y ⊙ (x_uv − y_v·x_u − y·x_uv)`.
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+pub fn softmax_jvp2<T: Real, const R: usize, const C: usize, const U: usize, const V: usize>(
+    x: SMatrix<T, R, C>,
+    tangent: impl HyperArg<SMatrix<T, R, C>, U, V>,
+) -> (
+    SMatrix<T, R, C>,
+    [SMatrix<T, R, C>; U],
+    [SMatrix<T, R, C>; V],
+    [[SMatrix<T, R, C>; V]; U],
+) {
+    let y = softmax(x);
+    let (u, v, uv) = tangent.lanes(&x);
+    let along = |t: &SMatrix<T, R, C>| softmax_backward(&y, *t);
+    let (y_u, y_v) = (u.each_ref().map(along), v.each_ref().map(along));
+    let mixed = core::array::from_fn(|i| {
+        core::array::from_fn(|j| {
+            SMatrix::<T, R, C>::from_fn(|r, c| {
+                let column =
+                    |m: &SMatrix<T, R, C>, n: &SMatrix<T, R, C>| m.column(c).dot(&n.column(c));
+                let centred_u = u[i][(r, c)] - column(&y, &u[i]);
+                y_v[j][(r, c)] * centred_u
+                    + y[(r, c)]
+                        * (uv[i][j][(r, c)] - column(&y_v[j], &u[i]) - column(&y, &uv[i][j]))
+            })
+        })
+    });
+    (y, y_u, y_v, mixed)
+}
+
+/// The `_jvp2` rule of [`log_softmax`], per column, with `p = softmax(x)`:
+/// `y_u = x_u − p·x_u` and `y_uv = x_uv − p·x_uv − p_v·x_u`, `p_v = p ⊙ (x_v −
+/// p·x_v)`.
+#[allow(clippy::type_complexity, reason = "the three kinds of tangents")]
+#[inline]
+pub fn log_softmax_jvp2<T: Real, const R: usize, const C: usize, const U: usize, const V: usize>(
+    x: SMatrix<T, R, C>,
+    tangent: impl HyperArg<SMatrix<T, R, C>, U, V>,
+) -> (
+    SMatrix<T, R, C>,
+    [SMatrix<T, R, C>; U],
+    [SMatrix<T, R, C>; V],
+    [[SMatrix<T, R, C>; V]; U],
+) {
+    let p = softmax(x);
+    let (u, v, uv) = tangent.lanes(&x);
+    let centred = |t: &SMatrix<T, R, C>| {
+        SMatrix::<T, R, C>::from_fn(|r, c| t[(r, c)] - p.column(c).dot(&t.column(c)))
+    };
+    let p_v = v.each_ref().map(|t| softmax_backward(&p, *t));
+    let mixed = core::array::from_fn(|i| {
+        core::array::from_fn(|j| {
+            SMatrix::<T, R, C>::from_fn(|r, c| {
+                uv[i][j][(r, c)]
+                    - p.column(c).dot(&uv[i][j].column(c))
+                    - p_v[j].column(c).dot(&u[i].column(c))
+            })
+        })
+    });
+    (
+        log_softmax(x),
+        u.each_ref().map(centred),
+        v.each_ref().map(centred),
+        mixed,
+    )
 }

@@ -24,10 +24,12 @@ mod module;
 pub mod utils;
 
 pub use activation::{
-    elu, elu_jvp, elu_vjp, gelu, gelu_jvp, gelu_tanh, gelu_tanh_jvp, gelu_tanh_vjp, gelu_vjp,
-    leaky_relu, leaky_relu_jvp, leaky_relu_vjp, log_softmax, log_softmax_jvp, log_softmax_vjp,
-    relu, relu_jvp, relu_vjp, sigmoid, sigmoid_jvp, sigmoid_vjp, silu, silu_jvp, silu_vjp, softmax,
-    softmax_jvp, softmax_vjp, softplus, softplus_jvp, softplus_vjp, tanh, tanh_jvp, tanh_vjp,
+    elu, elu_jvp, elu_jvp2, elu_vjp, gelu, gelu_jvp, gelu_jvp2, gelu_tanh, gelu_tanh_jvp,
+    gelu_tanh_jvp2, gelu_tanh_vjp, gelu_vjp, leaky_relu, leaky_relu_jvp, leaky_relu_jvp2,
+    leaky_relu_vjp, log_softmax, log_softmax_jvp, log_softmax_jvp2, log_softmax_vjp, relu,
+    relu_jvp, relu_jvp2, relu_vjp, sigmoid, sigmoid_jvp, sigmoid_jvp2, sigmoid_vjp, silu, silu_jvp,
+    silu_jvp2, silu_vjp, softmax, softmax_jvp, softmax_jvp2, softmax_vjp, softplus, softplus_jvp,
+    softplus_jvp2, softplus_vjp, tanh, tanh_jvp, tanh_jvp2, tanh_vjp,
 };
 pub(crate) use activation::{log_sigmoid_scalar, sigmoid_scalar};
 pub use elementwise::Elementwise;
