@@ -20,7 +20,7 @@ publish = false
 [dependencies]
 tapeless = { path = "$root" }
 nalgebra = { version = "0.35", default-features = false, features = ["libm"] }
-num-dual = { version = "0.15", default-features = false }
+num-dual = { version = "0.15", default-features = false, features = ["nalgebra"] }
 [profile.release]
 debug = 1
 [workspace]
