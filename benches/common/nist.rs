@@ -163,7 +163,12 @@ type ResidualGrad<const P: usize> = fn(&SVector<f64, P>, f64, f64) -> (f64, SVec
 /// Fits `data` from its start `start` (0 or 1) with the default
 /// `LevenbergMarquardt`.
 fn fit<const P: usize>(data: &Problem, start: usize, residual: ResidualGrad<P>) -> Outcome {
-    assert_eq!(data.certified.len(), P, "{}: number of parameters", data.name);
+    assert_eq!(
+        data.certified.len(),
+        P,
+        "{}: number of parameters",
+        data.name
+    );
     let mut b = SVector::<f64, P>::from_column_slice(&data.starts[start]);
     let (xs, ys) = (&data.xs, &data.ys);
     let result =
