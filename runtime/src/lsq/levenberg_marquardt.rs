@@ -12,9 +12,10 @@ use crate::{Params, Real};
 /// Minimizes `Σᵢ rᵢ(p)²` over the parameters `p` for residuals `rᵢ` given
 /// with their gradients, as the `NAME_grad` sibling of a `#[differentiable]`
 /// residual function returns them. Each pass over the residuals adds every
-/// gradient (a row of the Jacobian `J`) to an n×n triangle `R` of `J = Q·R`
-/// by Givens rotations, so memory is O(n²) for any number of residuals, and
-/// nothing is allocated.
+/// gradient (a row of the Jacobian `J`) to an n×n triangle `R` of `J = Q·R`,
+/// 8 rows at a time by Householder reflections (where `lmstr` rotates each
+/// row in by Givens rotations), so memory is O(n²) for any number of
+/// residuals, and nothing is allocated.
 ///
 /// Each iteration solves the damped problem `min ‖J·s + r‖² + λ·‖D·s‖²` for a
 /// step `s` inside the trust region `‖D·s‖ ≤ Δ`, with `D` the column norms of
@@ -580,11 +581,16 @@ struct Counts {
     budget: usize,
 }
 
-/// The least-squares system `(R, Qᵀr)` of one point.
+/// How many residuals' rows `evaluate` folds into the triangle at once.
+const BLOCK: usize = 8;
+
+/// The least-squares system `(R, Qᵀr)` of one point, with the block of rows
+/// not yet folded into it.
 struct System<P: Parameters> {
     r: P::Square,
     qtf: <P::Square as Square<P::Scalar>>::Vector,
-    row: <P::Square as Square<P::Scalar>>::Vector,
+    rows: [<P::Square as Square<P::Scalar>>::Vector; BLOCK],
+    values: [P::Scalar; BLOCK],
 }
 
 /// Everything a fit works in, on the stack.
@@ -612,7 +618,8 @@ impl<P: Parameters> System<P> {
         Self {
             r: <P::Square as Square<P::Scalar>>::zeros(),
             qtf: <P::Square as Square<P::Scalar>>::zero_vector(),
-            row: <P::Square as Square<P::Scalar>>::zero_vector(),
+            rows: core::array::from_fn(|_| <P::Square as Square<P::Scalar>>::zero_vector()),
+            values: [P::Scalar::ZERO; BLOCK],
         }
     }
 }
@@ -664,16 +671,23 @@ where
     r.fill(P::Scalar::ZERO);
     let qtf = system.qtf.as_mut();
     qtf.fill(P::Scalar::ZERO);
-    let row = system.row.as_mut();
     let mut sum = SumSquares::new();
+    let mut count = 0;
     for i in 0..m {
         let (value, gradient) = residual(at, i);
+        let row = system.rows[count].as_mut();
         gradient.copy_to_flat(row);
         if !P::Scalar::is_finite(value) || !row.iter().all(|&g| P::Scalar::is_finite(g)) {
             return Err(i);
         }
         sum.add(value);
-        linalg::add_row(n, r, qtf, row, value);
+        system.values[count] = value;
+        count += 1;
+        if count == BLOCK {
+            linalg::add_rows(n, r, qtf, &mut system.rows, &mut system.values, count);
+            count = 0;
+        }
     }
+    linalg::add_rows(n, r, qtf, &mut system.rows, &mut system.values, count);
     Ok(sum.norm())
 }

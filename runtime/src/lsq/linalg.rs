@@ -1,8 +1,8 @@
 //! The dense n×n linear algebra of Levenberg–Marquardt, on column-major
-//! slices (`a[i + j·n]` is row `i`, column `j`): the row-by-row Givens update
-//! of a triangle, QR with column pivoting, the damped least-squares solve and
-//! the Levenberg–Marquardt parameter (MINPACK's `rwupdt`, `qrfac`, `qrsolv`
-//! and `lmpar`).
+//! slices (`a[i + j·n]` is row `i`, column `j`): the update of a triangle by
+//! a block of new rows, QR with column pivoting, the damped least-squares
+//! solve and the Levenberg–Marquardt parameter (LAPACK's `tpqrt`, MINPACK's
+//! `qrfac`, `qrsolv` and `lmpar`).
 
 use crate::Real;
 
@@ -68,26 +68,80 @@ fn givens<T: Real>(a: T, b: T) -> (T, T) {
     }
 }
 
-/// Adds the row `(w, alpha)` to the least-squares system `(R, qtb)`: on
-/// return, the upper triangle of `r` and `qtb` are those of `[J; wᵀ]` and
-/// `[f; alpha]` (MINPACK's `rwupdt`). `w` is overwritten. The strict lower
-/// triangle of `r` is not read.
-pub(super) fn add_row<T: Real>(n: usize, r: &mut [T], qtb: &mut [T], w: &mut [T], mut alpha: T) {
+/// Adds the rows `(w[i], alpha[i])`, `i < count`, to the least-squares
+/// system `(R, qtb)`: on return, the upper triangle of `r` and `qtb` are
+/// those of `[R; W]` and `[qtb; alpha]`, triangularized by one Householder
+/// reflection per column (LAPACK's `tpqrt` for a triangle over a block; a
+/// block at a time in place of MINPACK's `rwupdt`, a Givens rotation per row
+/// and column, whose chain of divisions and square roots is latency-bound).
+/// The rows of `w` and `alpha` are overwritten. The strict lower triangle of
+/// `r` is not read. The signs of R's rows are those of the reflections, as
+/// in `qrfac`.
+pub(super) fn add_rows<T: Real, W: AsMut<[T]>>(
+    n: usize,
+    r: &mut [T],
+    qtb: &mut [T],
+    w: &mut [W],
+    alpha: &mut [T],
+    count: usize,
+) {
+    let (w, alpha) = (&mut w[..count], &mut alpha[..count]);
+    // Below it, squares may have underflowed: the norm is then computed scaled.
+    let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
     for j in 0..n {
-        let wj = w[j];
-        if wj == T::ZERO {
+        let mut sum = T::ZERO;
+        let mut nonzero = false;
+        for row in w.iter_mut() {
+            let x = row.as_mut()[j];
+            sum += x * x;
+            nonzero |= x != T::ZERO;
+        }
+        if !nonzero {
             continue;
         }
-        let (cos, sin) = givens(r[j + j * n], wj);
-        for k in j..n {
-            let rjk = r[j + k * n];
-            let wk = w[k];
-            r[j + k * n] = cos * rjk + sin * wk;
-            w[k] = cos * wk - sin * rjk;
+        let diagonal = r[j + j * n];
+        let squares = diagonal * diagonal + sum;
+        let norm = if T::is_finite(squares) && squares >= tiny {
+            T::sqrt(squares)
+        } else {
+            let mut scaled = SumSquares::new();
+            scaled.add(diagonal);
+            for row in w.iter_mut() {
+                scaled.add(row.as_mut()[j]);
+            }
+            scaled.norm()
+        };
+        // H = I − tau·v·vᵀ, v = (1, w[·][j] / (diagonal − beta)), maps
+        // (diagonal, w[·][j]) to (beta, 0).
+        let beta = if diagonal < T::ZERO { norm } else { -norm };
+        let tau = (beta - diagonal) / beta;
+        let inverse = T::ONE / (diagonal - beta);
+        for row in w.iter_mut() {
+            row.as_mut()[j] *= inverse;
         }
-        let bj = qtb[j];
-        qtb[j] = cos * bj + sin * alpha;
-        alpha = cos * alpha - sin * bj;
+        r[j + j * n] = beta;
+        for k in j + 1..n {
+            let mut s = r[j + k * n];
+            for row in w.iter_mut() {
+                let row = row.as_mut();
+                s += row[j] * row[k];
+            }
+            s *= tau;
+            r[j + k * n] -= s;
+            for row in w.iter_mut() {
+                let row = row.as_mut();
+                row[k] -= s * row[j];
+            }
+        }
+        let mut s = qtb[j];
+        for (row, a) in w.iter_mut().zip(alpha.iter()) {
+            s += row.as_mut()[j] * *a;
+        }
+        s *= tau;
+        qtb[j] -= s;
+        for (row, a) in w.iter_mut().zip(alpha.iter_mut()) {
+            *a -= s * row.as_mut()[j];
+        }
     }
 }
 
@@ -407,4 +461,63 @@ pub(super) fn inverse_diagonal<T: Real>(
         out[ipvt[perm[i]]] = v * v;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::add_rows;
+
+    /// Folds `rows` (`[j₀, j₁, j₂, f]`, each times `scale`) into a triangle
+    /// in blocks of `block`, and returns `(RᵀR, Rᵀ·qtb) / scale²`, which are
+    /// `JᵀJ` and `Jᵀf` of the unscaled rows.
+    fn normal_equations(rows: &[[f64; 4]], scale: f64, block: usize) -> ([f64; 9], [f64; 3]) {
+        let (mut r, mut qtb) = ([0.0; 9], [0.0; 3]);
+        for chunk in rows.chunks(block) {
+            let (mut w, mut alpha) = ([[0.0; 3]; 8], [0.0; 8]);
+            for (i, x) in chunk.iter().enumerate() {
+                w[i] = [x[0] * scale, x[1] * scale, x[2] * scale];
+                alpha[i] = x[3] * scale;
+            }
+            add_rows(3, &mut r, &mut qtb, &mut w, &mut alpha, chunk.len());
+        }
+        let upper = |i: usize, j: usize| if i <= j { r[i + j * 3] / scale } else { 0.0 };
+        let (mut rtr, mut rtq) = ([0.0; 9], [0.0; 3]);
+        for i in 0..3 {
+            for j in 0..3 {
+                rtr[i + j * 3] = (0..3).map(|k| upper(k, i) * upper(k, j)).sum();
+            }
+            rtq[i] = (0..3).map(|k| upper(k, i) * qtb[k] / scale).sum();
+        }
+        (rtr, rtq)
+    }
+
+    #[test]
+    fn blocks_of_rows_keep_the_normal_equations_at_every_scale() {
+        let mut rows = [[0.0; 4]; 11];
+        for (i, row) in rows.iter_mut().enumerate() {
+            let t = i as f64;
+            *row = [1.0, t, 0.1 * t * t - 0.5, 1.0 - t];
+        }
+        for scale in [1.0, 1e-170, 1e170] {
+            for block in [1, 3, 8] {
+                let (rtr, rtq) = normal_equations(&rows, scale, block);
+                for i in 0..3 {
+                    let jtf: f64 = rows.iter().map(|x| x[i] * x[3]).sum();
+                    assert!(
+                        (rtq[i] - jtf).abs() <= 1e-12 * jtf.abs().max(1.0),
+                        "scale {scale}, block {block}: {i}: {} vs {jtf}",
+                        rtq[i]
+                    );
+                    for j in 0..3 {
+                        let jtj: f64 = rows.iter().map(|x| x[i] * x[j]).sum();
+                        let ours = rtr[i + j * 3];
+                        assert!(
+                            (ours - jtj).abs() <= 1e-12 * jtj.abs().max(1.0),
+                            "scale {scale}, block {block}: ({i}, {j}) {ours} vs {jtj}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
