@@ -191,7 +191,8 @@
 /// `nalgebra::RealField`, all three in the [`prelude`] (the siblings add the
 /// bound `T: Real`, which `f32` and `f64` satisfy; every `Real` is a
 /// one-element [`Params`](trait@Params)).
-/// With `Real` alone, the prelude's [`RealMethods`] gives `x.tanh()`.
+/// With `Real` alone, the prelude's [`RealMethods`] gives `x.tanh()`; in a
+/// `#[differentiable]` function the macro brings it into scope itself.
 ///
 /// ```
 /// use tapeless::prelude::*;

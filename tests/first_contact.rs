@@ -61,6 +61,26 @@ fn real_bound_has_method_syntax() {
     }
 }
 
+/// `T: Real` with method syntax and no prelude: the macro brings
+/// `RealMethods` into scope itself.
+mod without_prelude {
+    use tapeless::{Real, differentiable};
+
+    #[differentiable]
+    pub(super) fn squash<T: Real>(x: T) -> T {
+        x.tanh() * x.exp()
+    }
+}
+
+#[test]
+fn real_bound_has_method_syntax_without_the_prelude() {
+    let x = 0.7_f64;
+    let (value, gradient) = without_prelude::squash_grad(x);
+    assert_eq!(value, without_prelude::squash(x));
+    let f = |x: f64| x.tanh() * x.exp();
+    assert!((gradient - central(f, x)).abs() < 1e-8, "{gradient}");
+}
+
 #[differentiable]
 fn stopped(x: f64, y: f64) -> f64 {
     let scale = detach(x * x);

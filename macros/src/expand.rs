@@ -19,7 +19,7 @@ use syn::visit_mut::VisitMut;
 pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStream {
     let cx = Ctxt::new();
     let args = attr::parse(&cx, attr);
-    let function: syn::ItemFn = match syn::parse2(item.clone()) {
+    let mut function: syn::ItemFn = match syn::parse2(item.clone()) {
         Ok(function) => function,
         Err(_) => {
             let target = syn::parse2::<syn::Item>(item.clone())
@@ -36,6 +36,7 @@ pub(crate) fn differentiable(attr: TokenStream, item: TokenStream) -> TokenStrea
         }
     };
 
+    import_real_methods(&mut function, &args.krate);
     let params = check::signature(&cx, &function.sig);
     let wrt = check::wrt(&cx, &function.sig, &params, args.wrt.as_deref());
     let wrt_names: Vec<String> = wrt
@@ -576,6 +577,35 @@ impl VisitMut for LifetimeNamer {
             *lifetime = self.lifetime.clone();
             self.used = true;
         }
+    }
+}
+
+/// Brings the runtime's `RealMethods` into scope in the body (and so in
+/// the siblings, which copy the body's items) when it calls a method of
+/// `Real` with method syntax, so that `x.tanh()` on `T: Real` works
+/// whatever the user imported. It never changes which method a call
+/// means: `f32`/`f64` use their own methods, and a bound's method
+/// (`Float::tanh`) comes before a trait in scope.
+///
+/// Before: `fn f<T: Real>(x: T) -> T { x.tanh() }`
+///
+/// After: `fn f<T: Real>(x: T) -> T { #[allow(unused_imports)] use ::tapeless::__private::RealMethods as _; x.tanh() }`
+fn import_real_methods(function: &mut syn::ItemFn, krate: &impl ToTokens) {
+    struct Finder(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+            self.0 |= crate::rules::REAL_METHODS.contains(&call.method.to_string().as_str());
+            syn::visit::visit_expr_method_call(self, call);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut finder = Finder(false);
+    syn::visit::Visit::visit_block(&mut finder, &function.block);
+    if finder.0 {
+        function.block.stmts.insert(
+            0,
+            syn::parse_quote!(#[allow(unused_imports)] use #krate::__private::RealMethods as _;),
+        );
     }
 }
 

@@ -210,6 +210,14 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// The receiver of a method call, located at the user's method name:
+    /// rustc spans a method call from its receiver, and a receiver written
+    /// as a parameter's name would otherwise stretch that span (and the
+    /// errors it carries) from the signature to the call.
+    fn call_receiver(&self, receiver: Operand, method: &Ident) -> TokenStream {
+        crate::reverse::located_at(self.receiver(receiver), method.span())
+    }
+
     /// The primal expression computing `id` (or its `_vjp` call).
     pub(crate) fn expression(&self, id: ValueId, with_pullback: bool) -> TokenStream {
         let value = self.function.value(id);
@@ -242,7 +250,7 @@ impl<'a> Emitter<'a> {
                 args,
                 ..
             } => {
-                let receiver = self.receiver(*receiver);
+                let receiver = self.call_receiver(*receiver, method);
                 let args = args.iter().map(|arg| self.operand(*arg));
                 quote_spanned!(span=> #receiver.#method(#(#args),*))
             }
@@ -262,7 +270,7 @@ impl<'a> Emitter<'a> {
                 args,
                 ..
             } => {
-                let receiver = self.receiver(*receiver);
+                let receiver = self.call_receiver(*receiver, method);
                 let args = args.iter().map(|arg| self.operand(*arg));
                 let method = if with_pullback {
                     format_ident!("{}_vjp", method)

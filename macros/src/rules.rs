@@ -261,8 +261,6 @@ const MATRIX: [MethodRule; 11] = [
     },
 ];
 
-/// Methods whose derivative is zero wherever it exists (PyTorch gives them a
-/// zero gradient), and predicates.
 /// Methods of `f32`/`f64` without a derivative rule. Where one is called,
 /// the siblings bring the runtime's `FloatMethodsWithoutRule` into scope: a
 /// fallback `NAME_vjp` that rustc picks only when the user wrote none, and
@@ -275,6 +273,8 @@ pub(crate) const FLOAT_METHODS_WITHOUT_RULE: &[&str] = &[
     "midpoint",
 ];
 
+/// Methods whose derivative is zero wherever it exists (PyTorch gives them a
+/// zero gradient), and predicates.
 pub(crate) const ZERO_DERIVATIVE: &[&str] = &[
     "signum",
     "floor",
@@ -295,6 +295,36 @@ pub(crate) const ZERO_DERIVATIVE: &[&str] = &[
     "is_empty",
     "nrows",
     "ncols",
+];
+
+/// The methods of the runtime's `RealMethods` (method syntax for `Real`'s
+/// functions); keep in step with `runtime/src/real.rs`.
+pub(crate) const REAL_METHODS: &[&str] = &[
+    "exp",
+    "exp2",
+    "exp_m1",
+    "ln",
+    "ln_1p",
+    "log2",
+    "log10",
+    "sqrt",
+    "cbrt",
+    "powi",
+    "powf",
+    "sin",
+    "cos",
+    "tan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "abs",
+    "hypot",
+    "floor",
+    "is_nan",
+    "is_finite",
+    "max",
+    "min",
+    "erf",
 ];
 
 fn all() -> impl Iterator<Item = &'static MethodRule> {
@@ -325,5 +355,24 @@ mod tests {
         assert_eq!(before, names.len());
         assert!(method("powi", 1).is_some());
         assert!(method("sin", 1).is_none());
+    }
+
+    #[test]
+    fn real_methods_match_the_runtime() {
+        // In the workspace, the runtime's `real_methods!` list is this one.
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../runtime/src/real.rs");
+        let Ok(source) = std::fs::read_to_string(path) else {
+            return;
+        };
+        let list = source
+            .split_once("real_methods! {")
+            .expect("the runtime's real_methods! list")
+            .1;
+        let names: Vec<&str> = list
+            .split("fn ")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("(self").map(|(name, _)| name))
+            .collect();
+        assert_eq!(names, REAL_METHODS);
     }
 }

@@ -77,7 +77,7 @@ pub mod __private {
         accumulate, as_value, cotangent, replaced, replaced_jvp, replaced_jvp2, replaced_vjp,
         scalar_zero, scaled, typed_like, unit_like,
     };
-    pub use crate::{NoTangent, Params, ParamsOf, Real, TangentArg};
+    pub use crate::{NoTangent, Params, ParamsOf, Real, RealMethods, TangentArg};
     pub use core;
 
     /// Names a lifetime a `_vjp`'s pullback captures, in every edition.

@@ -309,8 +309,10 @@ macro_rules! real_methods {
         /// assert_eq!(squash(0.5_f32), 2.0 * 0.5_f32.tanh());
         /// ```
         ///
-        /// So `#[differentiable] fn squash<T: Real>(x: T) -> T` works with
-        /// `use tapeless::prelude::*` in scope.
+        /// `#[differentiable]` brings it into scope in the function it
+        /// expands (when the body calls one of these methods), so
+        /// `#[differentiable] fn squash<T: Real>(x: T) -> T` with `x.tanh()`
+        /// works with `use tapeless::{differentiable, Real}` alone.
         pub trait RealMethods: Real {
             $($(#[$doc])* fn $name(self $(, $arg: $arg_ty)*) -> $ret;)*
         }

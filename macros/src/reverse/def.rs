@@ -217,10 +217,14 @@ impl ReverseSweep<'_, '_> {
         if self.top_level && emitter.recomputes_pullback(id) {
             out.push(Rev::Code(emitter.make_pullback(id)));
         }
-        // A pullback that returns another number of cotangents (a call with
-        // the wrong number of arguments) is reported at the user's call.
+        // The cotangents after the last one used are left to `..`: a call
+        // with the wrong number of arguments is reported once, by rustc at
+        // the user's call, and not again as a tuple of the wrong length.
+        while patterns.last().is_some_and(|p| p.to_string() == "_") {
+            patterns.pop();
+        }
         out.push(Rev::Code(located_at(
-            quote!(let (#(#patterns,)*) = #pullback(#adjoint);),
+            quote!(let (#(#patterns,)* ..) = #pullback(#adjoint);),
             emitter.function.value(id).span,
         )));
         for (argument, mut name, span) in contributions {

@@ -12,9 +12,9 @@ fn combined_grad(a: &f64, b: f64) -> (f64, (f64, f64)) {
     let adj_of_v6 = <f64 as ::tapeless::__private::Real>::ONE;
     let adj_of_s = ::tapeless::__private::MulRule::mul_lhs(&adj_of_v6, &s, &v5);
     let adj_of_v5 = ::tapeless::__private::MulRule::mul_rhs(&adj_of_v6, &s, &v5);
-    let (cotangent_of_b, _) = v5_pullback(adj_of_v5);
+    let (cotangent_of_b, ..) = v5_pullback(adj_of_v5);
     let mut adj_of_b = ::tapeless::__private::cotangent(&b, cotangent_of_b);
-    let (cotangent_of_v2,) = s_pullback(adj_of_s);
+    let (cotangent_of_v2, ..) = s_pullback(adj_of_s);
     let adj_of_v2 = ::tapeless::__private::cotangent(&v2, cotangent_of_v2);
     let adj_of_a = ::tapeless::__private::MulRule::mul_lhs(&adj_of_v2, a, &b);
     adj_of_b += ::tapeless::__private::MulRule::mul_rhs(&adj_of_v2, a, &b);
@@ -40,9 +40,9 @@ fn combined_vjp<'vjp>(
         move |adj_of_v6: f64| {
             let adj_of_s = ::tapeless::__private::MulRule::mul_lhs(&adj_of_v6, &s, &v5);
             let adj_of_v5 = ::tapeless::__private::MulRule::mul_rhs(&adj_of_v6, &s, &v5);
-            let (cotangent_of_b, _) = v5_pullback(adj_of_v5);
+            let (cotangent_of_b, ..) = v5_pullback(adj_of_v5);
             let mut adj_of_b = ::tapeless::__private::cotangent(&b, cotangent_of_b);
-            let (cotangent_of_v2,) = s_pullback(adj_of_s);
+            let (cotangent_of_v2, ..) = s_pullback(adj_of_s);
             let adj_of_v2 = ::tapeless::__private::cotangent(&v2, cotangent_of_v2);
             let adj_of_a = ::tapeless::__private::MulRule::mul_lhs(&adj_of_v2, a, &b);
             adj_of_b += ::tapeless::__private::MulRule::mul_rhs(&adj_of_v2, a, &b);

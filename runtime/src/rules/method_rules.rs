@@ -67,7 +67,7 @@ pub trait SinCosHasNoRule {}
     message = "`rem_euclid` on a differentiated `{Self}` has no derivative rule",
     label = "no derivative rule for `rem_euclid`",
     note = "the methods of `f32`/`f64` with a derivative rule: abs, acos, acosh, asin, asinh, atan, atan2, atanh, cbrt, clamp, cos, cosh, exp, exp2, exp_m1, fract, hypot, ln, ln_1p, log, log10, log2, max, min, mul_add, powf, powi, recip, sin, sinh, sqrt, tan, tanh, to_degrees, to_radians; with derivative 0: ceil, floor, round, round_ties_even, signum, trunc",
-    note = "add a rule: a trait with `fn rem_euclid_vjp(self, rhs: Self) -> (Self, impl FnOnce(Self) -> (Self, Self,))`, implemented for `{Self}` and in scope where the function is (the method's value and a pullback from its cotangent to one cotangent per operand, receiver first)",
+    note = "add a rule: a trait with `fn rem_euclid_vjp(self, rhs: Self) -> (Self, impl FnOnce(Self) -> (Self, Self))`, implemented for `{Self}` and in scope where the function is (the method's value and a pullback from its cotangent to one cotangent per operand, receiver first)",
     note = "example: the documentation of `tapeless::rules::method_rules`, or the README's \"A rule for a method\""
 )]
 pub trait RemEuclidHasNoRule {}
@@ -78,7 +78,7 @@ pub trait RemEuclidHasNoRule {}
     message = "`div_euclid` on a differentiated `{Self}` has no derivative rule",
     label = "no derivative rule for `div_euclid`",
     note = "the methods of `f32`/`f64` with a derivative rule: abs, acos, acosh, asin, asinh, atan, atan2, atanh, cbrt, clamp, cos, cosh, exp, exp2, exp_m1, fract, hypot, ln, ln_1p, log, log10, log2, max, min, mul_add, powf, powi, recip, sin, sinh, sqrt, tan, tanh, to_degrees, to_radians; with derivative 0: ceil, floor, round, round_ties_even, signum, trunc",
-    note = "add a rule: a trait with `fn div_euclid_vjp(self, rhs: Self) -> (Self, impl FnOnce(Self) -> (Self, Self,))`, implemented for `{Self}` and in scope where the function is (the method's value and a pullback from its cotangent to one cotangent per operand, receiver first)",
+    note = "add a rule: a trait with `fn div_euclid_vjp(self, rhs: Self) -> (Self, impl FnOnce(Self) -> (Self, Self))`, implemented for `{Self}` and in scope where the function is (the method's value and a pullback from its cotangent to one cotangent per operand, receiver first)",
     note = "example: the documentation of `tapeless::rules::method_rules`, or the README's \"A rule for a method\""
 )]
 pub trait DivEuclidHasNoRule {}
@@ -89,7 +89,7 @@ pub trait DivEuclidHasNoRule {}
     message = "`copysign` on a differentiated `{Self}` has no derivative rule",
     label = "no derivative rule for `copysign`",
     note = "the methods of `f32`/`f64` with a derivative rule: abs, acos, acosh, asin, asinh, atan, atan2, atanh, cbrt, clamp, cos, cosh, exp, exp2, exp_m1, fract, hypot, ln, ln_1p, log, log10, log2, max, min, mul_add, powf, powi, recip, sin, sinh, sqrt, tan, tanh, to_degrees, to_radians; with derivative 0: ceil, floor, round, round_ties_even, signum, trunc",
-    note = "add a rule: a trait with `fn copysign_vjp(self, sign: Self) -> (Self, impl FnOnce(Self) -> (Self, Self,))`, implemented for `{Self}` and in scope where the function is (the method's value and a pullback from its cotangent to one cotangent per operand, receiver first)",
+    note = "add a rule: a trait with `fn copysign_vjp(self, sign: Self) -> (Self, impl FnOnce(Self) -> (Self, Self))`, implemented for `{Self}` and in scope where the function is (the method's value and a pullback from its cotangent to one cotangent per operand, receiver first)",
     note = "example: the documentation of `tapeless::rules::method_rules`, or the README's \"A rule for a method\""
 )]
 pub trait CopysignHasNoRule {}
@@ -100,7 +100,7 @@ pub trait CopysignHasNoRule {}
     message = "`midpoint` on a differentiated `{Self}` has no derivative rule",
     label = "no derivative rule for `midpoint`",
     note = "the methods of `f32`/`f64` with a derivative rule: abs, acos, acosh, asin, asinh, atan, atan2, atanh, cbrt, clamp, cos, cosh, exp, exp2, exp_m1, fract, hypot, ln, ln_1p, log, log10, log2, max, min, mul_add, powf, powi, recip, sin, sinh, sqrt, tan, tanh, to_degrees, to_radians; with derivative 0: ceil, floor, round, round_ties_even, signum, trunc",
-    note = "add a rule: a trait with `fn midpoint_vjp(self, other: Self) -> (Self, impl FnOnce(Self) -> (Self, Self,))`, implemented for `{Self}` and in scope where the function is (the method's value and a pullback from its cotangent to one cotangent per operand, receiver first)",
+    note = "add a rule: a trait with `fn midpoint_vjp(self, other: Self) -> (Self, impl FnOnce(Self) -> (Self, Self))`, implemented for `{Self}` and in scope where the function is (the method's value and a pullback from its cotangent to one cotangent per operand, receiver first)",
     note = "example: the documentation of `tapeless::rules::method_rules`, or the README's \"A rule for a method\""
 )]
 pub trait MidpointHasNoRule {}
