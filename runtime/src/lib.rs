@@ -73,7 +73,7 @@ pub mod __private {
     pub use crate::rules::{DivRule, MulRule, SquareRule};
     pub use crate::tangent::{
         accumulate, as_value, cotangent, replaced, replaced_jvp, replaced_vjp, scalar_zero, scaled,
-        typed_like, unit_like,
+        typed_like, unit_like, zero_element,
     };
     pub use crate::{NoTangent, Params, ParamsOf, Real, TangentArg};
     pub use core;

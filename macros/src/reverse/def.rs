@@ -123,18 +123,18 @@ impl ReverseSweep<'_, '_> {
                 self.pullback(id, &arguments, spans, state, out);
             }
             Op::Project { base, projection } => {
-                let place = match projection {
-                    Projection::Field(member) => quote!(.#member),
+                let (place, index) = match projection {
+                    Projection::Field(member) => (quote!(.#member), None),
                     Projection::Index(index) => {
                         self.reads.insert(index.value);
-                        let index = emitter.operand(*index);
-                        quote!([#index])
+                        let rendered = emitter.operand(*index);
+                        (quote!([#rendered]), Some(index.value))
                     }
                 };
                 self.reads.insert(base.value);
                 self.contribute(
                     base.value,
-                    Contribution::Projected(place, quote!(#adjoint)),
+                    Contribution::Projected(place, quote!(#adjoint), index),
                     state,
                     out,
                 );
@@ -236,3 +236,4 @@ impl ReverseSweep<'_, '_> {
         }
     }
 }
+
