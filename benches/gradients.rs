@@ -159,6 +159,16 @@ fn mlp_adam(c: &mut Criterion) {
 macro_rules! bench_rosenbrock {
     ($group:expr, $n:literal) => {{
         let x = rosenbrock_start::<$n>();
+        // The gradients agree before any is timed.
+        let (value, generated) = rosenbrock_grad(&x);
+        for (hand_value, hand) in [
+            rosenbrock_hand(&x),
+            rosenbrock_hand_two_pass(&x),
+            rosenbrock_hand_simple(&x),
+        ] {
+            assert!((value - hand_value).abs() <= 1e-12 * hand_value.abs());
+            assert!((generated - hand).norm() <= 1e-12 * hand.norm());
+        }
         $group.bench_function(concat!("n", $n, "/forward/tapeless"), |b| {
             b.iter(|| rosenbrock(black_box(&x)))
         });
@@ -167,6 +177,12 @@ macro_rules! bench_rosenbrock {
         });
         $group.bench_function(concat!("n", $n, "/gradient/hand"), |b| {
             b.iter(|| rosenbrock_hand(black_box(&x)))
+        });
+        $group.bench_function(concat!("n", $n, "/gradient/hand_two_pass"), |b| {
+            b.iter(|| rosenbrock_hand_two_pass(black_box(&x)))
+        });
+        $group.bench_function(concat!("n", $n, "/gradient/hand_simple"), |b| {
+            b.iter(|| rosenbrock_hand_simple(black_box(&x)))
         });
     }};
 }

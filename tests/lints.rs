@@ -81,6 +81,23 @@ pub fn loops(w: &nalgebra::Vector3<f64>, data: &[nalgebra::Vector3<f64>]) -> f64
     s + sum.norm()
 }
 
+/// A chain over neighbouring elements, forwards and backwards: the
+/// adjoints carried across iterations (`carried_adj_of_x`, `last_i`).
+#[differentiable]
+#[must_use]
+pub fn neighbours(x: &nalgebra::Vector4<f64>) -> f64 {
+    let mut total = 0.0;
+    for i in 0..3 {
+        let a = x[i + 1] - x[i] * x[i];
+        total += 100.0 * a * a;
+    }
+    let mut back = 0.0;
+    for i in (1..4).rev() {
+        back += x[i] * x[i - 1];
+    }
+    total + back
+}
+
 /// An inner lint attribute in the body applies to the siblings too (as an
 /// outer attribute there: the malformed-input corpus found it copied as an
 /// inner one, which does not compile).
@@ -121,6 +138,10 @@ pub fn runtime_lengths(alpha: f64, data: &[f64]) -> f64 {
 
 #[test]
 fn strict_lints_and_hygiene() {
+    let x = nalgebra::Vector4::new(-1.2, 1.0, 0.5, 2.0);
+    let (value, gradient) = neighbours_grad(&x);
+    assert_eq!(value.to_bits(), neighbours(&x).to_bits());
+    assert!(gradient.iter().all(|g| g.is_finite()));
     let (value, dx) = inner_attribute_grad(3.0);
     assert_eq!((value, dx), (9.0, 6.0));
     assert_eq!(inner_attribute_grad(1.0), (2.0, 2.0));

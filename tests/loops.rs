@@ -263,3 +263,187 @@ fn hand_written_mlp_matches_pytorch_gradients() {
         .run(|m| mlp_bce(m, &xs, &ys), &model, &gradient)
         .unwrap();
 }
+
+// ---- places at constant offsets from the index (issue 16) -------------------
+// The reverse sweep carries the adjoints of `x[i + k]` from one iteration to
+// the next in locals; these check it for every form it accepts and for the
+// forms that keep adding in memory.
+
+/// scipy's `rosen`: `x[i]` and `x[i + 1]`.
+#[differentiable]
+fn rosen<const N: usize>(x: &SVector<f64, N>) -> f64 {
+    let mut total = 0.0;
+    for i in 0..N - 1 {
+        let a = x[i + 1] - x[i] * x[i];
+        let b = 1.0 - x[i];
+        total += 100.0 * a * a + b * b;
+    }
+    total
+}
+
+/// Through `rosen_vjp`, with an adjoint other than one.
+#[differentiable]
+fn scaled_rosen(x: &SVector<f64, 6>) -> f64 {
+    3.0 * rosen(x) + x[0]
+}
+
+/// A reversed range, offsets -1 and 0, an array.
+#[differentiable]
+#[allow(
+    clippy::needless_range_loop,
+    reason = "index loops are the form under test"
+)]
+fn backward_differences(x: &[f64; 6]) -> f64 {
+    let mut total = 0.0;
+    for i in (1..6).rev() {
+        let d = x[i] - x[i - 1];
+        total += d * d * x[i];
+    }
+    total
+}
+
+/// Offsets 0, 1 and 2 (a gap at 1 in one term), an inclusive range, two
+/// contributions to one place, and a second indexed argument.
+#[differentiable(wrt = (x, w))]
+fn three_point(x: &SVector<f64, 7>, w: &SVector<f64, 7>) -> f64 {
+    let mut total = 0.0;
+    for i in 1..=4 {
+        let curvature = x[i - 1] - 2.0 * x[i] + x[i + 1];
+        total += curvature * curvature * w[i] + x[i + 2] * x[i - 1].sin() + w[i + 2] * x[i];
+    }
+    total
+}
+
+/// A reversed range with offsets -2 and +1 (the farthest first).
+#[differentiable]
+fn spread_backwards(x: &[f64; 8]) -> f64 {
+    let mut total = 0.0;
+    for i in (2..7).rev() {
+        total += (x[i + 1] * x[i - 2]).tanh() + x[i].cos();
+    }
+    total
+}
+
+/// Forms that keep adding in memory: a fixed place besides the offsets...
+#[differentiable]
+fn fixed_place(x: &SVector<f64, 6>) -> f64 {
+    let mut total = 0.0;
+    for i in 0..5 {
+        total += x[i] * x[i + 1] + x[0] * x[i];
+    }
+    total
+}
+
+/// ... a branch that adds to `x[i + 1]`...
+#[differentiable]
+fn branch_place(x: &SVector<f64, 6>) -> f64 {
+    let mut total = 0.0;
+    for i in 0..5 {
+        if x[i] > 0.0 {
+            total += x[i + 1].exp() * x[i];
+        } else {
+            total += x[i] * x[i];
+        }
+    }
+    total
+}
+
+/// ... a stride of 2...
+#[differentiable]
+fn strided_places(x: &SVector<f64, 6>) -> f64 {
+    let mut total = 0.0;
+    for i in (0..5).step_by(2) {
+        total += x[i] * x[i + 1];
+    }
+    total
+}
+
+/// ... an index read from data.
+#[differentiable]
+fn data_places(x: &SVector<f64, 6>, k: &[usize; 3]) -> f64 {
+    let mut total = 0.0;
+    for j in k {
+        total += x[*j] * x[j + 1];
+    }
+    total
+}
+
+/// A loop a `break` ends early, and a loop with no iterations.
+#[differentiable]
+fn stopped(x: &SVector<f64, 6>, stop: usize) -> f64 {
+    let mut total = 0.0;
+    for i in 0..5 {
+        if i == stop {
+            break;
+        }
+        total += x[i] * x[i + 1].sin();
+    }
+    let mut none = 0.0;
+    for i in 0..stop.min(5) - stop.min(5) {
+        none += x[i] * x[i + 1];
+    }
+    total + none
+}
+
+#[test]
+fn offset_places_carried_across_iterations_match_central_differences() {
+    let x6 = SVector::<f64, 6>::from_column_slice(&[-1.2, 1.0, 0.8, -0.4, 0.3, 1.7]);
+    let (value, gradient) = rosen_grad(&x6);
+    assert_eq!(value, rosen(&x6));
+    tight().run(rosen, &x6, &gradient).unwrap();
+    let (_, gradient) = scaled_rosen_grad(&x6);
+    tight().run(scaled_rosen, &x6, &gradient).unwrap();
+    // Two elements, and one: a single iteration, and none.
+    let x2 = SVector::<f64, 2>::new(0.5, -0.3);
+    tight().run(rosen, &x2, &rosen_grad(&x2).1).unwrap();
+    let x1 = SVector::<f64, 1>::new(0.5);
+    assert_eq!(rosen_grad(&x1), (0.0, SVector::<f64, 1>::zeros()));
+
+    let array = [0.3, -0.7, 1.1, 0.2, -0.5, 0.9];
+    tight()
+        .run(
+            backward_differences,
+            &array,
+            &backward_differences_grad(&array).1,
+        )
+        .unwrap();
+
+    let w = SVector::<f64, 7>::from_fn(|i, _| 0.5 + 0.1 * i as f64);
+    let x7 = SVector::<f64, 7>::from_fn(|i, _| (i as f64 * 0.7).sin());
+    let (_, (gradient_x, gradient_w)) = three_point_grad(&x7, &w);
+    tight()
+        .run(|x| three_point(x, &w), &x7, &gradient_x)
+        .unwrap();
+    tight()
+        .run(|w| three_point(&x7, w), &w, &gradient_w)
+        .unwrap();
+
+    let x8 = [0.1, 0.9, -0.4, 0.6, -1.3, 0.2, 0.8, -0.6];
+    tight()
+        .run(spread_backwards, &x8, &spread_backwards_grad(&x8).1)
+        .unwrap();
+
+    tight()
+        .run(fixed_place, &x6, &fixed_place_grad(&x6).1)
+        .unwrap();
+    tight()
+        .run(branch_place, &x6, &branch_place_grad(&x6).1)
+        .unwrap();
+    tight()
+        .run(strided_places, &x6, &strided_places_grad(&x6).1)
+        .unwrap();
+    let k = [0, 3, 4];
+    tight()
+        .run(|x| data_places(x, &k), &x6, &data_places_grad(&x6, &k).1)
+        .unwrap();
+}
+
+#[test]
+fn offset_places_in_loops_that_stop_early() {
+    let x = SVector::<f64, 6>::from_column_slice(&[0.4, -1.1, 0.7, 1.3, -0.2, 0.5]);
+    for stop in [0, 1, 3, 5, 7] {
+        let (value, gradient) = stopped_grad(&x, stop);
+        assert_eq!(value, stopped(&x, stop));
+        tight().run(|x| stopped(x, stop), &x, &gradient).unwrap();
+    }
+}

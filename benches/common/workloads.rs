@@ -512,9 +512,56 @@ pub fn rosenbrock<const N: usize>(x: &SVector<f64, N>) -> f64 {
     total
 }
 
-/// [`rosenbrock`] and its gradient by hand.
+/// [`rosenbrock`] and its gradient by hand, as carefully as we can write
+/// it: the adjoint of `x[i + 1]` from term `i` stays in a register (`next`)
+/// and becomes part of `x[i]`'s in the following iteration, so every
+/// element of the gradient is written once and never read back (no
+/// store-to-load dependency from one iteration to the next), and `x[i + 1]`
+/// is loaded once. The bar of W4.
 #[inline]
 pub fn rosenbrock_hand<const N: usize>(x: &SVector<f64, N>) -> (f64, SVector<f64, N>) {
+    let mut gradient = SVector::<f64, N>::zeros();
+    let mut total = 0.0;
+    let mut next = 0.0;
+    let mut xi = x[0];
+    for i in 0..N - 1 {
+        let following = x[i + 1];
+        let a = following - xi * xi;
+        let b = 1.0 - xi;
+        total += 100.0 * (a * a) + b * b;
+        gradient[i] = next - 400.0 * a * xi - 2.0 * b;
+        next = 200.0 * a;
+        xi = following;
+    }
+    gradient[N - 1] = next;
+    (total, gradient)
+}
+
+/// The same gradient in two passes (issue 16's careful version): the first
+/// writes `g[i] = -400 a xᵢ - 2 b`, the second adds `200 a` to `g[i + 1]`
+/// (each element read and written once per pass).
+#[inline]
+pub fn rosenbrock_hand_two_pass<const N: usize>(x: &SVector<f64, N>) -> (f64, SVector<f64, N>) {
+    let mut gradient = SVector::<f64, N>::zeros();
+    let mut total = 0.0;
+    for i in 0..N - 1 {
+        let xi = x[i];
+        let a = x[i + 1] - xi * xi;
+        let b = 1.0 - xi;
+        total += 100.0 * (a * a) + b * b;
+        gradient[i] = -400.0 * a * xi - 2.0 * b;
+    }
+    for i in 0..N - 1 {
+        gradient[i + 1] += 200.0 * (x[i + 1] - x[i] * x[i]);
+    }
+    (total, gradient)
+}
+
+/// The textbook hand gradient: both updates of term `i` read, add to and
+/// write the gradient in memory (`g[i + 1]` is read back by the next
+/// iteration, a store-to-load dependency).
+#[inline]
+pub fn rosenbrock_hand_simple<const N: usize>(x: &SVector<f64, N>) -> (f64, SVector<f64, N>) {
     let mut gradient = SVector::<f64, N>::zeros();
     let mut total = 0.0;
     for i in 0..N - 1 {

@@ -45,7 +45,7 @@ impl Emitter<'_> {
                             quote!(#krate::__private::Params::zero_like(#reference))
                         }
                     };
-                    if let Contribution::Projected(place, c) = contribution {
+                    if let Contribution::Projected(place, c, _) = contribution {
                         let accumulate =
                             quote!(#krate::__private::accumulate(&mut #adjoint #place, #c););
                         tokens.extend(match how {

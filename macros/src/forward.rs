@@ -231,7 +231,8 @@ impl Emitter<'_> {
         };
         let iter = self.opaque(&region.iter, &region.iter_uses);
         if let Some(fused) = fused {
-            let (prelude, iteration) = (&fused.prelude, &fused.iteration);
+            let (prelude, iteration, after_reverse) =
+                (&fused.prelude, &fused.iteration, &fused.after);
             let body = self.forward_block(&region.body, Pullbacks::Active, None, plan);
             return quote! {
                 #before
@@ -243,6 +244,7 @@ impl Emitter<'_> {
                     #iteration
                     #at_end_after_reverse
                 }
+                #after_reverse
                 #after
             };
         }

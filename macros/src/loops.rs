@@ -379,3 +379,100 @@ fn collect_defined(block: &Block, defined: &mut BTreeSet<ValueId>) {
         }
     }
 }
+
+/// The largest spread between the offsets of the places `x[i + k]` whose
+/// adjoints a fused loop carries from one iteration to the next (see
+/// `ReverseSweep::carry_offset_adjoints`); a wider one keeps adding in
+/// memory.
+pub(crate) const MAX_CARRIED_SPREAD: i64 = 4;
+
+/// The order in which a loop visits its index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stride {
+    /// `for i in a..b`, `for i in a..=b`: each iteration's `i` is one more
+    /// than the previous one's.
+    Up,
+    /// `for i in (a..b).rev()`: one less.
+    Down,
+}
+
+/// The index of `for i in RANGE` or `for i in (RANGE).rev()` (a single name
+/// bound by value) and the order it visits it in; `None` for any other
+/// loop (a `step_by`, an iterator of data, a pattern). The iterations of
+/// such a loop see distinct, consecutive values of `i`.
+pub(crate) fn unit_stride_index(region: &ForRegion) -> Option<(ValueId, Stride)> {
+    let [(_, index)] = region.bindings.as_slice() else {
+        return None;
+    };
+    let syn::Pat::Ident(pat) = &region.pat else {
+        return None;
+    };
+    if pat.by_ref.is_some() || pat.subpat.is_some() {
+        return None;
+    }
+    fn unparenthesized(expr: &syn::Expr) -> &syn::Expr {
+        match expr {
+            syn::Expr::Paren(inner) => unparenthesized(&inner.expr),
+            syn::Expr::Group(inner) => unparenthesized(&inner.expr),
+            other => other,
+        }
+    }
+    let bounded = |expr: &syn::Expr| matches!(unparenthesized(expr), syn::Expr::Range(range) if range.start.is_some() && range.end.is_some());
+    match unparenthesized(&region.iter) {
+        range if bounded(range) => Some((*index, Stride::Up)),
+        syn::Expr::MethodCall(call)
+            if call.method == "rev" && call.args.is_empty() && call.turbofish.is_none() =>
+        {
+            bounded(&call.receiver).then_some((*index, Stride::Down))
+        }
+        _ => None,
+    }
+}
+
+/// `k` when `value` is `index`, `index + k`, `k + index` or `index - k`
+/// (giving `-k`) for an integer literal `k` (unsuffixed or `usize`) of at
+/// most [`MAX_CARRIED_SPREAD`].
+pub(crate) fn index_offset(function: &Function, value: ValueId, index: ValueId) -> Option<i64> {
+    if value == index {
+        return Some(0);
+    }
+    let literal = |operand: &crate::ir::Operand| -> Option<i64> {
+        let Op::Const {
+            expr:
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(int),
+                    ..
+                }),
+        } = &function.value(operand.value).op
+        else {
+            return None;
+        };
+        if !matches!(int.suffix(), "" | "usize") {
+            return None;
+        }
+        int.base10_parse::<i64>()
+            .ok()
+            .filter(|k| *k <= MAX_CARRIED_SPREAD)
+    };
+    let is_index = |operand: &crate::ir::Operand| {
+        operand.value == index && operand.access == crate::ir::Access::Plain
+    };
+    match &function.value(value).op {
+        Op::Arith {
+            op: ArithOp::Add,
+            lhs,
+            rhs,
+        } if is_index(lhs) => literal(rhs),
+        Op::Arith {
+            op: ArithOp::Add,
+            lhs,
+            rhs,
+        } if is_index(rhs) => literal(lhs),
+        Op::Arith {
+            op: ArithOp::Sub,
+            lhs,
+            rhs,
+        } if is_index(lhs) => literal(rhs).map(|k| -k),
+        _ => None,
+    }
+}

@@ -27,6 +27,12 @@ pub(crate) struct Names {
     /// The per-unit gradient of an outer value in a fused loop, one name per
     /// loop and value (two loops adding to `x` sum into different locals).
     unit_adjoints: HashMap<(LoopId, ValueId), Ident>,
+    /// The adjoints of places `x[i + k]` of an outer value that a fused
+    /// loop carries to its next iteration, per loop and value (one local
+    /// per offset: at most `MAX_CARRIED_SPREAD`).
+    carried_adjoints: HashMap<(LoopId, ValueId), Vec<Ident>>,
+    /// The last index a loop with carried adjoints visited (`last_i`).
+    last_indices: HashMap<LoopId, Ident>,
     /// The local holding the per-iteration values of a carried variable.
     tapes: HashMap<ValueId, Ident>,
     /// The index of each `for _ in 0..N` loop (whose pattern names none).
@@ -117,6 +123,8 @@ impl Names {
             }
         }
         let mut unit_adjoints = HashMap::new();
+        let mut carried_adjoints = HashMap::new();
+        let mut last_indices = HashMap::new();
         let mut tapes = HashMap::new();
         let mut loop_indices = HashMap::new();
         let mut checkpointed = HashMap::new();
@@ -128,6 +136,32 @@ impl Names {
                     let name = taken.fresh(&format!("unit_{}", unraw(adjoint)));
                     unit_adjoints.insert((region.id, id), name);
                 }
+            }
+            if let Some((index, _)) = crate::loops::unit_stride_index(region) {
+                // The outer values the loop indexes (`x[i + 1]`).
+                for id in &inside {
+                    let Op::Project {
+                        base,
+                        projection: crate::ir::Projection::Index(_),
+                    } = &function.value(*id).op
+                    else {
+                        continue;
+                    };
+                    let key = (region.id, base.value);
+                    if inside.contains(&base.value)
+                        || !activity.is_varied(base.value)
+                        || carried_adjoints.contains_key(&key)
+                    {
+                        continue;
+                    }
+                    let wanted = format!("carried_{}", unraw(&adjoint[base.value.index()]));
+                    let spread =
+                        usize::try_from(crate::loops::MAX_CARRIED_SPREAD).expect("a small spread");
+                    let names = (0..spread).map(|_| taken.fresh(&wanted)).collect();
+                    carried_adjoints.insert(key, names);
+                }
+                let name = format!("last_{}", unraw(&local[index.index()]));
+                last_indices.insert(region.id, taken.fresh(&name));
             }
             for carried in &region.carried {
                 let header = carried.header;
@@ -171,6 +205,8 @@ impl Names {
             pullback,
             cotangents,
             unit_adjoints,
+            carried_adjoints,
+            last_indices,
             tapes,
             loop_indices,
             checkpointed,
@@ -186,6 +222,19 @@ impl Names {
     /// loop `region`.
     pub(crate) fn unit_adjoint(&self, region: LoopId, value: ValueId) -> Ident {
         self.unit_adjoints[&(region, value)].clone()
+    }
+
+    /// The adjoints of places of `value` that the fused loop `region`
+    /// carries to its next iteration, if it indexes `value`.
+    pub(crate) fn carried_adjoints(&self, region: LoopId, value: ValueId) -> Option<&[Ident]> {
+        self.carried_adjoints
+            .get(&(region, value))
+            .map(Vec::as_slice)
+    }
+
+    /// The last index visited by the loop `region` (one with a unit stride).
+    pub(crate) fn last_index(&self, region: LoopId) -> Option<&Ident> {
+        self.last_indices.get(&region)
     }
 
     /// The cotangent of argument `position` that `call`'s pullback returns.

@@ -36,8 +36,9 @@ pub(crate) enum Contribution {
     /// a loop adds to it.
     Zero(ValueId),
     /// An adjoint for a place (`.field`, `[index]`) inside the target: the
-    /// target's adjoint starts at zero and the place accumulates it.
-    Projected(TokenStream, TokenStream),
+    /// target's adjoint starts at zero and the place accumulates it. The
+    /// third field is the index of a `[index]` place.
+    Projected(TokenStream, TokenStream, Option<ValueId>),
 }
 
 /// A statement of the reverse sweep.
@@ -89,6 +90,9 @@ pub(crate) struct Fused {
     pub(crate) prelude: TokenStream,
     /// The reverse sweep of one iteration, at the end of its body.
     pub(crate) iteration: TokenStream,
+    /// What the reverse sweep leaves for after the loop (the adjoints it
+    /// carried past the last iteration, stored).
+    pub(crate) after: TokenStream,
     /// The accumulator's header: its update may come before the reverse
     /// sweep of the iteration, which never reads it; the other carried
     /// variables are updated after it, as it may recompute from them.

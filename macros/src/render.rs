@@ -117,6 +117,97 @@ impl<'a> Emitter<'a> {
         typed_float || literal
     }
 
+    /// Whether `value` is a float literal (`2.0`, `3_f64`).
+    pub(crate) fn is_float_literal(&self, value: ValueId) -> bool {
+        match &self.function.value(value).op {
+            Op::Const {
+                expr: syn::Expr::Lit(literal),
+            } => match &literal.lit {
+                syn::Lit::Float(_) => true,
+                syn::Lit::Int(int) => matches!(int.suffix(), "f32" | "f64"),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether `value` is a scalar that is not differentiated: a float
+    /// literal, or a parameter or `let` declared `f32` or `f64` (or a
+    /// reference to one) that the result does not depend on through the
+    /// differentiated arguments.
+    pub(crate) fn is_constant_scalar(&self, value: ValueId) -> bool {
+        if self.activity.is_varied(value) {
+            return false;
+        }
+        let is_float = |ty: &syn::Type| matches!(ty, syn::Type::Path(path) if path.path.is_ident("f32") || path.path.is_ident("f64"));
+        let declared = match &self.function.value(value).op {
+            Op::Param { index } => is_float(&self.params[*index].value_type()),
+            _ => self.function.value(value).ty.as_ref().is_some_and(is_float),
+        };
+        declared || self.is_float_literal(value)
+    }
+
+    /// Whether `value` is the integer literal `n` (unsuffixed or `i32`).
+    pub(crate) fn is_int_literal(&self, value: ValueId, n: u64) -> bool {
+        matches!(
+            &self.function.value(value).op,
+            Op::Const { expr: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) }
+                if matches!(int.suffix(), "" | "i32") && int.base10_parse::<u64>().is_ok_and(|k| k == n)
+        )
+    }
+
+    /// Whether exactly one operand, phi input, carried value, region input
+    /// or result of the function reads `value`.
+    pub(crate) fn is_used_once(&self, value: ValueId) -> bool {
+        fn count_block(block: &crate::ir::Block, value: ValueId) -> usize {
+            let mut uses = 0;
+            for stmt in &block.stmts {
+                match stmt {
+                    crate::ir::Stmt::Def(_) => {}
+                    crate::ir::Stmt::Effect(effect) => {
+                        uses += effect.uses.iter().filter(|(_, v)| *v == value).count();
+                    }
+                    crate::ir::Stmt::If(region) => {
+                        uses += usize::from(region.condition == value);
+                        uses += region
+                            .phis
+                            .iter()
+                            .map(|phi| {
+                                usize::from(phi.then_value == value)
+                                    + usize::from(phi.else_value == value)
+                            })
+                            .sum::<usize>();
+                        uses += count_block(&region.then_block, value);
+                        uses += count_block(&region.else_block, value);
+                    }
+                    crate::ir::Stmt::For(region) => {
+                        uses += region.iter_uses.iter().filter(|(_, v)| *v == value).count();
+                        uses += region
+                            .carried
+                            .iter()
+                            .map(|carried| {
+                                usize::from(carried.init == value)
+                                    + usize::from(carried.next == value)
+                            })
+                            .sum::<usize>();
+                        uses += usize::from(region.exit == Some(value));
+                        uses += count_block(&region.body, value);
+                    }
+                }
+            }
+            uses
+        }
+        let operands = self
+            .function
+            .values
+            .iter()
+            .flat_map(crate::ir::Value::operands)
+            .filter(|operand| *operand == value)
+            .count();
+        let result = usize::from(self.function.result.value == value);
+        operands + result + count_block(&self.function.body, value) == 1
+    }
+
     pub(crate) fn is_ref(&self, value: ValueId) -> bool {
         matches!(self.function.value(value).op, Op::Param { index } if self.params[index].is_ref)
     }

@@ -133,6 +133,20 @@ pub fn scaled<P: Params>(mut value: P, factor: P::Scalar) -> P {
     value
 }
 
+/// A zero of the type of `adjoint`'s elements (`adjoint[i]`): the start of
+/// the adjoint of a place `x[i + k]` that a fused loop carries from one
+/// iteration to the next.
+#[inline]
+#[must_use]
+pub fn zero_element<V, E>(adjoint: &V) -> E
+where
+    V: core::ops::Index<usize, Output = E>,
+    E: Params,
+{
+    let _ = adjoint;
+    E::zeros()
+}
+
 /// The scalar 0 of the type the context asks for: the tangent of a
 /// constant argument of `SMatrix::new(...)` in forward mode.
 #[inline]

@@ -312,8 +312,8 @@ pub(crate) enum Expr {
     DataAt(String),
     /// `base[i]` on a vector place (a variable), `i` a literal.
     Index(String, usize),
-    /// `base[i]` with a loop index.
-    IndexAt(String, String),
+    /// `base[i]` with a loop index, or `base[i + k]` with an offset `k`.
+    IndexAt(String, String, usize),
     /// `base.x`, `.y`, `.z`.
     Field(String, &'static str),
     /// `i as f64` for a loop index.
@@ -438,7 +438,7 @@ impl Expr {
             | Expr::IndexAsF64(name)
             | Expr::Deref(name)
             | Expr::VectorCopy(name) => found.push(name.clone()),
-            Expr::IndexAt(base, index) => {
+            Expr::IndexAt(base, index, _) => {
                 found.push(base.clone());
                 found.push(index.clone());
             }
@@ -591,8 +591,13 @@ pub(crate) enum Stmt {
 /// What a `for` loop iterates over.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum LoopHead {
-    /// `for i in 0..n` (or `for _ in 0..n` when `index` is `None`).
-    Range { index: Option<String>, n: usize },
+    /// `for i in 0..n` (or `for _ in 0..n` when `index` is `None`), or
+    /// `for i in (0..n).rev()`.
+    Range {
+        index: Option<String>,
+        n: usize,
+        rev: bool,
+    },
     /// `for t in d.iter()`.
     Data { element: String },
     /// `for (i, t) in d.iter().enumerate()`.
@@ -793,8 +798,19 @@ fn render_block(block: &[Stmt], depth: usize, out: &mut String) {
             }
             Stmt::For { head, body } => {
                 let head = match head {
-                    LoopHead::Range { index, n } => {
+                    LoopHead::Range {
+                        index,
+                        n,
+                        rev: false,
+                    } => {
                         format!("{} in 0..{n}", index.as_deref().unwrap_or("_"))
+                    }
+                    LoopHead::Range {
+                        index,
+                        n,
+                        rev: true,
+                    } => {
+                        format!("{} in (0..{n}).rev()", index.as_deref().unwrap_or("_"))
                     }
                     LoopHead::Data { element } => format!("{element} in d.iter()"),
                     LoopHead::Enumerate { index, element } => {
@@ -936,7 +952,8 @@ pub(crate) fn render(e: &Expr) -> String {
         Expr::Data(i) => format!("d[{i}]"),
         Expr::DataAt(i) => format!("d[{i}]"),
         Expr::Index(base, i) => format!("{base}[{i}]"),
-        Expr::IndexAt(base, i) => format!("{base}[{i}]"),
+        Expr::IndexAt(base, i, 0) => format!("{base}[{i}]"),
+        Expr::IndexAt(base, i, k) => format!("{base}[{i} + {k}]"),
         Expr::Field(base, field) => format!("{base}.{field}"),
         Expr::IndexAsF64(i) => format!("({i} as f64)"),
         Expr::Deref(t) => format!("(*{t})"),
@@ -1433,7 +1450,8 @@ impl Generator<'_> {
                 },
                 _ => {
                     let index = self.rng.chance(70).then(|| self.fresh());
-                    LoopHead::Range { index, n }
+                    let rev = self.rng.chance(25);
+                    LoopHead::Range { index, n, rev }
                 }
             }
         };
@@ -1490,7 +1508,7 @@ impl Generator<'_> {
         self.loops.push(saved.is_some());
         self.scopes.push(Vec::new());
         let (scalar_element, index) = match &head {
-            LoopHead::Range { index, n } => (None, index.clone().map(|i| (i, *n))),
+            LoopHead::Range { index, n, .. } => (None, index.clone().map(|i| (i, *n))),
             LoopHead::Data { element } => (Some(vec![element.clone()]), None),
             LoopHead::Enumerate { index, element } => {
                 (Some(vec![element.clone()]), Some((index.clone(), 4)))
@@ -1627,6 +1645,27 @@ impl Generator<'_> {
         (!indices.is_empty()).then(|| self.rng.pick(&indices).name.clone())
     }
 
+    /// A loop index usable for `x[i]` (trip count ≤ `limit`), and an offset
+    /// `k` for `x[i + k]` that stays below `limit` (often 0).
+    fn offset_index(&mut self, limit: usize) -> Option<(String, usize)> {
+        let indices: Vec<Var> = self
+            .readable(Ty::Index)
+            .into_iter()
+            .filter(|v| v.bound.is_some_and(|n| n <= limit))
+            .collect();
+        if indices.is_empty() {
+            return None;
+        }
+        let var = self.rng.pick(&indices).clone();
+        let room = limit - var.bound.expect("a bound");
+        let offset = if room > 0 && self.rng.chance(40) {
+            1 + self.rng.below(room)
+        } else {
+            0
+        };
+        Some((var.name, offset))
+    }
+
     fn scalar_leaf(&mut self) -> Expr {
         let scalars = self.readable(Ty::Scalar);
         let vectors: Vec<Var> = self
@@ -1645,8 +1684,8 @@ impl Generator<'_> {
                 Expr::Var(self.rng.pick(&scalars).name.clone(), Ty::Scalar)
             }
             4 => Expr::Var("s".into(), Ty::Scalar),
-            5 => match self.index(3) {
-                Some(i) => Expr::IndexAt("x".into(), i),
+            5 => match self.offset_index(3) {
+                Some((i, k)) => Expr::IndexAt("x".into(), i, k),
                 None => Expr::Index("x".into(), self.rng.below(3)),
             },
             6 => match self.index(4) {
@@ -1664,8 +1703,8 @@ impl Generator<'_> {
                     Expr::Index("x".into(), self.rng.below(3))
                 } else {
                     let var = self.rng.pick(&vars).name.clone();
-                    match self.index(3) {
-                        Some(i) if self.rng.chance(40) => Expr::IndexAt(var, i),
+                    match self.offset_index(3) {
+                        Some((i, k)) if self.rng.chance(40) => Expr::IndexAt(var, i, k),
                         _ => Expr::Index(var, self.rng.below(3)),
                     }
                 }

@@ -39,6 +39,20 @@ impl ReverseSweep<'_, '_> {
                             self.contribute(lhs, Contribution::Plain(call), state, out);
                         }
                     }
+                    ArithOp::Mul if self.scaled_square(lhs, rhs).is_some() => {
+                        // `c * x * x` (`(c * x) * x`, `c` a constant scalar): the
+                        // adjoint of `x` is that of the square of `c * x`,
+                        // `2 (c x) ȳ`, in one rule call, as for `c * (x * x)`.
+                        let (scaled, x) = self.scaled_square(lhs, rhs).expect("matched");
+                        if emitter.activity.is_varied(x) {
+                            let operand = self.read(scaled, value.span);
+                            let call = located_at(
+                                quote!(#krate::__private::SquareRule::square(&#adjoint, #operand)),
+                                value.span,
+                            );
+                            self.contribute(x, Contribution::Plain(call), state, out);
+                        }
+                    }
                     ArithOp::Mul => {
                         for (target, rule) in [(lhs, quote!(mul_lhs)), (rhs, quote!(mul_rhs))] {
                             if emitter.activity.is_varied(target) {
@@ -79,6 +93,24 @@ impl ReverseSweep<'_, '_> {
                 state,
                 out,
             ),
+            Op::Builtin {
+                method,
+                receiver,
+                args,
+                ..
+            } if method == "powi"
+                && matches!(args.as_slice(), [n] if emitter.is_int_literal(n.value, 2)) =>
+            {
+                // `x.powi(2)`: the rule of `x * x`.
+                if emitter.activity.is_varied(receiver.value) {
+                    let operand = self.read(receiver.value, value.span);
+                    let call = located_at(
+                        quote!(#krate::__private::SquareRule::square(&#adjoint, #operand)),
+                        value.span,
+                    );
+                    self.contribute(receiver.value, Contribution::Plain(call), state, out);
+                }
+            }
             Op::Builtin {
                 rule,
                 receiver,
@@ -123,18 +155,18 @@ impl ReverseSweep<'_, '_> {
                 self.pullback(id, &arguments, spans, state, out);
             }
             Op::Project { base, projection } => {
-                let place = match projection {
-                    Projection::Field(member) => quote!(.#member),
+                let (place, index) = match projection {
+                    Projection::Field(member) => (quote!(.#member), None),
                     Projection::Index(index) => {
                         self.reads.insert(index.value);
-                        let index = emitter.operand(*index);
-                        quote!([#index])
+                        let rendered = emitter.operand(*index);
+                        (quote!([#rendered]), Some(index.value))
                     }
                 };
                 self.reads.insert(base.value);
                 self.contribute(
                     base.value,
-                    Contribution::Projected(place, quote!(#adjoint)),
+                    Contribution::Projected(place, quote!(#adjoint), index),
                     state,
                     out,
                 );
@@ -237,6 +269,42 @@ impl ReverseSweep<'_, '_> {
                 state,
                 out,
             );
+        }
+    }
+}
+
+impl ReverseSweep<'_, '_> {
+    /// For the operands of a product `lhs * rhs` that is `(c * x) * x`,
+    /// `(x * c) * x` or `x * (c * x)` with `c` a scalar that is not
+    /// differentiated (a float literal, or declared `f32`/`f64`: a scalar,
+    /// so that the product is `c x²` for square matrices too) and `c * x`
+    /// used by this product only: `c * x` and `x`.
+    fn scaled_square(&self, lhs: ValueId, rhs: ValueId) -> Option<(ValueId, ValueId)> {
+        let emitter = self.emitter;
+        let function = emitter.function;
+        let plain = |operand: &crate::ir::Operand, value: ValueId| {
+            operand.value == value && operand.access == crate::ir::Access::Plain
+        };
+        let of = |scaled: ValueId, x: ValueId| -> bool {
+            let Op::Arith {
+                op: ArithOp::Mul,
+                lhs: inner_lhs,
+                rhs: inner_rhs,
+            } = &function.value(scaled).op
+            else {
+                return false;
+            };
+            let literal_and_x = (emitter.is_constant_scalar(inner_lhs.value)
+                && plain(inner_rhs, x))
+                || (emitter.is_constant_scalar(inner_rhs.value) && plain(inner_lhs, x));
+            literal_and_x && emitter.is_used_once(scaled)
+        };
+        if of(lhs, rhs) {
+            Some((lhs, rhs))
+        } else if of(rhs, lhs) {
+            Some((rhs, lhs))
+        } else {
+            None
         }
     }
 }

@@ -341,6 +341,8 @@ impl ReverseSweep<'_, '_> {
         let mut code = Vec::new();
         inner.contribute(carried.next, seed, &mut iteration_state, &mut code);
         inner.block(&region.body, &mut iteration_state, &mut code);
+        let carried_code = self.carry_offset_adjoints(region, &sums, &mut code);
+        prelude.extend(carried_code.prelude);
         let mut mutable = BTreeSet::new();
         accumulated(&code, &mut mutable);
         let iteration = emitter.reverse(&code, &mutable);
@@ -350,6 +352,7 @@ impl ReverseSweep<'_, '_> {
             Fused {
                 prelude,
                 iteration,
+                after: carried_code.after,
                 accumulator: carried.header,
             },
         );

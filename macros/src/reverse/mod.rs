@@ -21,9 +21,11 @@
 //!
 //! One submodule per topic: [`def`] (the adjoint of each kind of value, and
 //! of calls through their pullbacks), [`branch`] (`if` regions), [`loops`]
-//! (`for` regions, by the kind [`crate::loops`] found).
+//! (`for` regions, by the kind [`crate::loops`] found), [`carry`] (adjoints
+//! of places `x[i + k]` a fused loop carries across iterations).
 
 mod branch;
+mod carry;
 mod def;
 mod loops;
 

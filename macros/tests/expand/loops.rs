@@ -21,3 +21,31 @@ fn recurrence(s0: f64, c: f64) -> f64 {
     }
     s
 }
+
+// A chain over neighbouring elements (scipy's `rosen`): the reverse sweep
+// stores the adjoint of `x[i]` once and carries that of `x[i + 1]` to the
+// next iteration in a local (where it is part of `x[i]`'s), instead of
+// adding both to the gradient in memory; the last one is stored after the
+// loop.
+#[differentiable]
+fn rosenbrock<const N: usize>(x: &SVector<f64, N>) -> f64 {
+    let mut total = 0.0;
+    for i in 0..N - 1 {
+        let a = x[i + 1] - x[i] * x[i];
+        let b = 1.0 - x[i];
+        total += 100.0 * (a * a) + b * b;
+    }
+    total
+}
+
+// The same over a reversed range with a backward difference: the places
+// complete from the highest index down.
+#[differentiable]
+fn backward_differences(x: &[f64; 6]) -> f64 {
+    let mut total = 0.0;
+    for i in (1..6).rev() {
+        let d = x[i] - x[i - 1];
+        total += d * d * x[i];
+    }
+    total
+}

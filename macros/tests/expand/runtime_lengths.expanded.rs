@@ -754,12 +754,7 @@ fn line_sse_grad(p: &Vector2<f64>, t: &[f64], y: &[f64]) -> (f64, Vector2<f64>) 
         acc_1 = acc_2;
         let adj_of_acc_2 = ::tapeless::__private::unit_like(&acc_2);
         let adj_of_mapped = adj_of_acc_2;
-        let adj_of_v12 = ::tapeless::__private::scalar_rules::powi(
-            &adj_of_mapped,
-            &v12,
-            &2,
-            &mapped,
-        );
+        let adj_of_v12 = ::tapeless::__private::SquareRule::square(&adj_of_mapped, &v12);
         let adj_of_v11 = adj_of_v12;
         let adj_of_v9 = adj_of_v11;
         let adj_of_v10 = adj_of_v11;
@@ -803,12 +798,7 @@ fn line_sse_vjp<'vjp>(
         acc_1 = acc_2;
         let adj_of_acc_2 = ::tapeless::__private::unit_like(&acc_2);
         let adj_of_mapped = adj_of_acc_2;
-        let adj_of_v12 = ::tapeless::__private::scalar_rules::powi(
-            &adj_of_mapped,
-            &v12,
-            &2,
-            &mapped,
-        );
+        let adj_of_v12 = ::tapeless::__private::SquareRule::square(&adj_of_mapped, &v12);
         let adj_of_v11 = adj_of_v12;
         let adj_of_v9 = adj_of_v11;
         let adj_of_v10 = adj_of_v11;

@@ -35,19 +35,101 @@ elementwise_loss! {
     |x, t| value = bce_value(x, t), derivative = bce_derivative(x, t);
 }
 
-elementwise_loss! {
-    /// Binary cross entropy on logits (`nn.BCEWithLogitsLoss`):
-    /// `(1 − t)·x − ln σ(x)`, stable for any logit. Derivative `σ(x) − t`.
-    ///
-    /// ```
-    /// use tapeless_runtime::loss::{bce_with_logits, Reduction};
-    /// assert_eq!(bce_with_logits(&-1000.0_f64, &0.0, Reduction::Sum), 0.0);
-    /// assert_eq!(bce_with_logits(&-1000.0_f64, &1.0, Reduction::Sum), 1000.0);
-    /// ```
-    bce_with_logits, bce_with_logits_vjp, bce_with_logits_elementwise, bce_with_logits_elementwise_vjp;
-    ();
-    |x, t| value = (X::Element::ONE - t) * x - log_sigmoid_scalar(x),
-        derivative = sigmoid_scalar(x) - t;
+/// Binary cross entropy on logits (`nn.BCEWithLogitsLoss`):
+/// `(1 − t)·x − ln σ(x)`, stable for any logit. Derivative `σ(x) − t`.
+/// The `_vjp` rules take one `exp` per element: `e^−|x|` gives both the
+/// loss and `σ(x)`.
+///
+/// ```
+/// use tapeless_runtime::loss::{bce_with_logits, Reduction};
+/// assert_eq!(bce_with_logits(&-1000.0_f64, &0.0, Reduction::Sum), 0.0);
+/// assert_eq!(bce_with_logits(&-1000.0_f64, &1.0, Reduction::Sum), 1000.0);
+/// ```
+#[inline]
+#[must_use]
+pub fn bce_with_logits<X: Elementwise>(input: &X, target: &X, reduction: Reduction) -> X::Element {
+    let losses = bce_with_logits_elementwise(input, target);
+    reduction.apply(losses.sum_elements(), super::element_count(input))
+}
+
+/// The `_vjp` rule of [`bce_with_logits`]: the gradient with respect to
+/// `input`; target and reduction get `NoTangent`.
+#[inline]
+pub fn bce_with_logits_vjp<X: Elementwise>(
+    input: &X,
+    target: &X,
+    reduction: Reduction,
+) -> (
+    X::Element,
+    impl FnOnce(X::Element) -> (X, NoTangent, NoTangent) + use<X>,
+) {
+    let (losses, derivative) = bce_with_logits_parts(input, target);
+    let count = super::element_count(input);
+    let value = reduction.apply(losses.sum_elements(), count);
+    (value, move |adjoint: X::Element| {
+        let adjoint = reduction.adjoint(adjoint, count);
+        (
+            derivative.map_elements(|d| adjoint * d),
+            NoTangent,
+            NoTangent,
+        )
+    })
+}
+
+/// The loss of each element, unreduced, as [`bce_with_logits`] with
+/// PyTorch's `reduction='none'`.
+#[inline]
+#[must_use]
+pub fn bce_with_logits_elementwise<X: Elementwise>(input: &X, target: &X) -> X {
+    input.zip_map_elements(target, |x, t| {
+        (X::Element::ONE - t) * x - log_sigmoid_scalar(x)
+    })
+}
+
+/// The `_vjp` rule of [`bce_with_logits_elementwise`]: the vector-Jacobian
+/// product with respect to `input`.
+#[inline]
+pub fn bce_with_logits_elementwise_vjp<X: Elementwise>(
+    input: &X,
+    target: &X,
+) -> (X, impl FnOnce(X) -> (X, NoTangent) + use<X>) {
+    let (losses, derivative) = bce_with_logits_parts(input, target);
+    (losses, move |adjoint: X| {
+        (
+            adjoint.zip_map_elements(&derivative, |g, d| g * d),
+            NoTangent,
+        )
+    })
+}
+
+/// The losses of [`bce_with_logits_elementwise`] and their derivatives
+/// `σ(x) − t`, from one `exp` per element: with `e = e^−|x|`,
+/// `ln σ(x) = min(x, 0) − ln(1 + e)` and `σ(x) = 1/(1 + e)` for `x ≥ 0`,
+/// `e/(1 + e)` otherwise (the same numbers as `log_sigmoid_scalar` and
+/// `sigmoid_scalar`, which each take the `exp`).
+#[inline]
+fn bce_with_logits_parts<X: Elementwise>(input: &X, target: &X) -> (X, X) {
+    let mut losses = *input;
+    let mut derivative = *input;
+    for ((loss, slope), t) in losses
+        .elements_mut()
+        .iter_mut()
+        .zip(derivative.elements_mut())
+        .zip(target.elements())
+    {
+        let (x, t) = (*loss, *t);
+        let one = X::Element::ONE;
+        let e = X::Element::exp(-X::Element::abs(x));
+        let log_sigmoid = X::Element::min(x, X::Element::ZERO) - X::Element::ln_1p(e);
+        let sigmoid = if x >= X::Element::ZERO {
+            one / (one + e)
+        } else {
+            e / (one + e)
+        };
+        *loss = (one - t) * x - log_sigmoid;
+        *slope = sigmoid - t;
+    }
+    (losses, derivative)
 }
 
 /// Defines a loss with PyTorch's `weight` argument: a rescaling weight per
@@ -259,3 +341,32 @@ trait ComponentMulElements: Elementwise {
 }
 
 impl<X: Elementwise> ComponentMulElements for X {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::sigmoid_scalar;
+    use nalgebra::Vector4;
+
+    /// The rules that share one `exp` per element give the numbers of the
+    /// loss and of `σ(x) − t` evaluated apart, to the bit.
+    #[test]
+    fn bce_with_logits_rules_share_one_exp_without_changing_a_bit() {
+        let x = Vector4::new(-800.0_f64, -0.3, 0.0, 37.5);
+        let t = Vector4::new(1.0, 0.0, 1.0, 0.25);
+        let (value, pullback) = bce_with_logits_vjp(&x, &t, Reduction::Mean);
+        assert_eq!(
+            value.to_bits(),
+            bce_with_logits(&x, &t, Reduction::Mean).to_bits()
+        );
+        let gradient = pullback(2.0).0;
+        let (losses, pullback) = bce_with_logits_elementwise_vjp(&x, &t);
+        assert_eq!(losses, bce_with_logits_elementwise(&x, &t));
+        let elementwise = pullback(Vector4::repeat(0.5)).0;
+        for i in 0..4 {
+            let derivative = sigmoid_scalar(x[i]) - t[i];
+            assert_eq!(gradient[i].to_bits(), (0.5 * derivative).to_bits());
+            assert_eq!(elementwise[i].to_bits(), (0.5 * derivative).to_bits());
+        }
+    }
+}
