@@ -66,6 +66,7 @@ pub use tangent::{CotangentOf, NoTangent, TangentArg};
 pub mod __private {
     pub use crate::checkpoint::{Checkpoints, DEFAULT_SNAPSHOTS};
     pub use crate::forward::{HessianOf, JacobianOf, hessian, hvp, jacobian};
+    pub use crate::nn::split_dispatch::{NoRecord, Split, SplitTag, ViaSplit, ViaVjp, VjpTag};
     pub use crate::rules::AbsRule;
     pub use crate::rules::matrix as matrix_rules;
     pub use crate::rules::method_rules::FloatMethodsWithoutRule;

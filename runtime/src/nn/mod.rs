@@ -21,6 +21,7 @@ pub mod init;
 mod linear;
 mod linear_no_bias;
 mod module;
+mod split;
 pub mod utils;
 
 pub use activation::{
@@ -37,3 +38,6 @@ pub use module::{
     Elu, Gelu, GeluTanh, LeakyRelu, LogSoftmax, Module, Relu, Sigmoid, Silu, Softmax, Softplus,
     Tanh,
 };
+pub use split::SplitModule;
+#[doc(hidden)]
+pub use split::dispatch as split_dispatch;
