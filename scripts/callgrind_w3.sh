@@ -5,7 +5,14 @@
 # hand-written gradient and the Adam steps, one call each after one warm-up
 # call, in a scratch crate that depends on this checkout.
 #
-#   scripts/callgrind_w3.sh
+# Two counts per function. valgrind counts each byte that glibc's `memset`
+# and `memcpy` move with `rep stosb`/`rep movsb` (their choice above a few
+# KB) as one instruction, where the processor moves 32 bytes or more per
+# cycle; the second count makes glibc use its vector loops instead (32
+# bytes an instruction), which weighs large copies and fills as their time
+# does.
+#
+#   scripts/callgrind_w3.sh [FUNCTION...]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 scratch="${CARGO_TARGET_DIR:-$root/target}/callgrind-w3"
@@ -71,11 +78,19 @@ count() {
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$binary" "$@" 2>&1 |
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
+vector_count() {
+    GLIBC_TUNABLES=glibc.cpu.x86_rep_stosb_threshold=0x10000000:glibc.cpu.x86_rep_movsb_threshold=0x10000000 \
+        count "$@"
+}
 # Each count less that of the same setup (the data) without the call.
 baseline=$(count none)
-for f in "${@:-forward_batch forward_loop gradient_batch gradient_loop gradient_hand adam_batch adam_loop adam_hand}"; do
-    for g in $f; do
-        total=$(count "$g")
-        echo "$g: $(( (total - baseline) / 2 )) instructions per call"
-    done
+vector_baseline=$(vector_count none)
+functions=("$@")
+if [ ${#functions[@]} -eq 0 ]; then
+    functions=(forward_batch forward_loop gradient_batch gradient_loop gradient_hand adam_batch adam_loop adam_hand)
+fi
+for f in "${functions[@]}"; do
+    total=$(count "$f")
+    vector_total=$(vector_count "$f")
+    echo "$f: $(( (total - baseline) / 2 )) instructions per call ($(( (vector_total - vector_baseline) / 2 )) with vector memset/memcpy)"
 done

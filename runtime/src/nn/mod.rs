@@ -12,7 +12,9 @@
 //!   [`tanh`], [`softplus`], [`elu`], [`gelu`], [`gelu_tanh`], [`silu`];
 //!   per column: [`softmax`], [`log_softmax`].
 //! * The same as modules ([`Relu`], [`Sigmoid`], ...), and tuples of
-//!   modules as sequential models ([`Module`]).
+//!   modules as sequential models ([`Module`]); their split forward and
+//!   reverse passes over storage the caller owns ([`SplitModule`]), which
+//!   `#[differentiable]` code uses for `model.forward(&x)`.
 //! * [`utils`]: gradient clipping.
 
 mod activation;

@@ -113,7 +113,10 @@ pub trait Module<Input>: Sized {
     /// module and of `x`.
     ///
     /// The pullback borrows the module and `x` (it copies neither) and owns
-    /// what [`forward_saving`](Module::forward_saving) saved.
+    /// what [`forward_saving`](Module::forward_saving) saved. (Generated
+    /// `_grad` code calls a module that implements
+    /// [`SplitModule`](super::SplitModule) through that trait instead, which
+    /// moves nothing.)
     #[inline]
     fn forward_vjp<'a>(
         &'a self,
