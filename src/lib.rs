@@ -383,6 +383,14 @@
 /// assert_eq!(loss_grad(0.33), (0.3 * 0.3, 2.0 * 0.3));
 /// ```
 ///
+/// One call is faster than its `_vjp`: `module.forward(&x)` in a `_grad`,
+/// for a module that implements [`nn::SplitModule`] (`Linear`, the
+/// activation modules, sequential tuples of them). The generated function
+/// then owns the module's record in its own frame, the forward pass fills
+/// it and the reverse pass borrows it, so a batch's activations are never
+/// moved. rustc chooses the convention; other modules, and the `_vjp`
+/// sibling, call `forward_vjp`.
+///
 /// # Errors
 ///
 /// Code the macro cannot differentiate is a compile error at that code,

@@ -4,11 +4,11 @@
 //! [`Plan`] says); and the recomputation of a region's values where a
 //! reverse sweep needs them.
 
-use crate::ir::{Block, ForRegion, IfRegion, Op, Operand, Stmt, ValueId};
+use crate::ir::{Access, Block, ForRegion, IfRegion, Op, Operand, Stmt, ValueId};
 use crate::plan::Plan;
 use crate::render::Emitter;
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use std::collections::BTreeSet;
 
 /// Which calls of a block the forward sweep keeps pullbacks of.
@@ -61,6 +61,64 @@ impl Emitter<'_> {
         }
     }
 
+    /// A module call `m.forward(&x)` through the split convention where `m`
+    /// implements `SplitModule` (its `_vjp` otherwise, chosen by rustc):
+    /// the record is a local of this frame that the forward pass fills and
+    /// the pullback borrows. `None` for any other call, and in a `_vjp`,
+    /// whose pullback outlives the frame.
+    ///
+    /// ```text
+    /// let mut record_of_y = (&&Split(m, x)).tag().new_record(m, x);
+    /// let (y, y_pullback) = (&&Split(m, x)).tag().record_vjp(m, x, &mut record_of_y, || m.forward_vjp(x));
+    /// ```
+    fn def_split(&self, id: ValueId) -> Option<TokenStream> {
+        if self.pullback_escapes || self.inline[id.index()] {
+            return None;
+        }
+        let value = self.function.value(id);
+        let Op::MethodCall {
+            receiver,
+            method,
+            turbofish: None,
+            args,
+            ..
+        } = &value.op
+        else {
+            return None;
+        };
+        let [arg] = args.as_slice() else {
+            return None;
+        };
+        let by_reference =
+            arg.access == Access::Ref || (arg.access == Access::Plain && self.is_ref(arg.value));
+        if method != "forward" || receiver.access != Access::Plain || !by_reference {
+            return None;
+        }
+        let krate = &self.krate;
+        let span = value.span;
+        let (model, input) = (self.reference(receiver.value), self.operand(*arg));
+        let vjp = self.expression(id, true);
+        let (local, pullback, record) = (
+            &self.names.local[id.index()],
+            &self.names.pullback[id.index()],
+            &self.names.record[id.index()],
+        );
+        let record_vjp = if self.activity.is_varied(arg.value) {
+            quote!(record_vjp)
+        } else {
+            quote!(record_vjp_of_module)
+        };
+        let traits = quote!(use #krate::__private::{ViaSplit as _, ViaVjp as _};);
+        let probe = quote!((&&#krate::__private::Split(#model, #input)).tag());
+        Some(quote_spanned! {span=>
+            let mut #record = { #traits #probe.new_record(#model, #input) };
+            let (#local, #pullback) = {
+                #traits
+                #probe.#record_vjp(#model, #input, &mut #record, || #vjp)
+            };
+        })
+    }
+
     /// Renders `block`. With `demand`, only the definitions it lists (and
     /// the regions defining phis it lists) are rendered, for recomputation.
     fn forward_block(
@@ -89,6 +147,12 @@ impl Emitter<'_> {
                             demand.pullbacks.contains(id)
                         }
                     };
+                    if with_pullback && demand.is_none() && pullbacks == Pullbacks::TopLevel {
+                        if let Some(split) = self.def_split(*id) {
+                            tokens.extend(split);
+                            continue;
+                        }
+                    }
                     tokens.extend(self.def(*id, with_pullback));
                 }
                 Stmt::If(region) => {

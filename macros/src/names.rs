@@ -22,6 +22,9 @@ pub(crate) struct Names {
     pub(crate) adjoint: Vec<Ident>,
     /// The local holding each active call's pullback.
     pub(crate) pullback: Vec<Ident>,
+    /// The record a method call `m.forward(&x)` keeps for its module's
+    /// reverse pass (the split convention of `SplitModule`).
+    pub(crate) record: Vec<Ident>,
     /// The cotangents each call's pullback returns, per argument.
     cotangents: HashMap<(ValueId, usize), Ident>,
     /// The per-unit gradient of an outer value in a fused loop, one name per
@@ -101,6 +104,7 @@ impl Names {
             .map(|name| taken.fresh(&format!("adj_of_{}", unraw(name))))
             .collect();
         let mut pullback = Vec::with_capacity(local.len());
+        let mut record = Vec::with_capacity(local.len());
         let mut cotangents = HashMap::new();
         for (index, value) in function.values.iter().enumerate() {
             let arguments: Vec<Operand> = match &value.op {
@@ -110,10 +114,16 @@ impl Names {
                     .collect(),
                 _ => {
                     pullback.push(format_ident!("unused_pullback"));
+                    record.push(format_ident!("unused_record"));
                     continue;
                 }
             };
             pullback.push(taken.fresh(&format!("{}_pullback", unraw(&local[index]))));
+            record.push(if matches!(value.op, Op::MethodCall { .. }) {
+                taken.fresh(&format!("record_of_{}", unraw(&local[index])))
+            } else {
+                format_ident!("unused_record")
+            });
             for (position, argument) in arguments.iter().enumerate() {
                 let argument_name = unraw(&local[argument.value.index()]);
                 cotangents.insert(
@@ -203,6 +213,7 @@ impl Names {
             local,
             adjoint,
             pullback,
+            record,
             cotangents,
             unit_adjoints,
             carried_adjoints,

@@ -68,6 +68,7 @@ pub mod __private {
     pub use crate::forward::{
         Hyper, HyperArg, JacobianOf, SecondOrder, hessian, hvp, jacobian, units,
     };
+    pub use crate::nn::split_dispatch::{NoRecord, Split, SplitTag, ViaSplit, ViaVjp, VjpTag};
     pub use crate::rules::AbsRule;
     pub use crate::rules::matrix as matrix_rules;
     pub use crate::rules::method_rules::FloatMethodsWithoutRule;

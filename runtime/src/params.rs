@@ -421,7 +421,9 @@ impl<T: Real, const R: usize, const C: usize> Params for SMatrix<T, R, C> {
     const SLICES: usize = 1;
     #[inline]
     fn zeros() -> Self {
-        Self::from_element(T::ZERO)
+        // An array expression, which LLVM fills where the value is stored
+        // (`from_element` fills a copy, then moves it).
+        Self::from_data(nalgebra::ArrayStorage([[T::ZERO; R]; C]))
     }
     #[inline]
     fn slice(&self, index: usize) -> &[T] {

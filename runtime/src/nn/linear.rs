@@ -4,8 +4,8 @@
     reason = "the `_vjp` signatures are fixed by the convention"
 )]
 
-use super::Module;
 use super::init::{DefaultRng, uniform};
+use super::{Module, SplitModule};
 use crate::{Params, Real};
 use nalgebra::{SMatrix, SVector};
 use rand_core::{RngCore, SeedableRng};
@@ -204,6 +204,108 @@ impl<const IN: usize, const OUT: usize, T: Real, const B: usize> Module<SMatrix<
         adjoint: SMatrix<T, OUT, B>,
     ) -> (Self, SMatrix<T, IN, B>) {
         Linear::backward(self, x, &adjoint)
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real, const B: usize> SplitModule<SMatrix<T, IN, B>>
+    for Linear<IN, OUT, T>
+{
+    /// Nothing: the reverse pass needs only the layer and its input.
+    type Record = ();
+    #[inline]
+    fn new_record() {}
+    #[inline]
+    fn forward_record(&self, x: &SMatrix<T, IN, B>, (): &mut (), output: &mut SMatrix<T, OUT, B>) {
+        // `forward`'s dot products, written into the caller's columns.
+        for (output, x) in output.data.0.iter_mut().zip(&x.data.0) {
+            for (o, output) in output.iter_mut().enumerate() {
+                let mut total = T::ZERO;
+                for (weight, x) in self.weight.data.0.iter().zip(x) {
+                    total += weight[o] * *x;
+                }
+                *output = total + self.bias.data.0[0][o];
+            }
+        }
+    }
+    #[inline]
+    fn backward_record(
+        &self,
+        x: &SMatrix<T, IN, B>,
+        (): &mut (),
+        adjoint: &SMatrix<T, OUT, B>,
+        grad: &mut Self,
+        grad_x: Option<&mut SMatrix<T, IN, B>>,
+    ) {
+        self.weight_grad(x, adjoint, grad);
+        // x̄_b = Wᵀ·ȳ_b, only when the caller asks for it.
+        if let Some(grad_x) = grad_x {
+            for (grad_x, adjoint) in grad_x.data.0.iter_mut().zip(&adjoint.data.0) {
+                for (grad_x, weight) in grad_x.iter_mut().zip(&self.weight.data.0) {
+                    let mut dot = T::ZERO;
+                    for (weight, adjoint) in weight.iter().zip(adjoint) {
+                        dot += *weight * *adjoint;
+                    }
+                    *grad_x = dot;
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn backward_record_in_place(
+        &self,
+        x: &mut SMatrix<T, IN, B>,
+        (): &mut (),
+        adjoint: &SMatrix<T, OUT, B>,
+        grad: &mut Self,
+    ) {
+        self.weight_grad(x, adjoint, grad);
+        // x̄_b = Wᵀ·ȳ_b over x_b, which W̄ no longer needs.
+        for (x, adjoint) in x.data.0.iter_mut().zip(&adjoint.data.0) {
+            for (x, weight) in x.iter_mut().zip(&self.weight.data.0) {
+                let mut dot = T::ZERO;
+                for (weight, adjoint) in weight.iter().zip(adjoint) {
+                    dot += *weight * *adjoint;
+                }
+                *x = dot;
+            }
+        }
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real> Linear<IN, OUT, T> {
+    /// Writes `W̄ = Σ_b ȳ_b·x_bᵀ` and `b̄ = Σ_b ȳ_b` into `grad`, as
+    /// [`backward`](Self::backward) computes them: the first sample writes,
+    /// the others add.
+    #[inline]
+    fn weight_grad<const B: usize>(
+        &self,
+        x: &SMatrix<T, IN, B>,
+        adjoint: &SMatrix<T, OUT, B>,
+        grad: &mut Self,
+    ) {
+        let mut samples = adjoint.data.0.iter().zip(&x.data.0);
+        if let Some((adjoint, x)) = samples.next() {
+            for (weight_grad, x) in grad.weight.data.0.iter_mut().zip(x) {
+                for (weight_grad, adjoint) in weight_grad.iter_mut().zip(adjoint) {
+                    *weight_grad = *adjoint * *x;
+                }
+            }
+            grad.bias.data.0[0] = *adjoint;
+        } else {
+            grad.weight.fill(T::ZERO);
+            grad.bias.fill(T::ZERO);
+        }
+        for (adjoint, x) in samples {
+            for (weight_grad, x) in grad.weight.data.0.iter_mut().zip(x) {
+                for (weight_grad, adjoint) in weight_grad.iter_mut().zip(adjoint) {
+                    *weight_grad += *adjoint * *x;
+                }
+            }
+            for (bias_grad, adjoint) in grad.bias.data.0[0].iter_mut().zip(adjoint) {
+                *bias_grad += *adjoint;
+            }
+        }
     }
 }
 

@@ -12,7 +12,9 @@
 //!   [`tanh`], [`softplus`], [`elu`], [`gelu`], [`gelu_tanh`], [`silu`];
 //!   per column: [`softmax`], [`log_softmax`].
 //! * The same as modules ([`Relu`], [`Sigmoid`], ...), and tuples of
-//!   modules as sequential models ([`Module`]).
+//!   modules as sequential models ([`Module`]); their split forward and
+//!   reverse passes over storage the caller owns ([`SplitModule`]), which
+//!   `#[differentiable]` code uses for `model.forward(&x)`.
 //! * [`utils`]: gradient clipping.
 
 mod activation;
@@ -21,6 +23,7 @@ pub mod init;
 mod linear;
 mod linear_no_bias;
 mod module;
+mod split;
 pub mod utils;
 
 pub use activation::{
@@ -39,3 +42,6 @@ pub use module::{
     Elu, Gelu, GeluTanh, LeakyRelu, LogSoftmax, Module, Relu, Sigmoid, Silu, Softmax, Softplus,
     Tanh,
 };
+pub use split::SplitModule;
+#[doc(hidden)]
+pub use split::dispatch as split_dispatch;

@@ -2,6 +2,7 @@
 //! sequential models (PyTorch's `nn.Sequential`).
 
 use super::Elementwise;
+use super::SplitModule;
 use super::activation::{
     elu, elu_backward, gelu_backward, gelu_scalar, gelu_tanh_backward, gelu_tanh_scalar,
     leaky_relu, leaky_relu_backward, log_softmax, log_softmax_backward, relu_backward, relu_scalar,
@@ -112,7 +113,10 @@ pub trait Module<Input>: Sized {
     /// module and of `x`.
     ///
     /// The pullback borrows the module and `x` (it copies neither) and owns
-    /// what [`forward_saving`](Module::forward_saving) saved.
+    /// what [`forward_saving`](Module::forward_saving) saved. (Generated
+    /// `_grad` code calls a module that implements
+    /// [`SplitModule`](super::SplitModule) through that trait instead, which
+    /// moves nothing.)
     #[inline]
     fn forward_vjp<'a>(
         &'a self,
@@ -164,6 +168,27 @@ macro_rules! unit_activation {
     (@backward output $backward:ident, $x:ident, $saved:ident, $adjoint:ident) => {
         $backward($saved, $adjoint)
     };
+    (@new_record input) => { () };
+    (@new_record output) => { SMatrix::zeros() };
+    (@record input $record:ident, $output:ident) => { let _ = (&$record, &$output); };
+    (@record output $record:ident, $output:ident) => { $record.copy_from($output) };
+    (@from input $x:ident, $record:ident) => { $x };
+    (@in_place input $backward:ident, $x:ident, $record:ident, $adjoint:ident) => {
+        for (x, adjoint) in $x.as_mut_slice().iter_mut().zip($adjoint.as_slice()) {
+            *x = $backward(&*x, *adjoint);
+        }
+    };
+    (@in_place output $backward:ident, $x:ident, $record:ident, $adjoint:ident) => {
+        for ((x, adjoint), y) in $x
+            .as_mut_slice()
+            .iter_mut()
+            .zip($adjoint.as_slice())
+            .zip($record.as_slice())
+        {
+            *x = $backward(y, *adjoint);
+        }
+    };
+    (@from output $x:ident, $record:ident) => { &*$record };
     (
         $(#[$doc:meta])* $name:ident, $scalar:ident, $backward:ident from $from:ident
     ) => {
@@ -194,6 +219,64 @@ macro_rules! unit_activation {
             fn backward(&self, x: &X, saved: &Self::Saved, adjoint: X) -> (Self, X) {
                 let _ = (&x, &saved);
                 ($name, unit_activation!(@backward $from $backward, x, saved, adjoint))
+            }
+        }
+
+        impl<T: Real + Elementwise<Element = T>, const R: usize, const C: usize>
+            SplitModule<SMatrix<T, R, C>> for $name
+        {
+            type Record = unit_activation!(@saved $from SMatrix<T, R, C>);
+            #[inline]
+            fn new_record() -> Self::Record {
+                unit_activation!(@new_record $from)
+            }
+            #[inline]
+            fn forward_record(
+                &self,
+                x: &SMatrix<T, R, C>,
+                record: &mut Self::Record,
+                output: &mut SMatrix<T, R, C>,
+            ) {
+                for (output, x) in output.as_mut_slice().iter_mut().zip(x.as_slice()) {
+                    *output = $scalar(*x);
+                }
+                unit_activation!(@record $from record, output);
+            }
+            #[inline]
+            fn backward_record(
+                &self,
+                x: &SMatrix<T, R, C>,
+                record: &mut Self::Record,
+                adjoint: &SMatrix<T, R, C>,
+                grad: &mut Self,
+                grad_x: Option<&mut SMatrix<T, R, C>>,
+            ) {
+                let _ = (&x, &record);
+                *grad = $name;
+                let Some(grad_x) = grad_x else { return };
+                // The scalar rule on each element, from the input or the
+                // saved output.
+                let from = unit_activation!(@from $from x, record);
+                for ((grad_x, adjoint), from) in grad_x
+                    .as_mut_slice()
+                    .iter_mut()
+                    .zip(adjoint.as_slice())
+                    .zip(from.as_slice())
+                {
+                    *grad_x = $backward(from, *adjoint);
+                }
+            }
+            #[inline]
+            fn backward_record_in_place(
+                &self,
+                x: &mut SMatrix<T, R, C>,
+                record: &mut Self::Record,
+                adjoint: &SMatrix<T, R, C>,
+                grad: &mut Self,
+            ) {
+                let _ = &record;
+                *grad = $name;
+                unit_activation!(@in_place $from $backward, x, record, adjoint);
             }
         }
     };
