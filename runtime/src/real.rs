@@ -135,6 +135,11 @@ pub trait Real:
     fn is_nan(x: Self) -> bool;
     /// Whether x is neither infinite nor NaN.
     fn is_finite(x: Self) -> bool;
+    /// Whether x is a normal number: finite, not zero and not subnormal.
+    #[inline]
+    fn is_normal(x: Self) -> bool {
+        Self::is_finite(x) && Self::abs(x) >= Self::MIN_POSITIVE
+    }
     /// The larger of `x` and `y` (the number if one is NaN).
     fn max(x: Self, y: Self) -> Self;
     /// The smaller of `x` and `y` (the number if one is NaN).
@@ -264,6 +269,10 @@ macro_rules! impl_real {
             #[inline]
             fn is_finite(x: Self) -> bool {
                 x.is_finite()
+            }
+            #[inline]
+            fn is_normal(x: Self) -> bool {
+                x.is_normal()
             }
             #[inline]
             fn max(x: Self, y: Self) -> Self {

@@ -90,7 +90,9 @@ impl<T: Real> DivRule<T> for T {
     }
     #[inline]
     fn div_rhs(adjoint: &T, _lhs: &T, rhs: &T, output: &T) -> T {
-        -(*adjoint * *output / *rhs)
+        // `−(ȳ/b)·y`: the quotient `ȳ/b` is `div_lhs`'s, so where both
+        // operands are differentiated the two rules share one division.
+        -(*adjoint / *rhs * *output)
     }
     #[inline]
     fn div_rhs_jvp(tangent: &T, _lhs: &T, rhs: &T, output: &T) -> T {

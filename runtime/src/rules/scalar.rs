@@ -120,14 +120,13 @@ pub fn powf_base<T: Real>(adjoint: &T, x: &T, p: &T, y: &T) -> T {
 /// subnormal or overflowed `y`, a NaN).
 #[inline]
 fn pow_lowered<T: Real>(x: T, p: T, y: T, k: i32) -> T {
-    let normal = T::is_finite(y) && T::abs(y) >= T::MIN_POSITIVE;
-    if normal && x != T::ZERO {
-        let quotient = if k == 1 { y / x } else { y / x / x };
-        if T::is_finite(quotient) && T::abs(quotient) >= T::MIN_POSITIVE {
-            return quotient;
-        }
+    // `x = 0` (or NaN) makes the quotient infinite (or NaN), not normal.
+    let quotient = if k == 1 { y / x } else { y / x / x };
+    if T::is_normal(y) & T::is_normal(quotient) {
+        quotient
+    } else {
+        pow_fallback(x, p - T::from_i32_lossy(k))
     }
-    pow_fallback(x, p - T::from_i32_lossy(k))
 }
 
 /// `powf` out of line: the rare path of [`pow_lowered`], kept a call so
