@@ -50,6 +50,55 @@ fn accumulator_over_slices_matches_hand_derivation_and_central_differences() {
         .unwrap();
 }
 
+/// [`quadratic_mse`] with each square written as a product with 1 (and as
+/// `powi(2)`, subtracted from a negated total): only the plain `total += r * r`
+/// and the `powi` form take the sum of squares' path (its iterations seeded with ½, the
+/// factor 2 applied after the loop).
+#[differentiable]
+fn quadratic_mse_unit_factor(p: &Vector3<f64>, t: &[f64], y: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for (ti, yi) in t.iter().zip(y.iter()) {
+        let residual = p.x * (ti * ti) + p.y * ti + p.z - yi;
+        total += 1.0 * (residual * residual);
+    }
+    total / t.len() as f64
+}
+
+#[differentiable]
+fn quadratic_mse_negated_powi(p: &Vector3<f64>, t: &[f64], y: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for (ti, yi) in t.iter().zip(y.iter()) {
+        let residual = p.x * (ti * ti) + p.y * ti + p.z - yi;
+        total -= residual.powi(2);
+    }
+    -total / t.len() as f64
+}
+
+#[test]
+fn sums_of_squares_move_the_factor_two_after_the_loop_exactly() {
+    let t: Vec<f64> = (0..37).map(|i| f64::from(i) * 0.37 - 3.0).collect();
+    let y: Vec<f64> = t.iter().map(|t| (1.3 * t).sin() + 0.1 * t * t).collect();
+    for p in [
+        Vector3::new(0.3, -0.2, 1.5),
+        Vector3::new(-1.7e3, 2.5e-4, 0.1),
+        Vector3::new(1e-150, -3.0, 7.0e10),
+    ] {
+        let (value, gradient) = quadratic_mse_grad(&p, &t, &y);
+        let (unit_value, unit_gradient) = quadratic_mse_unit_factor_grad(&p, &t, &y);
+        let (negated_value, negated_gradient) = quadratic_mse_negated_powi_grad(&p, &t, &y);
+        assert_eq!(value, unit_value);
+        assert_eq!(value, negated_value);
+        // Halving the seed and doubling after the loop are exact.
+        assert_eq!(gradient, unit_gradient, "at {p}");
+        assert_eq!(gradient, negated_gradient, "at {p}");
+    }
+    let p = Vector3::new(0.3, -0.2, 1.5);
+    let (_, gradient) = quadratic_mse_negated_powi_grad(&p, &t, &y);
+    tight()
+        .run(|p| quadratic_mse_negated_powi(p, &t, &y), &p, &gradient)
+        .unwrap();
+}
+
 #[test]
 fn quadratic_fit_reproduces_pytorch_for_20000_steps() {
     let seeds = reference("seeds.json");

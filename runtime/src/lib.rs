@@ -75,8 +75,8 @@ pub mod __private {
     pub use crate::rules::scalar as scalar_rules;
     pub use crate::rules::{DivRule, MulRule, SquareRule};
     pub use crate::tangent::{
-        accumulate, as_value, cotangent, replaced, replaced_jvp, replaced_jvp2, replaced_vjp,
-        scalar_zero, scaled, typed_like, unit_like, zero_element,
+        accumulate, as_value, cotangent, half_like, replaced, replaced_jvp, replaced_jvp2,
+        replaced_vjp, scalar_zero, scaled, typed_like, unit_like, zero_element,
     };
     pub use crate::{NoTangent, Params, ParamsOf, Real, RealMethods, TangentArg};
     pub use core;

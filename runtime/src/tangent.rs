@@ -125,6 +125,15 @@ pub fn unit_like<T: crate::Real>(value: &T) -> T {
     T::ONE
 }
 
+/// The scalar ½ of the type of `value`: the seed of a fused loop that sums
+/// squares, whose square rule then gives each square's operand as its own
+/// adjoint (the factor 2 is applied once, after the loop).
+#[inline]
+pub fn half_like<T: crate::Real>(value: &T) -> T {
+    let _ = value;
+    T::HALF
+}
+
 /// `value · factor`: a fused loop's per-unit gradient scaled by the adjoint
 /// of its accumulator.
 #[inline]

@@ -4,7 +4,7 @@
 //! a recurrence (backwards over the values the forward sweep stored).
 
 use super::{AdjointState, ReverseSweep, accumulated, contributed};
-use crate::ir::{Carried, ForRegion, ValueId};
+use crate::ir::{ArithOp, Carried, ForRegion, Op, ValueId};
 use crate::loops::interior;
 use crate::plan::{Contribution, Fused, How, Rev};
 use proc_macro2::TokenStream;
@@ -309,9 +309,20 @@ impl ReverseSweep<'_, '_> {
     ) {
         let emitter = self.emitter;
         let krate = &emitter.krate;
+        // `total += e * e`: seeded with ½, the square's rule gives `e` itself
+        // as the adjoint of `e` (`(½ + ½)·e`, folded), and the factor 2 it
+        // would have put into every contribution of every iteration moves
+        // into the one scaling after the loop. Halving and doubling are
+        // exact, so the gradient is the same, bit for bit (barring overflow
+        // and subnormal numbers).
+        let halved = self.sums_squares(carried);
         let seed = {
             let like = emitter.reference(carried.next);
-            Contribution::Plain(quote!(#krate::__private::unit_like(#like)))
+            if halved {
+                Contribution::Plain(quote!(#krate::__private::half_like(#like)))
+            } else {
+                Contribution::Plain(quote!(#krate::__private::unit_like(#like)))
+            }
         };
         let inside = interior(region);
 
@@ -358,8 +369,13 @@ impl ReverseSweep<'_, '_> {
         );
 
         let carry = &emitter.names.adjoint[carried.out.index()];
+        let factor = if halved {
+            quote!(#carry + #carry)
+        } else {
+            quote!(#carry)
+        };
         for (id, name) in sums {
-            let scaled = quote!(#krate::__private::scaled(#name, #carry));
+            let scaled = quote!(#krate::__private::scaled(#name, #factor));
             self.contribute(id, Contribution::Plain(scaled), state, out);
         }
         self.contribute(
@@ -368,6 +384,36 @@ impl ReverseSweep<'_, '_> {
             state,
             out,
         );
+    }
+
+    /// Whether each iteration of a fused loop adds exactly a square to its
+    /// accumulator (`total += e * e`, `total -= e.powi(2)`): the only
+    /// adjoint an iteration starts from then passes through the square's
+    /// rule, whose factor 2 is common to all its contributions.
+    fn sums_squares(&self, carried: &Carried) -> bool {
+        let emitter = self.emitter;
+        let function = &emitter.function;
+        let Op::Arith { op, lhs, rhs } = &function.value(carried.next).op else {
+            return false;
+        };
+        let increment = match op {
+            ArithOp::Add if lhs.value == carried.header => rhs.value,
+            ArithOp::Add if rhs.value == carried.header => lhs.value,
+            ArithOp::Sub if lhs.value == carried.header => rhs.value,
+            _ => return false,
+        };
+        match &function.value(increment).op {
+            Op::Arith {
+                op: ArithOp::Mul,
+                lhs,
+                rhs,
+            } => lhs.value == rhs.value,
+            Op::Builtin { method, args, .. } => {
+                method == "powi"
+                    && matches!(args.as_slice(), [n] if emitter.is_int_literal(n.value, 2))
+            }
+            _ => false,
+        }
     }
 
     /// The values outside `inside` whose adjoints the code that `generate`
