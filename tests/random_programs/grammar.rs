@@ -1300,6 +1300,9 @@ impl Generator<'_> {
             }
             let value = match var.ty {
                 Ty::Vector => as_value(self.vector(2)),
+                // A sum of squares (`total += e.powi(2)`), whose iterations
+                // the macro seeds with ½.
+                _ if self.rng.chance(30) => Expr::Powi(Box::new(self.scalar(2)), 2),
                 _ => self.scalar(2),
             };
             let op = *self.rng.pick(&[Bin::Add, Bin::Add, Bin::Sub]);
