@@ -8,6 +8,7 @@
 mod common;
 
 use common::tight;
+use core::mem::MaybeUninit;
 use nalgebra::{Matrix2, SMatrix, Vector2};
 use tapeless::loss::{self, Reduction};
 use tapeless::nn::{
@@ -143,14 +144,14 @@ fn records_give_the_pullbacks_cotangents() {
     let (output, pullback) = deep.forward_vjp(&x);
     let (grad, grad_x) = pullback(adjoint);
 
-    let mut record = <Deep as SplitModule<Inputs>>::new_record();
-    let mut split_output = SMatrix::zeros();
-    deep.forward_record(&x, &mut record, &mut split_output);
-    assert_eq!(split_output, output);
+    // Uninitialised storage, written once by each forward pass.
+    let (mut storage, mut output_storage) = (MaybeUninit::uninit(), MaybeUninit::uninit());
+    let (record, split_output) = deep.forward_record(&x, &mut storage, &mut output_storage);
+    assert_eq!(*split_output, output);
     let (mut split_grad, mut split_grad_x) = (Deep::zeros(), Inputs::zeros());
     deep.backward_record(
         &x,
-        &mut record,
+        record,
         &adjoint,
         &mut split_grad,
         Some(&mut split_grad_x),
@@ -158,19 +159,80 @@ fn records_give_the_pullbacks_cotangents() {
     assert!(split_grad.approx_eq(&grad, 1e-13, 1e-15));
     assert!(split_grad_x.approx_eq(&grad_x, 1e-13, 1e-15));
 
-    let mut record = <Deep as SplitModule<Inputs>>::new_record();
-    deep.forward_record(&x, &mut record, &mut split_output);
+    // The same storage again (holding the previous pass, used as scratch).
+    let (record, _) = deep.forward_record(&x, &mut storage, &mut output_storage);
     let mut in_place = x;
     let mut in_place_grad = seeded::<Deep>(6); // overwritten, not added to
-    deep.backward_record_in_place(&mut in_place, &mut record, &adjoint, &mut in_place_grad);
+    deep.backward_record_in_place(&mut in_place, record, &adjoint, &mut in_place_grad);
     assert!(in_place_grad.approx_eq(&grad, 1e-13, 1e-15));
     assert!(in_place.approx_eq(&grad_x, 1e-13, 1e-15));
 
-    let mut record = <Deep as SplitModule<Inputs>>::new_record();
-    deep.forward_record(&x, &mut record, &mut split_output);
+    let (record, _) = deep.forward_record(&x, &mut storage, &mut output_storage);
     let mut data_grad = Deep::zeros();
-    deep.backward_record(&x, &mut record, &adjoint, &mut data_grad, None);
+    deep.backward_record(&x, record, &adjoint, &mut data_grad, None);
     assert!(data_grad.approx_eq(&grad, 1e-13, 1e-15));
+}
+
+/// A module whose `forward_record` returns storage other than it was
+/// given: a sequential model cannot know its record written, and panics.
+#[derive(Params, Clone, Copy, Debug, PartialEq)]
+#[params(scalar = f64)]
+struct Elsewhere;
+
+impl Module<Vector2<f64>> for Elsewhere {
+    type Output = Vector2<f64>;
+    type Saved = ();
+    fn forward(&self, x: &Vector2<f64>) -> Vector2<f64> {
+        *x
+    }
+    fn forward_saving(&self, x: &Vector2<f64>) -> (Vector2<f64>, ()) {
+        (*x, ())
+    }
+    fn backward(&self, _: &Vector2<f64>, (): &(), adjoint: Vector2<f64>) -> (Self, Vector2<f64>) {
+        (Elsewhere, adjoint)
+    }
+}
+
+impl SplitModule<Vector2<f64>> for Elsewhere {
+    type Record = Vector2<f64>;
+    fn forward_record<'r, 'o>(
+        &self,
+        x: &Vector2<f64>,
+        _: &'r mut MaybeUninit<Vector2<f64>>,
+        output: &'o mut MaybeUninit<Vector2<f64>>,
+    ) -> (&'r mut Vector2<f64>, &'o mut Vector2<f64>) {
+        let elsewhere = Box::leak(Box::new(*x));
+        (elsewhere, output.write(*x))
+    }
+    fn backward_record(
+        &self,
+        _: &Vector2<f64>,
+        _: &mut Vector2<f64>,
+        adjoint: &Vector2<f64>,
+        _: &mut Self,
+        grad_x: Option<&mut Vector2<f64>>,
+    ) {
+        if let Some(grad_x) = grad_x {
+            *grad_x = *adjoint;
+        }
+    }
+    fn backward_record_in_place(
+        &self,
+        x: &mut Vector2<f64>,
+        _: &mut Vector2<f64>,
+        adjoint: &Vector2<f64>,
+        _: &mut Self,
+    ) {
+        *x = *adjoint;
+    }
+}
+
+#[test]
+#[should_panic(expected = "`forward_record` returned storage other than it was given")]
+fn records_written_elsewhere_are_refused() {
+    let model = (Elsewhere, Relu);
+    let (mut record, mut output) = (MaybeUninit::uninit(), MaybeUninit::uninit());
+    model.forward_record(&Vector2::new(1.0, -1.0), &mut record, &mut output);
 }
 
 // ---- modules without the split convention ---------------------------------------------

@@ -2,14 +2,15 @@
 //! sequential models (PyTorch's `nn.Sequential`).
 
 use super::Elementwise;
-use super::SplitModule;
 use super::activation::{
     elu, elu_backward, gelu_backward, gelu_scalar, gelu_tanh_backward, gelu_tanh_scalar,
     leaky_relu, leaky_relu_backward, log_softmax, log_softmax_backward, relu_backward, relu_scalar,
     sigmoid_backward, sigmoid_scalar, silu_backward, silu_scalar, softmax, softmax_backward,
     softplus, softplus_backward, tanh_backward, tanh_scalar,
 };
+use super::{SplitModule, write_matrix};
 use crate::{ParamsOf, Real};
+use core::mem::MaybeUninit;
 use nalgebra::SMatrix;
 
 /// A layer or a model: maps an `Input` to an [`Output`](Module::Output), and
@@ -168,10 +169,8 @@ macro_rules! unit_activation {
     (@backward output $backward:ident, $x:ident, $saved:ident, $adjoint:ident) => {
         $backward($saved, $adjoint)
     };
-    (@new_record input) => { () };
-    (@new_record output) => { SMatrix::zeros() };
-    (@record input $record:ident, $output:ident) => { let _ = (&$record, &$output); };
-    (@record output $record:ident, $output:ident) => { $record.copy_from($output) };
+    (@record input $record:ident, $output:ident) => { $record.write(()) };
+    (@record output $record:ident, $output:ident) => { $record.write(*$output) };
     (@from input $x:ident, $record:ident) => { $x };
     (@in_place input $backward:ident, $x:ident, $record:ident, $adjoint:ident) => {
         for (x, adjoint) in $x.as_mut_slice().iter_mut().zip($adjoint.as_slice()) {
@@ -227,20 +226,14 @@ macro_rules! unit_activation {
         {
             type Record = unit_activation!(@saved $from SMatrix<T, R, C>);
             #[inline]
-            fn new_record() -> Self::Record {
-                unit_activation!(@new_record $from)
-            }
-            #[inline]
-            fn forward_record(
+            fn forward_record<'r, 'o>(
                 &self,
                 x: &SMatrix<T, R, C>,
-                record: &mut Self::Record,
-                output: &mut SMatrix<T, R, C>,
-            ) {
-                for (output, x) in output.as_mut_slice().iter_mut().zip(x.as_slice()) {
-                    *output = $scalar(*x);
-                }
-                unit_activation!(@record $from record, output);
+                record: &'r mut MaybeUninit<Self::Record>,
+                output: &'o mut MaybeUninit<SMatrix<T, R, C>>,
+            ) -> (&'r mut Self::Record, &'o mut SMatrix<T, R, C>) {
+                let output = write_matrix(output, |r, c| $scalar(x.data.0[c][r]));
+                (unit_activation!(@record $from record, output), output)
             }
             #[inline]
             fn backward_record(
