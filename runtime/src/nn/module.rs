@@ -340,6 +340,46 @@ macro_rules! column_activation {
                 ($name, $backward(y, adjoint))
             }
         }
+
+        impl<T: Real, const R: usize, const C: usize> SplitModule<SMatrix<T, R, C>> for $name {
+            /// The output, which the derivative is written with.
+            type Record = SMatrix<T, R, C>;
+            #[inline]
+            fn forward_record<'r, 'o>(
+                &self,
+                x: &SMatrix<T, R, C>,
+                record: &'r mut MaybeUninit<SMatrix<T, R, C>>,
+                output: &'o mut MaybeUninit<SMatrix<T, R, C>>,
+            ) -> (&'r mut SMatrix<T, R, C>, &'o mut SMatrix<T, R, C>) {
+                let output = output.write($function(*x));
+                (record.write(*output), output)
+            }
+            #[inline]
+            fn backward_record(
+                &self,
+                _: &SMatrix<T, R, C>,
+                y: &mut SMatrix<T, R, C>,
+                adjoint: &SMatrix<T, R, C>,
+                grad: &mut Self,
+                grad_x: Option<&mut SMatrix<T, R, C>>,
+            ) {
+                *grad = $name;
+                if let Some(grad_x) = grad_x {
+                    *grad_x = $backward(y, *adjoint);
+                }
+            }
+            #[inline]
+            fn backward_record_in_place(
+                &self,
+                x: &mut SMatrix<T, R, C>,
+                y: &mut SMatrix<T, R, C>,
+                adjoint: &SMatrix<T, R, C>,
+                grad: &mut Self,
+            ) {
+                *grad = $name;
+                *x = $backward(y, *adjoint);
+            }
+        }
     };
 }
 
@@ -400,6 +440,59 @@ macro_rules! config_activation_module {
             #[inline]
             fn backward(&self, x: &X, (): &(), adjoint: X) -> (Self, X) {
                 (*self, $backward(x, $(self.$field,)+ adjoint))
+            }
+        }
+
+        impl<T: Real + Elementwise<Element = T>, const R: usize, const C: usize>
+            SplitModule<SMatrix<T, R, C>> for $name<T>
+        {
+            /// Nothing: the derivative is written with the input.
+            type Record = ();
+            #[inline]
+            fn forward_record<'r, 'o>(
+                &self,
+                x: &SMatrix<T, R, C>,
+                record: &'r mut MaybeUninit<()>,
+                output: &'o mut MaybeUninit<SMatrix<T, R, C>>,
+            ) -> (&'r mut (), &'o mut SMatrix<T, R, C>) {
+                let output = write_matrix(output, |r, c| {
+                    $function(x.data.0[c][r], $(self.$field),+)
+                });
+                (record.write(()), output)
+            }
+            #[inline]
+            fn backward_record(
+                &self,
+                x: &SMatrix<T, R, C>,
+                (): &mut (),
+                adjoint: &SMatrix<T, R, C>,
+                grad: &mut Self,
+                grad_x: Option<&mut SMatrix<T, R, C>>,
+            ) {
+                *grad = *self;
+                let Some(grad_x) = grad_x else { return };
+                // The scalar rule on each element.
+                for ((grad_x, adjoint), x) in grad_x
+                    .as_mut_slice()
+                    .iter_mut()
+                    .zip(adjoint.as_slice())
+                    .zip(x.as_slice())
+                {
+                    *grad_x = $backward(x, $(self.$field,)+ *adjoint);
+                }
+            }
+            #[inline]
+            fn backward_record_in_place(
+                &self,
+                x: &mut SMatrix<T, R, C>,
+                (): &mut (),
+                adjoint: &SMatrix<T, R, C>,
+                grad: &mut Self,
+            ) {
+                *grad = *self;
+                for (x, adjoint) in x.as_mut_slice().iter_mut().zip(adjoint.as_slice()) {
+                    *x = $backward(&*x, $(self.$field,)+ *adjoint);
+                }
             }
         }
     };

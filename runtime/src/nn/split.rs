@@ -32,9 +32,11 @@ use nalgebra::SMatrix;
 /// zeroed first or moved, and the cotangent of an input that is data is not
 /// computed.
 ///
-/// Implemented for [`Linear`](super::Linear), the elementwise activation
-/// modules ([`Relu`](super::Relu), [`Sigmoid`](super::Sigmoid), ...) on
-/// matrices and vectors, and tuples of up to eight split modules.
+/// Implemented for [`Linear`](super::Linear),
+/// [`LinearNoBias`](super::LinearNoBias), every activation module
+/// ([`Relu`](super::Relu), [`LeakyRelu`](super::LeakyRelu),
+/// [`Softmax`](super::Softmax), ...) on matrices and vectors, and tuples of
+/// up to eight split modules.
 ///
 /// ```
 /// use core::mem::MaybeUninit;
