@@ -384,8 +384,8 @@
 /// ```
 ///
 /// One call is faster than its `_vjp`: `module.forward(&x)` in a `_grad`,
-/// for a module that implements [`nn::SplitModule`] (`Linear`, the
-/// activation modules, sequential tuples of them). The generated function
+/// for a module that implements [`nn::SplitModule`] (`Linear`,
+/// `LinearNoBias`, the activation modules, sequential tuples of them). The generated function
 /// then owns the module's record in its own frame, the forward pass fills
 /// it and the reverse pass borrows it, so a batch's activations are never
 /// moved. rustc chooses the convention; other modules, and the `_vjp`

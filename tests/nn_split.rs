@@ -8,11 +8,12 @@
 mod common;
 
 use common::tight;
+use core::mem::MaybeUninit;
 use nalgebra::{Matrix2, SMatrix, Vector2};
 use tapeless::loss::{self, Reduction};
 use tapeless::nn::{
-    Gelu, GeluTanh, Linear, Module, Relu, Sigmoid, Silu, SplitModule, Tanh, init::DefaultRng,
-    init::SeedableRng,
+    Elu, Gelu, GeluTanh, LeakyRelu, Linear, LinearNoBias, LogSoftmax, Module, Relu, Sigmoid, Silu,
+    Softmax, Softplus, SplitModule, Tanh, init::DefaultRng, init::SeedableRng,
 };
 use tapeless::{NoTangent, Params, differentiable};
 
@@ -143,14 +144,14 @@ fn records_give_the_pullbacks_cotangents() {
     let (output, pullback) = deep.forward_vjp(&x);
     let (grad, grad_x) = pullback(adjoint);
 
-    let mut record = <Deep as SplitModule<Inputs>>::new_record();
-    let mut split_output = SMatrix::zeros();
-    deep.forward_record(&x, &mut record, &mut split_output);
-    assert_eq!(split_output, output);
+    // Uninitialised storage, written once by each forward pass.
+    let (mut storage, mut output_storage) = (MaybeUninit::uninit(), MaybeUninit::uninit());
+    let (record, split_output) = deep.forward_record(&x, &mut storage, &mut output_storage);
+    assert_eq!(*split_output, output);
     let (mut split_grad, mut split_grad_x) = (Deep::zeros(), Inputs::zeros());
     deep.backward_record(
         &x,
-        &mut record,
+        record,
         &adjoint,
         &mut split_grad,
         Some(&mut split_grad_x),
@@ -158,19 +159,183 @@ fn records_give_the_pullbacks_cotangents() {
     assert!(split_grad.approx_eq(&grad, 1e-13, 1e-15));
     assert!(split_grad_x.approx_eq(&grad_x, 1e-13, 1e-15));
 
-    let mut record = <Deep as SplitModule<Inputs>>::new_record();
-    deep.forward_record(&x, &mut record, &mut split_output);
+    // The same storage again (holding the previous pass, used as scratch).
+    let (record, _) = deep.forward_record(&x, &mut storage, &mut output_storage);
     let mut in_place = x;
     let mut in_place_grad = seeded::<Deep>(6); // overwritten, not added to
-    deep.backward_record_in_place(&mut in_place, &mut record, &adjoint, &mut in_place_grad);
+    deep.backward_record_in_place(&mut in_place, record, &adjoint, &mut in_place_grad);
     assert!(in_place_grad.approx_eq(&grad, 1e-13, 1e-15));
     assert!(in_place.approx_eq(&grad_x, 1e-13, 1e-15));
 
-    let mut record = <Deep as SplitModule<Inputs>>::new_record();
-    deep.forward_record(&x, &mut record, &mut split_output);
+    let (record, _) = deep.forward_record(&x, &mut storage, &mut output_storage);
     let mut data_grad = Deep::zeros();
-    deep.backward_record(&x, &mut record, &adjoint, &mut data_grad, None);
+    deep.backward_record(&x, record, &adjoint, &mut data_grad, None);
     assert!(data_grad.approx_eq(&grad, 1e-13, 1e-15));
+}
+
+/// A module whose `forward_record` returns storage other than it was
+/// given: a sequential model cannot know its record written, and panics.
+#[derive(Params, Clone, Copy, Debug, PartialEq)]
+#[params(scalar = f64)]
+struct Elsewhere;
+
+impl Module<Vector2<f64>> for Elsewhere {
+    type Output = Vector2<f64>;
+    type Saved = ();
+    fn forward(&self, x: &Vector2<f64>) -> Vector2<f64> {
+        *x
+    }
+    fn forward_saving(&self, x: &Vector2<f64>) -> (Vector2<f64>, ()) {
+        (*x, ())
+    }
+    fn backward(&self, _: &Vector2<f64>, (): &(), adjoint: Vector2<f64>) -> (Self, Vector2<f64>) {
+        (Elsewhere, adjoint)
+    }
+}
+
+impl SplitModule<Vector2<f64>> for Elsewhere {
+    type Record = Vector2<f64>;
+    fn forward_record<'r, 'o>(
+        &self,
+        x: &Vector2<f64>,
+        _: &'r mut MaybeUninit<Vector2<f64>>,
+        output: &'o mut MaybeUninit<Vector2<f64>>,
+    ) -> (&'r mut Vector2<f64>, &'o mut Vector2<f64>) {
+        let elsewhere = Box::leak(Box::new(*x));
+        (elsewhere, output.write(*x))
+    }
+    fn backward_record(
+        &self,
+        _: &Vector2<f64>,
+        _: &mut Vector2<f64>,
+        adjoint: &Vector2<f64>,
+        _: &mut Self,
+        grad_x: Option<&mut Vector2<f64>>,
+    ) {
+        if let Some(grad_x) = grad_x {
+            *grad_x = *adjoint;
+        }
+    }
+    fn backward_record_in_place(
+        &self,
+        x: &mut Vector2<f64>,
+        _: &mut Vector2<f64>,
+        adjoint: &Vector2<f64>,
+        _: &mut Self,
+    ) {
+        *x = *adjoint;
+    }
+}
+
+#[test]
+#[should_panic(expected = "`forward_record` returned storage other than it was given")]
+fn records_written_elsewhere_are_refused() {
+    let model = (Elsewhere, Relu);
+    let (mut record, mut output) = (MaybeUninit::uninit(), MaybeUninit::uninit());
+    model.forward_record(&Vector2::new(1.0, -1.0), &mut record, &mut output);
+}
+
+// ---- the other layers -------------------------------------------------------------------
+
+/// Every other module with a split form: the layer without a bias, the
+/// configured activations and the per-column ones.
+type Others = (
+    LinearNoBias<3, 5, f64>,
+    LeakyRelu<f64>,
+    Linear<5, 4, f64>,
+    Elu<f64>,
+    Linear<4, 4, f64>,
+    Softplus<f64>,
+    Linear<4, 3, f64>,
+    Softmax,
+);
+type Logs = (LinearNoBias<3, 3, f64>, LogSoftmax);
+type Classes = SMatrix<f64, 3, 7>;
+
+#[differentiable(wrt = (model, x))]
+fn others_loss(model: &Others, x: &Inputs, y: &Classes) -> f64 {
+    let prediction = model.forward(x);
+    loss::mse(&prediction, y, Reduction::Sum)
+}
+
+#[differentiable(wrt = (model, x))]
+fn logs_loss(model: &Logs, x: &Inputs, y: &Classes) -> f64 {
+    let prediction = model.forward(x);
+    loss::mse(&prediction, y, Reduction::Sum)
+}
+
+fn others() -> (Others, Logs, Classes) {
+    let mut others: Others = seeded(7);
+    // Away from the defaults, so that a configuration lost on the way shows.
+    others.1.negative_slope = 0.2;
+    others.3.alpha = 0.7;
+    others.5.beta = 1.5;
+    others.5.threshold = 2.0;
+    let y = Classes::from_fn(|i, j| ((i + 2 * j) % 3) as f64 / 3.0);
+    (others, seeded(8), y)
+}
+
+#[test]
+fn other_layers_match_central_differences_and_the_vjp_convention() {
+    let (x, _) = data();
+    let (others, logs, y) = others();
+
+    let (value, (model, input)) = others_loss_grad(&others, &x, &y);
+    assert_eq!(value, others_loss(&others, &x, &y));
+    tight()
+        .run(|m| others_loss(m, &x, &y), &others, &model)
+        .unwrap();
+    tight()
+        .run(|x| others_loss(&others, x, &y), &x, &input)
+        .unwrap();
+    let (_, pullback) = others_loss_vjp(&others, &x, &y);
+    let (vjp_model, vjp_input, NoTangent) = pullback(1.0);
+    assert!(model.approx_eq(&vjp_model, 1e-13, 1e-15));
+    assert!(input.approx_eq(&vjp_input, 1e-13, 1e-15));
+    assert_eq!(model.5, others.5); // the configuration, not a derivative
+
+    let (_, (model, input)) = logs_loss_grad(&logs, &x, &y);
+    tight()
+        .run(|m| logs_loss(m, &x, &y), &logs, &model)
+        .unwrap();
+    tight()
+        .run(|x| logs_loss(&logs, x, &y), &x, &input)
+        .unwrap();
+    let (_, pullback) = logs_loss_vjp(&logs, &x, &y);
+    let (vjp_model, vjp_input, NoTangent) = pullback(1.0);
+    assert!(model.approx_eq(&vjp_model, 1e-13, 1e-15));
+    assert!(input.approx_eq(&vjp_input, 1e-13, 1e-15));
+}
+
+#[test]
+fn other_layers_records_give_the_pullbacks_cotangents() {
+    let (x, _) = data();
+    let (others, _, _) = others();
+    let adjoint = Classes::from_fn(|i, j| i as f64 - j as f64 / 3.0);
+    let (output, pullback) = others.forward_vjp(&x);
+    let (grad, grad_x) = pullback(adjoint);
+
+    let (mut storage, mut output_storage) = (MaybeUninit::uninit(), MaybeUninit::uninit());
+    let (record, split_output) = others.forward_record(&x, &mut storage, &mut output_storage);
+    assert_eq!(*split_output, output);
+    let (mut split_grad, mut split_grad_x) = (Others::zeros(), Inputs::zeros());
+    others.backward_record(
+        &x,
+        record,
+        &adjoint,
+        &mut split_grad,
+        Some(&mut split_grad_x),
+    );
+    assert!(split_grad.approx_eq(&grad, 1e-13, 1e-15));
+    assert!(split_grad_x.approx_eq(&grad_x, 1e-13, 1e-15));
+    assert_eq!(split_grad.1, others.1);
+
+    let (record, _) = others.forward_record(&x, &mut storage, &mut output_storage);
+    let mut in_place = x;
+    let mut in_place_grad = Others::zeros();
+    others.backward_record_in_place(&mut in_place, record, &adjoint, &mut in_place_grad);
+    assert!(in_place_grad.approx_eq(&grad, 1e-13, 1e-15));
+    assert!(in_place.approx_eq(&grad_x, 1e-13, 1e-15));
 }
 
 // ---- modules without the split convention ---------------------------------------------

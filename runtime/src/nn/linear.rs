@@ -5,8 +5,9 @@
 )]
 
 use super::init::{DefaultRng, uniform};
-use super::{Module, SplitModule};
+use super::{Module, SplitModule, write_matrix};
 use crate::{Params, Real};
+use core::mem::MaybeUninit;
 use nalgebra::{SMatrix, SVector};
 use rand_core::{RngCore, SeedableRng};
 
@@ -213,19 +214,21 @@ impl<const IN: usize, const OUT: usize, T: Real, const B: usize> SplitModule<SMa
     /// Nothing: the reverse pass needs only the layer and its input.
     type Record = ();
     #[inline]
-    fn new_record() {}
-    #[inline]
-    fn forward_record(&self, x: &SMatrix<T, IN, B>, (): &mut (), output: &mut SMatrix<T, OUT, B>) {
-        // `forward`'s dot products, written into the caller's columns.
-        for (output, x) in output.data.0.iter_mut().zip(&x.data.0) {
-            for (o, output) in output.iter_mut().enumerate() {
-                let mut total = T::ZERO;
-                for (weight, x) in self.weight.data.0.iter().zip(x) {
-                    total += weight[o] * *x;
-                }
-                *output = total + self.bias.data.0[0][o];
+    fn forward_record<'r, 'o>(
+        &self,
+        x: &SMatrix<T, IN, B>,
+        record: &'r mut MaybeUninit<()>,
+        output: &'o mut MaybeUninit<SMatrix<T, OUT, B>>,
+    ) -> (&'r mut (), &'o mut SMatrix<T, OUT, B>) {
+        // `forward`'s dot products, written once into the caller's storage.
+        let output = write_matrix(output, |o, b| {
+            let mut total = T::ZERO;
+            for (weight, x) in self.weight.data.0.iter().zip(&x.data.0[b]) {
+                total += weight[o] * *x;
             }
-        }
+            total + self.bias.data.0[0][o]
+        });
+        (record.write(()), output)
     }
     #[inline]
     fn backward_record(

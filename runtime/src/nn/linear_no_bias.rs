@@ -5,9 +5,10 @@
     reason = "the `_vjp` signatures are fixed by the convention"
 )]
 
-use super::Module;
 use super::init::{DefaultRng, uniform};
+use super::{Module, SplitModule, write_matrix};
 use crate::{Params, Real};
+use core::mem::MaybeUninit;
 use nalgebra::SMatrix;
 use rand_core::{RngCore, SeedableRng};
 
@@ -140,6 +141,55 @@ impl<const IN: usize, const OUT: usize, T: Real, const B: usize> Module<SMatrix<
         adjoint: SMatrix<T, OUT, B>,
     ) -> (Self, SMatrix<T, IN, B>) {
         LinearNoBias::backward(self, x, &adjoint)
+    }
+}
+
+impl<const IN: usize, const OUT: usize, T: Real, const B: usize> SplitModule<SMatrix<T, IN, B>>
+    for LinearNoBias<IN, OUT, T>
+{
+    /// Nothing: the reverse pass needs only the layer and its input.
+    type Record = ();
+    #[inline]
+    fn forward_record<'r, 'o>(
+        &self,
+        x: &SMatrix<T, IN, B>,
+        record: &'r mut MaybeUninit<()>,
+        output: &'o mut MaybeUninit<SMatrix<T, OUT, B>>,
+    ) -> (&'r mut (), &'o mut SMatrix<T, OUT, B>) {
+        // One dot product per output, over the weight's row.
+        let output = write_matrix(output, |o, b| {
+            let mut total = T::ZERO;
+            for (weight, x) in self.weight.data.0.iter().zip(&x.data.0[b]) {
+                total += weight[o] * *x;
+            }
+            total
+        });
+        (record.write(()), output)
+    }
+    #[inline]
+    fn backward_record(
+        &self,
+        x: &SMatrix<T, IN, B>,
+        (): &mut (),
+        adjoint: &SMatrix<T, OUT, B>,
+        grad: &mut Self,
+        grad_x: Option<&mut SMatrix<T, IN, B>>,
+    ) {
+        grad.weight = adjoint * x.transpose();
+        if let Some(grad_x) = grad_x {
+            self.weight.tr_mul_to(adjoint, grad_x);
+        }
+    }
+    #[inline]
+    fn backward_record_in_place(
+        &self,
+        x: &mut SMatrix<T, IN, B>,
+        (): &mut (),
+        adjoint: &SMatrix<T, OUT, B>,
+        grad: &mut Self,
+    ) {
+        grad.weight = adjoint * x.transpose();
+        self.weight.tr_mul_to(adjoint, x);
     }
 }
 

@@ -42,6 +42,6 @@ pub use module::{
     Elu, Gelu, GeluTanh, LeakyRelu, LogSoftmax, Module, Relu, Sigmoid, Silu, Softmax, Softplus,
     Tanh,
 };
-pub use split::SplitModule;
 #[doc(hidden)]
 pub use split::dispatch as split_dispatch;
+pub use split::{SplitModule, write_matrix};

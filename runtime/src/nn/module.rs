@@ -2,14 +2,15 @@
 //! sequential models (PyTorch's `nn.Sequential`).
 
 use super::Elementwise;
-use super::SplitModule;
 use super::activation::{
     elu, elu_backward, gelu_backward, gelu_scalar, gelu_tanh_backward, gelu_tanh_scalar,
     leaky_relu, leaky_relu_backward, log_softmax, log_softmax_backward, relu_backward, relu_scalar,
     sigmoid_backward, sigmoid_scalar, silu_backward, silu_scalar, softmax, softmax_backward,
     softplus, softplus_backward, tanh_backward, tanh_scalar,
 };
+use super::{SplitModule, write_matrix};
 use crate::{ParamsOf, Real};
+use core::mem::MaybeUninit;
 use nalgebra::SMatrix;
 
 /// A layer or a model: maps an `Input` to an [`Output`](Module::Output), and
@@ -168,10 +169,8 @@ macro_rules! unit_activation {
     (@backward output $backward:ident, $x:ident, $saved:ident, $adjoint:ident) => {
         $backward($saved, $adjoint)
     };
-    (@new_record input) => { () };
-    (@new_record output) => { SMatrix::zeros() };
-    (@record input $record:ident, $output:ident) => { let _ = (&$record, &$output); };
-    (@record output $record:ident, $output:ident) => { $record.copy_from($output) };
+    (@record input $record:ident, $output:ident) => { $record.write(()) };
+    (@record output $record:ident, $output:ident) => { $record.write(*$output) };
     (@from input $x:ident, $record:ident) => { $x };
     (@in_place input $backward:ident, $x:ident, $record:ident, $adjoint:ident) => {
         for (x, adjoint) in $x.as_mut_slice().iter_mut().zip($adjoint.as_slice()) {
@@ -227,20 +226,14 @@ macro_rules! unit_activation {
         {
             type Record = unit_activation!(@saved $from SMatrix<T, R, C>);
             #[inline]
-            fn new_record() -> Self::Record {
-                unit_activation!(@new_record $from)
-            }
-            #[inline]
-            fn forward_record(
+            fn forward_record<'r, 'o>(
                 &self,
                 x: &SMatrix<T, R, C>,
-                record: &mut Self::Record,
-                output: &mut SMatrix<T, R, C>,
-            ) {
-                for (output, x) in output.as_mut_slice().iter_mut().zip(x.as_slice()) {
-                    *output = $scalar(*x);
-                }
-                unit_activation!(@record $from record, output);
+                record: &'r mut MaybeUninit<Self::Record>,
+                output: &'o mut MaybeUninit<SMatrix<T, R, C>>,
+            ) -> (&'r mut Self::Record, &'o mut SMatrix<T, R, C>) {
+                let output = write_matrix(output, |r, c| $scalar(x.data.0[c][r]));
+                (unit_activation!(@record $from record, output), output)
             }
             #[inline]
             fn backward_record(
@@ -347,6 +340,46 @@ macro_rules! column_activation {
                 ($name, $backward(y, adjoint))
             }
         }
+
+        impl<T: Real, const R: usize, const C: usize> SplitModule<SMatrix<T, R, C>> for $name {
+            /// The output, which the derivative is written with.
+            type Record = SMatrix<T, R, C>;
+            #[inline]
+            fn forward_record<'r, 'o>(
+                &self,
+                x: &SMatrix<T, R, C>,
+                record: &'r mut MaybeUninit<SMatrix<T, R, C>>,
+                output: &'o mut MaybeUninit<SMatrix<T, R, C>>,
+            ) -> (&'r mut SMatrix<T, R, C>, &'o mut SMatrix<T, R, C>) {
+                let output = output.write($function(*x));
+                (record.write(*output), output)
+            }
+            #[inline]
+            fn backward_record(
+                &self,
+                _: &SMatrix<T, R, C>,
+                y: &mut SMatrix<T, R, C>,
+                adjoint: &SMatrix<T, R, C>,
+                grad: &mut Self,
+                grad_x: Option<&mut SMatrix<T, R, C>>,
+            ) {
+                *grad = $name;
+                if let Some(grad_x) = grad_x {
+                    *grad_x = $backward(y, *adjoint);
+                }
+            }
+            #[inline]
+            fn backward_record_in_place(
+                &self,
+                x: &mut SMatrix<T, R, C>,
+                y: &mut SMatrix<T, R, C>,
+                adjoint: &SMatrix<T, R, C>,
+                grad: &mut Self,
+            ) {
+                *grad = $name;
+                *x = $backward(y, *adjoint);
+            }
+        }
     };
 }
 
@@ -407,6 +440,59 @@ macro_rules! config_activation_module {
             #[inline]
             fn backward(&self, x: &X, (): &(), adjoint: X) -> (Self, X) {
                 (*self, $backward(x, $(self.$field,)+ adjoint))
+            }
+        }
+
+        impl<T: Real + Elementwise<Element = T>, const R: usize, const C: usize>
+            SplitModule<SMatrix<T, R, C>> for $name<T>
+        {
+            /// Nothing: the derivative is written with the input.
+            type Record = ();
+            #[inline]
+            fn forward_record<'r, 'o>(
+                &self,
+                x: &SMatrix<T, R, C>,
+                record: &'r mut MaybeUninit<()>,
+                output: &'o mut MaybeUninit<SMatrix<T, R, C>>,
+            ) -> (&'r mut (), &'o mut SMatrix<T, R, C>) {
+                let output = write_matrix(output, |r, c| {
+                    $function(x.data.0[c][r], $(self.$field),+)
+                });
+                (record.write(()), output)
+            }
+            #[inline]
+            fn backward_record(
+                &self,
+                x: &SMatrix<T, R, C>,
+                (): &mut (),
+                adjoint: &SMatrix<T, R, C>,
+                grad: &mut Self,
+                grad_x: Option<&mut SMatrix<T, R, C>>,
+            ) {
+                *grad = *self;
+                let Some(grad_x) = grad_x else { return };
+                // The scalar rule on each element.
+                for ((grad_x, adjoint), x) in grad_x
+                    .as_mut_slice()
+                    .iter_mut()
+                    .zip(adjoint.as_slice())
+                    .zip(x.as_slice())
+                {
+                    *grad_x = $backward(x, $(self.$field,)+ *adjoint);
+                }
+            }
+            #[inline]
+            fn backward_record_in_place(
+                &self,
+                x: &mut SMatrix<T, R, C>,
+                (): &mut (),
+                adjoint: &SMatrix<T, R, C>,
+                grad: &mut Self,
+            ) {
+                *grad = *self;
+                for (x, adjoint) in x.as_mut_slice().iter_mut().zip(adjoint.as_slice()) {
+                    *x = $backward(&*x, $(self.$field,)+ *adjoint);
+                }
             }
         }
     };

@@ -2,9 +2,16 @@
 //! storage owned by the caller, filled in place by the forward pass and
 //! borrowed by the reverse pass, and cotangents written into places the
 //! caller provides.
+#![allow(
+    unsafe_code,
+    reason = "records are written into uninitialised storage, once, instead of zeroed first"
+)]
 
 use super::Module;
 use crate::Params;
+use core::mem::MaybeUninit;
+use core::ptr;
+use nalgebra::SMatrix;
 
 /// A [`Module`] whose forward and reverse passes can run apart, over
 /// storage that the caller owns: the faster convention that
@@ -16,19 +23,23 @@ use crate::Params;
 /// pass needs, so a sequential model's activations are moved into the
 /// pullback and out of it and its members' results: for a batch of 100
 /// samples through 32 hidden units, ten copies of 25.6 KB per gradient.
-/// Here the caller declares a [`Record`](SplitModule::Record) in its own
-/// frame ([`new_record`](SplitModule::new_record)), the forward pass writes
-/// every activation into it where it stays
+/// Here the caller declares uninitialised storage for a
+/// [`Record`](SplitModule::Record) in its own frame, the forward pass writes
+/// every activation into it once, where it stays
 /// ([`forward_record`](SplitModule::forward_record)), and the reverse pass
 /// reads it there and writes the cotangents into the caller's places
 /// ([`backward_record`](SplitModule::backward_record)). Nothing large is
-/// moved, and the cotangent of an input that is data is not computed.
+/// zeroed first or moved, and the cotangent of an input that is data is not
+/// computed.
 ///
-/// Implemented for [`Linear`](super::Linear), the elementwise activation
-/// modules ([`Relu`](super::Relu), [`Sigmoid`](super::Sigmoid), ...) on
-/// matrices and vectors, and tuples of up to eight split modules.
+/// Implemented for [`Linear`](super::Linear),
+/// [`LinearNoBias`](super::LinearNoBias), every activation module
+/// ([`Relu`](super::Relu), [`LeakyRelu`](super::LeakyRelu),
+/// [`Softmax`](super::Softmax), ...) on matrices and vectors, and tuples of
+/// up to eight split modules.
 ///
 /// ```
+/// use core::mem::MaybeUninit;
 /// use tapeless_runtime::nn::{Linear, Module, Relu, SplitModule};
 /// use nalgebra::{SMatrix, Vector1, Vector2};
 ///
@@ -38,14 +49,13 @@ use crate::Params;
 ///     Linear::<2, 1, f64>::from_weights(SMatrix::from_element(1.0), Vector1::new(0.0)),
 /// );
 /// let x = Vector2::new(2.0, 0.5);
-/// let mut record = <(Linear<2, 2, f64>, Relu, Linear<2, 1, f64>) as SplitModule<Vector2<f64>>>::new_record();
-/// let mut y = Vector1::zeros();
-/// model.forward_record(&x, &mut record, &mut y);
-/// assert_eq!(y, model.forward(&x));
+/// let (mut record, mut y) = (MaybeUninit::uninit(), MaybeUninit::uninit());
+/// let (record, y) = model.forward_record(&x, &mut record, &mut y);
+/// assert_eq!(*y, model.forward(&x));
 ///
 /// // The same cotangents as the pullback of `forward_vjp`, written in place.
 /// let (mut grad, mut grad_x) = (model, Vector2::zeros());
-/// model.backward_record(&x, &mut record, &Vector1::new(1.0), &mut grad, Some(&mut grad_x));
+/// model.backward_record(&x, record, &Vector1::new(1.0), &mut grad, Some(&mut grad_x));
 /// let (_, pullback) = model.forward_vjp(&x);
 /// assert_eq!((grad, grad_x), pullback(Vector1::new(1.0)));
 /// ```
@@ -55,14 +65,20 @@ pub trait SplitModule<Input>: Module<Input> {
     /// cotangents): storage the caller owns.
     type Record;
 
-    /// Storage for [`forward_record`](SplitModule::forward_record) to fill
-    /// (zeros).
-    fn new_record() -> Self::Record;
-
     /// [`forward`](Module::forward) of `x`, written into `output`, and what
     /// [`backward_record`](SplitModule::backward_record) needs, written into
-    /// `record`. Every element of `output` is written.
-    fn forward_record(&self, x: &Input, record: &mut Self::Record, output: &mut Self::Output);
+    /// `record`: both uninitialised (or holding an earlier pass, which is
+    /// overwritten), and returned initialised.
+    ///
+    /// The references returned must be `record` and `output` themselves
+    /// ([`MaybeUninit::write`] and [`write_matrix`] give them): a sequential
+    /// model panics otherwise.
+    fn forward_record<'r, 'o>(
+        &self,
+        x: &Input,
+        record: &'r mut MaybeUninit<Self::Record>,
+        output: &'o mut MaybeUninit<Self::Output>,
+    ) -> (&'r mut Self::Record, &'o mut Self::Output);
 
     /// The reverse pass: for the cotangent `adjoint` of the output of
     /// [`forward_record`](SplitModule::forward_record) on `x`, writes the
@@ -95,6 +111,72 @@ pub trait SplitModule<Input>: Module<Input> {
     );
 }
 
+/// Writes `f(row, column)` into every element of `place`, column by column,
+/// and returns it initialised: how a layer writes its output in
+/// [`forward_record`](SplitModule::forward_record) without zeroing it
+/// first.
+///
+/// ```
+/// use core::mem::MaybeUninit;
+/// use tapeless_runtime::nn::write_matrix;
+/// use nalgebra::Matrix2;
+///
+/// let mut place = MaybeUninit::<Matrix2<f64>>::uninit();
+/// let m = write_matrix(&mut place, |r, c| (10 * r + c) as f64);
+/// assert_eq!(*m, Matrix2::new(0.0, 1.0, 10.0, 11.0));
+/// ```
+#[inline(always)]
+pub fn write_matrix<T, const R: usize, const C: usize>(
+    place: &mut MaybeUninit<SMatrix<T, R, C>>,
+    mut f: impl FnMut(usize, usize) -> T,
+) -> &mut SMatrix<T, R, C> {
+    // SAFETY: `SMatrix<T, R, C>` is a `#[repr(C)]` `Matrix` whose fields are
+    // its storage and a zero-sized `PhantomData`, and its storage
+    // `ArrayStorage` is `#[repr(transparent)]` over `[[T; R]; C]`: the two
+    // have one layout, and so have their `MaybeUninit`s, whose elements are
+    // `MaybeUninit<T>`.
+    let columns = unsafe { &mut *place.as_mut_ptr().cast::<[[MaybeUninit<T>; R]; C]>() };
+    for (c, column) in columns.iter_mut().enumerate() {
+        for (r, element) in column.iter_mut().enumerate() {
+            element.write(f(r, c));
+        }
+    }
+    // SAFETY: every element written above, and a matrix has no other bytes.
+    unsafe { place.assume_init_mut() }
+}
+
+/// Storage for a field of uninitialised storage.
+///
+/// # Safety
+///
+/// `field` points to a field of storage that the caller borrows mutably
+/// for `'a`, and no other live reference overlaps it.
+#[inline(always)]
+unsafe fn place<'a, T>(field: *mut T) -> &'a mut MaybeUninit<T> {
+    // SAFETY: `MaybeUninit<T>` has the layout of `T` and may hold anything;
+    // the caller vouches for the borrow.
+    unsafe { &mut *field.cast::<MaybeUninit<T>>() }
+}
+
+/// `module.forward_record` into `record` and `output`, checking that it
+/// initialised them (returned them, not other storage): a sequential model
+/// then knows its whole record initialised. Returns the output.
+#[inline(always)]
+fn forward_into<'o, M: SplitModule<I>, I>(
+    module: &M,
+    x: &I,
+    record: &mut MaybeUninit<M::Record>,
+    output: &'o mut MaybeUninit<M::Output>,
+) -> &'o mut M::Output {
+    let (record_place, output_place) = (record.as_ptr(), output.as_ptr());
+    let (record, output) = module.forward_record(x, record, output);
+    assert!(
+        ptr::eq(record_place, record) && ptr::eq(output_place, output),
+        "`forward_record` returned storage other than it was given"
+    );
+    output
+}
+
 /// Implements [`SplitModule`] for a tuple of two or more modules applied in
 /// order. Its record holds, for each member but the last, the member's own
 /// record and its output; then the last member's record. The reverse pass
@@ -121,29 +203,38 @@ macro_rules! impl_split_tuple {
             );
 
             #[inline]
-            fn new_record() -> Self::Record {
-                (
-                    (<$first as SplitModule<Input>>::new_record(), $first_out::zeros()),
-                    $((<$ty as SplitModule<$in>>::new_record(), $out::zeros()),)*
-                    <$last as SplitModule<$last_in>>::new_record(),
-                )
-            }
-
-            #[inline]
-            fn forward_record(&self, x: &Input, record: &mut Self::Record, output: &mut $last_out) {
-                // Each member reads the previous member's output where that
-                // member wrote it.
-                self.0.forward_record(x, &mut record.0.0, &mut record.0.1);
-                $(self.$index.forward_record(
-                    &record.$prev.1,
-                    &mut record.$index.0,
-                    &mut record.$index.1,
+            fn forward_record<'r, 'o>(
+                &self,
+                x: &Input,
+                record: &'r mut MaybeUninit<Self::Record>,
+                output: &'o mut MaybeUninit<$last_out>,
+            ) -> (&'r mut Self::Record, &'o mut $last_out) {
+                // Each member writes its record and output into their fields
+                // of `record`, and the next reads that output there.
+                let fields = record.as_mut_ptr();
+                // SAFETY (each `place`): distinct fields of the storage that
+                // `record` borrows; a member reads only the previous
+                // member's output, another field.
+                let previous = forward_into(
+                    &self.0,
+                    x,
+                    unsafe { place(&raw mut (*fields).0.0) },
+                    unsafe { place(&raw mut (*fields).0.1) },
+                );
+                $(let previous = forward_into(
+                    &self.$index,
+                    previous,
+                    unsafe { place(&raw mut (*fields).$index.0) },
+                    unsafe { place(&raw mut (*fields).$index.1) },
                 );)*
-                self.$last_index.forward_record(
-                    &record.$last_prev.1,
-                    &mut record.$last_index,
+                let output = forward_into(
+                    &self.$last_index,
+                    previous,
+                    unsafe { place(&raw mut (*fields).$last_index) },
                     output,
                 );
+                // SAFETY: every field written, as `forward_into` checked.
+                (unsafe { record.assume_init_mut() }, output)
             }
 
             #[inline]
@@ -204,12 +295,13 @@ macro_rules! impl_split_tuple {
 impl<Input, A: SplitModule<Input>> SplitModule<Input> for (A,) {
     type Record = A::Record;
     #[inline]
-    fn new_record() -> A::Record {
-        A::new_record()
-    }
-    #[inline]
-    fn forward_record(&self, x: &Input, record: &mut A::Record, output: &mut A::Output) {
-        self.0.forward_record(x, record, output);
+    fn forward_record<'r, 'o>(
+        &self,
+        x: &Input,
+        record: &'r mut MaybeUninit<A::Record>,
+        output: &'o mut MaybeUninit<A::Output>,
+    ) -> (&'r mut A::Record, &'o mut A::Output) {
+        self.0.forward_record(x, record, output)
     }
     #[inline]
     fn backward_record(
@@ -300,12 +392,14 @@ impl_split_tuple!(
 /// otherwise).
 ///
 /// ```text
-/// let mut record_of_y = (&&Split(model, x)).tag().new_record(model, x);
+/// let mut record_of_y = (&&Split(model, x)).tag().new_record(model, x); // uninitialised
 /// let (y, y_pullback) = (&&Split(model, x)).tag().record_vjp(model, x, &mut record_of_y, || model.forward_vjp(x));
 /// ```
 pub mod dispatch {
     use super::SplitModule;
     use crate::{NoTangent, Params};
+    use core::mem::MaybeUninit;
+    use core::ptr;
 
     /// A call `model.forward(x)`, for method resolution to choose its
     /// convention.
@@ -349,20 +443,20 @@ pub mod dispatch {
     impl<M, I> ViaVjp for Split<'_, M, I> {}
 
     impl SplitTag {
-        /// The caller's storage for the module's record.
+        /// The caller's storage for the module's record, uninitialised.
         #[inline]
-        pub fn new_record<M: SplitModule<I>, I>(self, _: &M, _: &I) -> M::Record {
-            M::new_record()
+        pub fn new_record<M: SplitModule<I>, I>(self, _: &M, _: &I) -> MaybeUninit<M::Record> {
+            MaybeUninit::uninit()
         }
 
-        /// The output, and a pullback that borrows `record` and returns the
-        /// cotangents of the module and of `x`.
+        /// The output, and a pullback that borrows the record written into
+        /// `record` and returns the cotangents of the module and of `x`.
         #[inline]
         pub fn record_vjp<'r, M, I, V>(
             self,
             model: &'r M,
             x: &'r I,
-            record: &'r mut M::Record,
+            record: &'r mut MaybeUninit<M::Record>,
             _: V,
         ) -> (M::Output, impl FnOnce(M::Output) -> (M, I) + 'r)
         where
@@ -370,8 +464,7 @@ pub mod dispatch {
             M::Output: Params,
             I: Params,
         {
-            let mut output = M::Output::zeros();
-            model.forward_record(x, record, &mut output);
+            let (output, record) = forward(model, x, record);
             (output, move |adjoint: M::Output| {
                 let (mut grad, mut grad_x) = (M::zeros(), I::zeros());
                 model.backward_record(x, record, &adjoint, &mut grad, Some(&mut grad_x));
@@ -386,21 +479,40 @@ pub mod dispatch {
             self,
             model: &'r M,
             x: &'r I,
-            record: &'r mut M::Record,
+            record: &'r mut MaybeUninit<M::Record>,
             _: V,
         ) -> (M::Output, impl FnOnce(M::Output) -> (M, NoTangent) + 'r)
         where
             M: SplitModule<I> + Params,
             M::Output: Params,
         {
-            let mut output = M::Output::zeros();
-            model.forward_record(x, record, &mut output);
+            let (output, record) = forward(model, x, record);
             (output, move |adjoint: M::Output| {
                 let mut grad = M::zeros();
                 model.backward_record(x, record, &adjoint, &mut grad, None);
                 (grad, NoTangent)
             })
         }
+    }
+
+    /// The forward pass into `record`: the output, by value, and the
+    /// record written.
+    #[inline(always)]
+    fn forward<'r, M: SplitModule<I>, I>(
+        model: &M,
+        x: &I,
+        record: &'r mut MaybeUninit<M::Record>,
+    ) -> (M::Output, &'r mut M::Record) {
+        let mut output = MaybeUninit::uninit();
+        let output_place = output.as_ptr();
+        let (record, written) = model.forward_record(x, record, &mut output);
+        assert!(
+            ptr::eq(output_place, written),
+            "`forward_record` returned storage other than it was given"
+        );
+        // SAFETY: `written`, a `&mut M::Output` at `output`, was returned by
+        // `forward_record`: `output` holds a valid output.
+        (unsafe { output.assume_init() }, record)
     }
 
     impl VjpTag {
