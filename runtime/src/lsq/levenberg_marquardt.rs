@@ -13,7 +13,7 @@ use crate::{Params, Real};
 /// with their gradients, as the `NAME_grad` sibling of a `#[differentiable]`
 /// residual function returns them. Each pass over the residuals adds every
 /// gradient (a row of the Jacobian `J`) to an n×n triangle `R` of `J = Q·R`,
-/// 8 rows at a time by Householder reflections (where `lmstr` rotates each
+/// n rows at a time by Householder reflections (where `lmstr` rotates each
 /// row in by Givens rotations), so memory is O(n²) for any number of
 /// residuals, and nothing is allocated.
 ///
@@ -581,16 +581,15 @@ struct Counts {
     budget: usize,
 }
 
-/// How many residuals' rows `evaluate` folds into the triangle at once.
-const BLOCK: usize = 8;
-
 /// The least-squares system `(R, Qᵀr)` of one point, with the block of rows
-/// not yet folded into it.
+/// not yet folded into it: n rows (as many as parameters), column-major in
+/// an n×n square, so that each column of the block is contiguous.
 struct System<P: Parameters> {
     r: P::Square,
     qtf: <P::Square as Square<P::Scalar>>::Vector,
-    rows: [<P::Square as Square<P::Scalar>>::Vector; BLOCK],
-    values: [P::Scalar; BLOCK],
+    rows: P::Square,
+    values: <P::Square as Square<P::Scalar>>::Vector,
+    gradient: <P::Square as Square<P::Scalar>>::Vector,
 }
 
 /// Everything a fit works in, on the stack.
@@ -618,8 +617,9 @@ impl<P: Parameters> System<P> {
         Self {
             r: <P::Square as Square<P::Scalar>>::zeros(),
             qtf: <P::Square as Square<P::Scalar>>::zero_vector(),
-            rows: core::array::from_fn(|_| <P::Square as Square<P::Scalar>>::zero_vector()),
-            values: [P::Scalar::ZERO; BLOCK],
+            rows: <P::Square as Square<P::Scalar>>::zeros(),
+            values: <P::Square as Square<P::Scalar>>::zero_vector(),
+            gradient: <P::Square as Square<P::Scalar>>::zero_vector(),
         }
     }
 }
@@ -671,23 +671,60 @@ where
     r.fill(P::Scalar::ZERO);
     let qtf = system.qtf.as_mut();
     qtf.fill(P::Scalar::ZERO);
+    let block = system.rows.as_flat_mut();
+    let values = system.values.as_mut();
+    let row = system.gradient.as_mut();
     let mut sum = SumSquares::new();
+    let mut squares = P::Scalar::ZERO;
     let mut count = 0;
     for i in 0..m {
         let (value, gradient) = residual(at, i);
-        let row = system.rows[count].as_mut();
         gradient.copy_to_flat(row);
         if !P::Scalar::is_finite(value) || !row.iter().all(|&g| P::Scalar::is_finite(g)) {
             return Err(i);
         }
-        sum.add(value);
-        system.values[count] = value;
+        for (j, &g) in row.iter().enumerate() {
+            block[count + j * n] = g;
+        }
+        values[count] = value;
         count += 1;
-        if count == BLOCK {
-            linalg::add_rows(n, r, qtf, &mut system.rows, &mut system.values, count);
+        if count == n {
+            add_squares(&mut sum, &mut squares, values);
+            linalg::add_rows(n, r, qtf, block, values);
             count = 0;
         }
     }
-    linalg::add_rows(n, r, qtf, &mut system.rows, &mut system.values, count);
+    if count > 0 {
+        // Pad the block with rows of zeros.
+        for j in 0..n {
+            block[count + j * n..(j + 1) * n].fill(P::Scalar::ZERO);
+        }
+        values[count..].fill(P::Scalar::ZERO);
+        add_squares(&mut sum, &mut squares, values);
+        linalg::add_rows(n, r, qtf, block, values);
+    }
+    sum.add(P::Scalar::sqrt(squares));
     Ok(sum.norm())
+}
+
+/// Adds the squares of `values` to `squares`, a plain sum kept between
+/// `T::EPSILON⁴` and `1/T::EPSILON⁴` (moved into `scaled` as one term when it
+/// grows past it): where a block's plain sum of squares may have underflowed
+/// or overflowed, its values go into `scaled` one by one. Plain sums round
+/// as well as the scaled recurrence, without its division per value.
+#[inline(always)]
+fn add_squares<T: Real>(scaled: &mut SumSquares<T>, squares: &mut T, values: &[T]) {
+    let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
+    let block = values.iter().fold(T::ZERO, |s, &v| s + v * v);
+    if T::is_finite(block) && block >= tiny && block <= T::ONE / tiny {
+        *squares += block;
+        if *squares > T::ONE / tiny {
+            scaled.add(T::sqrt(*squares));
+            *squares = T::ZERO;
+        }
+    } else {
+        for &v in values {
+            scaled.add(v);
+        }
+    }
 }

@@ -68,35 +68,53 @@ fn givens<T: Real>(a: T, b: T) -> (T, T) {
     }
 }
 
-/// Adds the rows `(w[i], alpha[i])`, `i < count`, to the least-squares
-/// system `(R, qtb)`: on return, the upper triangle of `r` and `qtb` are
-/// those of `[R; W]` and `[qtb; alpha]`, triangularized by one Householder
-/// reflection per column (LAPACK's `tpqrt` for a triangle over a block; a
-/// block at a time in place of MINPACK's `rwupdt`, a Givens rotation per row
-/// and column, whose chain of divisions and square roots is latency-bound).
-/// The rows of `w` and `alpha` are overwritten. The strict lower triangle of
-/// `r` is not read. The signs of R's rows are those of the reflections, as
-/// in `qrfac`.
-pub(super) fn add_rows<T: Real, W: AsMut<[T]>>(
+/// `Σ a[i]·b[i]` in four interleaved sums, which vectorize.
+#[inline(always)]
+fn dot<T: Real>(a: &[T], b: &[T]) -> T {
+    let mut acc = [T::ZERO; 4];
+    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
+    let tail = a4
+        .remainder()
+        .iter()
+        .zip(b4.remainder())
+        .fold(T::ZERO, |s, (&x, &y)| s + x * y);
+    for (x, y) in a4.zip(b4) {
+        for l in 0..4 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail
+}
+
+/// Adds the `b = alpha.len()` rows `(W[i, ·], alpha[i])` to the
+/// least-squares system `(R, qtb)`, with the block `W` column-major in `w`
+/// (`w[i + j·b]` is row `i`, column `j`, so that each column is contiguous):
+/// on return, the upper triangle of `r` and `qtb` are those of `[R; W]` and
+/// `[qtb; alpha]`, triangularized by one Householder reflection per column
+/// (LAPACK's `tpqrt` for a triangle over a block; a block at a time in place
+/// of MINPACK's `rwupdt`, a Givens rotation per row and column, whose chain
+/// of divisions and square roots is latency-bound). Rows of zeros may pad a
+/// partial block: they change nothing. `w` and `alpha` are overwritten. The
+/// strict lower triangle of `r` is not read. The signs of R's rows are those
+/// of the reflections, as in `qrfac`. Inlined into its caller, where `n` and
+/// `b` are constants.
+#[inline(always)]
+pub(super) fn add_rows<T: Real>(
     n: usize,
     r: &mut [T],
     qtb: &mut [T],
-    w: &mut [W],
+    w: &mut [T],
     alpha: &mut [T],
-    count: usize,
 ) {
-    let (w, alpha) = (&mut w[..count], &mut alpha[..count]);
+    let b = alpha.len();
+    let (r, qtb, w) = (&mut r[..n * n], &mut qtb[..n], &mut w[..n * b]);
     // Below it, squares may have underflowed: the norm is then computed scaled.
     let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
     for j in 0..n {
-        let mut sum = T::ZERO;
-        let mut nonzero = false;
-        for row in w.iter_mut() {
-            let x = row.as_mut()[j];
-            sum += x * x;
-            nonzero |= x != T::ZERO;
-        }
-        if !nonzero {
+        let (head, rest) = w.split_at_mut((j + 1) * b);
+        let v = &mut head[j * b..];
+        let sum = dot(v, v);
+        if sum == T::ZERO && v.iter().all(|&x| x == T::ZERO) {
             continue;
         }
         let diagonal = r[j + j * n];
@@ -106,41 +124,32 @@ pub(super) fn add_rows<T: Real, W: AsMut<[T]>>(
         } else {
             let mut scaled = SumSquares::new();
             scaled.add(diagonal);
-            for row in w.iter_mut() {
-                scaled.add(row.as_mut()[j]);
+            for &x in v.iter() {
+                scaled.add(x);
             }
             scaled.norm()
         };
-        // H = I − tau·v·vᵀ, v = (1, w[·][j] / (diagonal − beta)), maps
-        // (diagonal, w[·][j]) to (beta, 0).
+        // H = I − tau·u·uᵀ, u = (1, W[·, j] / (diagonal − beta)), maps
+        // (diagonal, W[·, j]) to (beta, 0).
         let beta = if diagonal < T::ZERO { norm } else { -norm };
         let tau = (beta - diagonal) / beta;
         let inverse = T::ONE / (diagonal - beta);
-        for row in w.iter_mut() {
-            row.as_mut()[j] *= inverse;
+        for x in v.iter_mut() {
+            *x *= inverse;
         }
         r[j + j * n] = beta;
-        for k in j + 1..n {
-            let mut s = r[j + k * n];
-            for row in w.iter_mut() {
-                let row = row.as_mut();
-                s += row[j] * row[k];
-            }
-            s *= tau;
+        let v: &[T] = v;
+        for (k, column) in (j + 1..n).zip(rest.chunks_exact_mut(b)) {
+            let s = tau * (r[j + k * n] + dot(v, column));
             r[j + k * n] -= s;
-            for row in w.iter_mut() {
-                let row = row.as_mut();
-                row[k] -= s * row[j];
+            for (x, &u) in column.iter_mut().zip(v) {
+                *x -= s * u;
             }
         }
-        let mut s = qtb[j];
-        for (row, a) in w.iter_mut().zip(alpha.iter()) {
-            s += row.as_mut()[j] * *a;
-        }
-        s *= tau;
+        let s = tau * (qtb[j] + dot(v, alpha));
         qtb[j] -= s;
-        for (row, a) in w.iter_mut().zip(alpha.iter_mut()) {
-            *a -= s * row.as_mut()[j];
+        for (a, &u) in alpha.iter_mut().zip(v) {
+            *a -= s * u;
         }
     }
 }
@@ -473,12 +482,21 @@ mod tests {
     fn normal_equations(rows: &[[f64; 4]], scale: f64, block: usize) -> ([f64; 9], [f64; 3]) {
         let (mut r, mut qtb) = ([0.0; 9], [0.0; 3]);
         for chunk in rows.chunks(block) {
-            let (mut w, mut alpha) = ([[0.0; 3]; 8], [0.0; 8]);
+            // Column-major, padded with rows of zeros.
+            let (mut w, mut alpha) = ([0.0; 3 * 8], [0.0; 8]);
             for (i, x) in chunk.iter().enumerate() {
-                w[i] = [x[0] * scale, x[1] * scale, x[2] * scale];
+                for j in 0..3 {
+                    w[i + j * block] = x[j] * scale;
+                }
                 alpha[i] = x[3] * scale;
             }
-            add_rows(3, &mut r, &mut qtb, &mut w, &mut alpha, chunk.len());
+            add_rows(
+                3,
+                &mut r,
+                &mut qtb,
+                &mut w[..3 * block],
+                &mut alpha[..block],
+            );
         }
         let upper = |i: usize, j: usize| if i <= j { r[i + j * 3] / scale } else { 0.0 };
         let (mut rtr, mut rtq) = ([0.0; 9], [0.0; 3]);
