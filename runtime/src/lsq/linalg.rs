@@ -6,9 +6,22 @@
 
 use crate::Real;
 
-/// The Euclidean norm of `v`, scaled against overflow and underflow (the
-/// LAPACK `nrm2` recurrence).
-pub(super) fn norm<T: Real>(v: impl IntoIterator<Item = T>) -> T {
+/// The Euclidean norm of `v`, safe from overflow and underflow: the plain
+/// sum of squares where it is finite and not below `T::EPSILON⁴` (under which
+/// squares may have underflowed), else a second pass with the scaled LAPACK
+/// `nrm2` recurrence.
+#[inline(always)]
+pub(super) fn norm<T: Real, I>(v: I) -> T
+where
+    I: IntoIterator<Item = T>,
+    I::IntoIter: Clone,
+{
+    let v = v.into_iter();
+    let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
+    let squares = v.clone().fold(T::ZERO, |s, x| s + x * x);
+    if T::is_finite(squares) && squares >= tiny {
+        return T::sqrt(squares);
+    }
     let mut acc = SumSquares::new();
     for x in v {
         acc.add(x);
@@ -225,6 +238,7 @@ pub(super) fn pivoted_qr<T: Real>(n: usize, a: &mut [T], ipvt: &mut [usize], qtb
     clippy::too_many_arguments,
     reason = "MINPACK's interface, internal to the module"
 )]
+#[inline(always)]
 pub(super) fn damped_solve<T: Real>(
     n: usize,
     r: &mut [T],
@@ -298,6 +312,7 @@ pub(super) struct LmScratch<'a, T> {
     clippy::too_many_arguments,
     reason = "MINPACK's interface, internal to the module"
 )]
+#[inline(always)]
 pub(super) fn lm_parameter<T: Real>(
     n: usize,
     r: &mut [T],
