@@ -581,14 +581,18 @@ struct Counts {
     budget: usize,
 }
 
+/// How many n×n squares hold the block of rows `evaluate` folds into the
+/// triangle at once: `PARTS·n` rows.
+const PARTS: usize = 4;
+
 /// The least-squares system `(R, Qᵀr)` of one point, with the block of rows
-/// not yet folded into it: n rows (as many as parameters), column-major in
-/// an n×n square, so that each column of the block is contiguous.
+/// not yet folded into it: `PARTS` parts of n rows, each column-major in an
+/// n×n square, so that each column of a part is contiguous.
 struct System<P: Parameters> {
     r: P::Square,
     qtf: <P::Square as Square<P::Scalar>>::Vector,
-    rows: P::Square,
-    values: <P::Square as Square<P::Scalar>>::Vector,
+    rows: [P::Square; PARTS],
+    values: [<P::Square as Square<P::Scalar>>::Vector; PARTS],
     gradient: <P::Square as Square<P::Scalar>>::Vector,
 }
 
@@ -617,8 +621,8 @@ impl<P: Parameters> System<P> {
         Self {
             r: <P::Square as Square<P::Scalar>>::zeros(),
             qtf: <P::Square as Square<P::Scalar>>::zero_vector(),
-            rows: <P::Square as Square<P::Scalar>>::zeros(),
-            values: <P::Square as Square<P::Scalar>>::zero_vector(),
+            rows: core::array::from_fn(|_| <P::Square as Square<P::Scalar>>::zeros()),
+            values: core::array::from_fn(|_| <P::Square as Square<P::Scalar>>::zero_vector()),
             gradient: <P::Square as Square<P::Scalar>>::zero_vector(),
         }
     }
@@ -671,40 +675,97 @@ where
     r.fill(P::Scalar::ZERO);
     let qtf = system.qtf.as_mut();
     qtf.fill(P::Scalar::ZERO);
-    let block = system.rows.as_flat_mut();
-    let values = system.values.as_mut();
+    let mut blocks = system.rows.each_mut().map(Square::as_flat_mut);
+    let mut values = system.values.each_mut().map(AsMut::as_mut);
     let row = system.gradient.as_mut();
     let mut sum = SumSquares::new();
     let mut squares = P::Scalar::ZERO;
-    let mut count = 0;
+    let (mut part, mut count) = (0, 0);
     for i in 0..m {
         let (value, gradient) = residual(at, i);
         gradient.copy_to_flat(row);
-        if !P::Scalar::is_finite(value) || !row.iter().all(|&g| P::Scalar::is_finite(g)) {
-            return Err(i);
-        }
+        let block = &mut *blocks[part];
         for (j, &g) in row.iter().enumerate() {
             block[count + j * n] = g;
         }
-        values[count] = value;
+        values[part][count] = value;
         count += 1;
         if count == n {
-            add_squares(&mut sum, &mut squares, values);
-            linalg::add_rows(n, r, qtf, block, values);
-            count = 0;
+            (part, count) = (part + 1, 0);
+            if part == PARTS {
+                check_finite(n, &blocks, &values, PARTS, i + 1 - PARTS * n)?;
+                add_squares(&mut sum, &mut squares, &values, PARTS);
+                fold(n, r, qtf, &mut blocks, &mut values, PARTS);
+                part = 0;
+            }
         }
     }
-    if count > 0 {
-        // Pad the block with rows of zeros.
-        for j in 0..n {
-            block[count + j * n..(j + 1) * n].fill(P::Scalar::ZERO);
-        }
-        values[count..].fill(P::Scalar::ZERO);
-        add_squares(&mut sum, &mut squares, values);
-        linalg::add_rows(n, r, qtf, block, values);
+    if part > 0 || count > 0 {
+        // The parts in use, the last one padded with rows of zeros.
+        let used = if count > 0 {
+            for j in 0..n {
+                blocks[part][count + j * n..(j + 1) * n].fill(P::Scalar::ZERO);
+            }
+            values[part][count..].fill(P::Scalar::ZERO);
+            part + 1
+        } else {
+            part
+        };
+        check_finite(n, &blocks, &values, used, m - (part * n + count))?;
+        add_squares(&mut sum, &mut squares, &values, used);
+        fold(n, r, qtf, &mut blocks, &mut values, used);
     }
     sum.add(P::Scalar::sqrt(squares));
     Ok(sum.norm())
+}
+
+/// [`linalg::add_rows`] of the first `used` parts of a block.
+#[inline(always)]
+fn fold<T: Real>(
+    n: usize,
+    r: &mut [T],
+    qtf: &mut [T],
+    blocks: &mut [&mut [T]; PARTS],
+    values: &mut [&mut [T]; PARTS],
+    used: usize,
+) {
+    linalg::add_rows(
+        n,
+        n,
+        used,
+        r,
+        qtf,
+        blocks.each_mut().map(|b| &mut **b),
+        values.each_mut().map(|v| &mut **v),
+    );
+}
+
+/// `Err(first + i)` for the first row `i` of the block (parts of n rows,
+/// column-major) whose value or gradient is not finite, the block's
+/// residuals being `first, first + 1, …`.
+#[inline(always)]
+fn check_finite<T: Real>(
+    n: usize,
+    blocks: &[&mut [T]; PARTS],
+    values: &[&mut [T]; PARTS],
+    used: usize,
+    first: usize,
+) -> Result<(), usize> {
+    let mut finite = true;
+    for (block, values) in blocks[..used].iter().zip(&values[..used]) {
+        finite &= linalg::all_finite(&block[..n * n]) & linalg::all_finite(&values[..n]);
+    }
+    if finite {
+        return Ok(());
+    }
+    let row = (0..used * n)
+        .find(|&i| {
+            let (block, values) = (&blocks[i / n], &values[i / n]);
+            let i = i % n;
+            !T::is_finite(values[i]) || (0..n).any(|j| !T::is_finite(block[i + j * n]))
+        })
+        .unwrap_or(0);
+    Err(first + row)
 }
 
 /// Adds the squares of `values` to `squares`, a plain sum kept between
@@ -713,9 +774,17 @@ where
 /// or overflowed, its values go into `scaled` one by one. Plain sums round
 /// as well as the scaled recurrence, without its division per value.
 #[inline(always)]
-fn add_squares<T: Real>(scaled: &mut SumSquares<T>, squares: &mut T, values: &[T]) {
+fn add_squares<T: Real>(
+    scaled: &mut SumSquares<T>,
+    squares: &mut T,
+    values: &[&mut [T]; PARTS],
+    used: usize,
+) {
     let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
-    let block = values.iter().fold(T::ZERO, |s, &v| s + v * v);
+    let mut block = T::ZERO;
+    for v in &values[..used] {
+        block += v.iter().fold(T::ZERO, |s, &v| s + v * v);
+    }
     if T::is_finite(block) && block >= tiny && block <= T::ONE / tiny {
         *squares += block;
         if *squares > T::ONE / tiny {
@@ -723,7 +792,7 @@ fn add_squares<T: Real>(scaled: &mut SumSquares<T>, squares: &mut T, values: &[T
             *squares = T::ZERO;
         }
     } else {
-        for &v in values {
+        for &v in values[..used].iter().flat_map(|v| v.iter()) {
             scaled.add(v);
         }
     }

@@ -99,35 +99,63 @@ fn dot<T: Real>(a: &[T], b: &[T]) -> T {
     (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail
 }
 
-/// Adds the `b = alpha.len()` rows `(W[i, ·], alpha[i])` to the
-/// least-squares system `(R, qtb)`, with the block `W` column-major in `w`
-/// (`w[i + j·b]` is row `i`, column `j`, so that each column is contiguous):
-/// on return, the upper triangle of `r` and `qtb` are those of `[R; W]` and
-/// `[qtb; alpha]`, triangularized by one Householder reflection per column
-/// (LAPACK's `tpqrt` for a triangle over a block; a block at a time in place
-/// of MINPACK's `rwupdt`, a Givens rotation per row and column, whose chain
-/// of divisions and square roots is latency-bound). Rows of zeros may pad a
-/// partial block: they change nothing. `w` and `alpha` are overwritten. The
-/// strict lower triangle of `r` is not read. The signs of R's rows are those
-/// of the reflections, as in `qrfac`. Inlined into its caller, where `n` and
-/// `b` are constants.
+/// Whether every element of `xs` is finite: `x·0` is 0 for a finite `x`,
+/// NaN otherwise, summed in four interleaved sums, which vectorize.
 #[inline(always)]
-pub(super) fn add_rows<T: Real>(
+pub(super) fn all_finite<T: Real>(xs: &[T]) -> bool {
+    let mut acc = [T::ZERO; 4];
+    let x4 = xs.chunks_exact(4);
+    let tail = x4.remainder().iter().fold(T::ZERO, |s, &x| s + x * T::ZERO);
+    for x in x4 {
+        for l in 0..4 {
+            acc[l] += x[l] * T::ZERO;
+        }
+    }
+    (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail == T::ZERO
+}
+
+/// Adds a block of rows `(W[i, ·], alpha[i])` to the least-squares system
+/// `(R, qtb)`: on return, the upper triangle of `r` and `qtb` are those of
+/// `[R; W]` and `[qtb; alpha]`, triangularized by one Householder reflection
+/// per column (LAPACK's `tpqrt` for a triangle over a block; a block at a
+/// time in place of MINPACK's `rwupdt`, a Givens rotation per row and column,
+/// whose chain of divisions and square roots is latency-bound). The block
+/// comes in `K` parts of `b` rows each, part `p` being the
+/// rows `(w[p], alpha[p])`, with `w[p]` column-major (`w[p][i + j·b]` is its
+/// row `i`, column `j`) so that each column is contiguous. Rows of zeros may
+/// pad a partial block: they change nothing. `w` and `alpha` are
+/// overwritten. The strict lower triangle of `r` is not read. The signs of
+/// R's rows are those of the reflections, as in `qrfac`. Inlined into its
+/// caller, where `n` and `b` are constants.
+#[inline(always)]
+pub(super) fn add_rows<T: Real, const K: usize>(
     n: usize,
+    b: usize,
+    used: usize,
     r: &mut [T],
     qtb: &mut [T],
-    w: &mut [T],
-    alpha: &mut [T],
+    mut w: [&mut [T]; K],
+    mut alpha: [&mut [T]; K],
 ) {
-    let b = alpha.len();
-    let (r, qtb, w) = (&mut r[..n * n], &mut qtb[..n], &mut w[..n * b]);
+    let (r, qtb) = (&mut r[..n * n], &mut qtb[..n]);
+    /// Column `k` of a part of `b` rows.
+    #[inline(always)]
+    fn column<T>(part: &[T], b: usize, k: usize) -> &[T] {
+        &part[k * b..(k + 1) * b]
+    }
     // Below it, squares may have underflowed: the norm is then computed scaled.
     let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
     for j in 0..n {
-        let (head, rest) = w.split_at_mut((j + 1) * b);
-        let v = &mut head[j * b..];
-        let sum = dot(v, v);
-        if sum == T::ZERO && v.iter().all(|&x| x == T::ZERO) {
+        let mut sum = T::ZERO;
+        for part in &w[..used] {
+            let v = column(part, b, j);
+            sum += dot(v, v);
+        }
+        if sum == T::ZERO
+            && w[..used]
+                .iter()
+                .all(|part| column(part, b, j).iter().all(|&x| x == T::ZERO))
+        {
             continue;
         }
         let diagonal = r[j + j * n];
@@ -137,32 +165,49 @@ pub(super) fn add_rows<T: Real>(
         } else {
             let mut scaled = SumSquares::new();
             scaled.add(diagonal);
-            for &x in v.iter() {
-                scaled.add(x);
+            for part in &w[..used] {
+                for &x in column(part, b, j) {
+                    scaled.add(x);
+                }
             }
             scaled.norm()
         };
         // H = I − tau·u·uᵀ, u = (1, W[·, j] / (diagonal − beta)), maps
-        // (diagonal, W[·, j]) to (beta, 0).
+        // (diagonal, W[·, j]) to (beta, 0). u is formed (in place of W[·, j])
+        // so that the products u·y stay in range where W[·, j]·y would not.
         let beta = if diagonal < T::ZERO { norm } else { -norm };
         let tau = (beta - diagonal) / beta;
         let inverse = T::ONE / (diagonal - beta);
-        for x in v.iter_mut() {
-            *x *= inverse;
-        }
-        r[j + j * n] = beta;
-        let v: &[T] = v;
-        for (k, column) in (j + 1..n).zip(rest.chunks_exact_mut(b)) {
-            let s = tau * (r[j + k * n] + dot(v, column));
-            r[j + k * n] -= s;
-            for (x, &u) in column.iter_mut().zip(v) {
-                *x -= s * u;
+        for part in &mut w[..used] {
+            for x in &mut part[j * b..(j + 1) * b] {
+                *x *= inverse;
             }
         }
-        let s = tau * (qtb[j] + dot(v, alpha));
+        r[j + j * n] = beta;
+        for k in j + 1..n {
+            let mut d = T::ZERO;
+            for part in &w[..used] {
+                d += dot(column(part, b, j), column(part, b, k));
+            }
+            let s = tau * (r[j + k * n] + d);
+            r[j + k * n] -= s;
+            for part in &mut w[..used] {
+                let (head, tail) = part.split_at_mut(k * b);
+                for (y, &u) in tail[..b].iter_mut().zip(&head[j * b..(j + 1) * b]) {
+                    *y -= s * u;
+                }
+            }
+        }
+        let mut d = T::ZERO;
+        for (part, a) in w[..used].iter().zip(&alpha) {
+            d += dot(column(part, b, j), &a[..b]);
+        }
+        let s = tau * (qtb[j] + d);
         qtb[j] -= s;
-        for (a, &u) in alpha.iter_mut().zip(v) {
-            *a -= s * u;
+        for (part, a) in w[..used].iter().zip(&mut alpha) {
+            for (a, &u) in a[..b].iter_mut().zip(column(part, b, j)) {
+                *a -= s * u;
+            }
         }
     }
 }
@@ -492,25 +537,35 @@ mod tests {
     use super::add_rows;
 
     /// Folds `rows` (`[j₀, j₁, j₂, f]`, each times `scale`) into a triangle
-    /// in blocks of `block`, and returns `(RᵀR, Rᵀ·qtb) / scale²`, which are
+    /// in blocks of two parts of `block` rows, and returns `(RᵀR, Rᵀ·qtb) / scale²`, which are
     /// `JᵀJ` and `Jᵀf` of the unscaled rows.
     fn normal_equations(rows: &[[f64; 4]], scale: f64, block: usize) -> ([f64; 9], [f64; 3]) {
         let (mut r, mut qtb) = ([0.0; 9], [0.0; 3]);
-        for chunk in rows.chunks(block) {
-            // Column-major, padded with rows of zeros.
-            let (mut w, mut alpha) = ([0.0; 3 * 8], [0.0; 8]);
+        // Blocks of two parts of `block` rows, column-major, the last one
+        // padded with rows of zeros (its second part unused if empty).
+        for chunk in rows.chunks(2 * block) {
+            let (mut w0, mut w1) = ([0.0; 3 * 8], [0.0; 3 * 8]);
+            let (mut alpha0, mut alpha1) = ([0.0; 8], [0.0; 8]);
             for (i, x) in chunk.iter().enumerate() {
+                let (w, alpha, i) = if i < block {
+                    (&mut w0, &mut alpha0, i)
+                } else {
+                    (&mut w1, &mut alpha1, i - block)
+                };
                 for j in 0..3 {
                     w[i + j * block] = x[j] * scale;
                 }
                 alpha[i] = x[3] * scale;
             }
+            let used = chunk.len().div_ceil(block);
             add_rows(
                 3,
+                block,
+                used,
                 &mut r,
                 &mut qtb,
-                &mut w[..3 * block],
-                &mut alpha[..block],
+                [&mut w0[..3 * block], &mut w1[..3 * block]],
+                [&mut alpha0[..block], &mut alpha1[..block]],
             );
         }
         let upper = |i: usize, j: usize| if i <= j { r[i + j * 3] / scale } else { 0.0 };
