@@ -81,22 +81,34 @@ fn givens<T: Real>(a: T, b: T) -> (T, T) {
     }
 }
 
-/// `Σ a[i]·b[i]` in four interleaved sums, which vectorize.
-#[inline(always)]
-fn dot<T: Real>(a: &[T], b: &[T]) -> T {
-    let mut acc = [T::ZERO; 4];
-    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail = a4
-        .remainder()
-        .iter()
-        .zip(b4.remainder())
-        .fold(T::ZERO, |s, (&x, &y)| s + x * y);
-    for (x, y) in a4.zip(b4) {
-        for l in 0..4 {
-            acc[l] += x[l] * y[l];
+/// A dot product `Σ a[i]·b[i]` over one or more pairs of slices, in four
+/// interleaved sums, which vectorize.
+#[derive(Clone, Copy)]
+struct Dot<T>([T; 4]);
+
+impl<T: Real> Dot<T> {
+    #[inline(always)]
+    fn new() -> Self {
+        Self([T::ZERO; 4])
+    }
+
+    #[inline(always)]
+    fn add(&mut self, a: &[T], b: &[T]) {
+        let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
+        for (l, (&x, &y)) in a4.remainder().iter().zip(b4.remainder()).enumerate() {
+            self.0[l] += x * y;
+        }
+        for (x, y) in a4.zip(b4) {
+            for l in 0..4 {
+                self.0[l] += x[l] * y[l];
+            }
         }
     }
-    (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail
+
+    #[inline(always)]
+    fn sum(self) -> T {
+        (self.0[0] + self.0[2]) + (self.0[1] + self.0[3])
+    }
 }
 
 /// Whether every element of `xs` is finite: `x·0` is 0 for a finite `x`,
@@ -146,11 +158,12 @@ pub(super) fn add_rows<T: Real, const K: usize>(
     // Below it, squares may have underflowed: the norm is then computed scaled.
     let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
     for j in 0..n {
-        let mut sum = T::ZERO;
+        let mut sum = Dot::new();
         for part in &w[..used] {
             let v = column(part, b, j);
-            sum += dot(v, v);
+            sum.add(v, v);
         }
+        let sum = sum.sum();
         if sum == T::ZERO
             && w[..used]
                 .iter()
@@ -185,11 +198,11 @@ pub(super) fn add_rows<T: Real, const K: usize>(
         }
         r[j + j * n] = beta;
         for k in j + 1..n {
-            let mut d = T::ZERO;
+            let mut d = Dot::new();
             for part in &w[..used] {
-                d += dot(column(part, b, j), column(part, b, k));
+                d.add(column(part, b, j), column(part, b, k));
             }
-            let s = tau * (r[j + k * n] + d);
+            let s = tau * (r[j + k * n] + d.sum());
             r[j + k * n] -= s;
             for part in &mut w[..used] {
                 let (head, tail) = part.split_at_mut(k * b);
@@ -198,11 +211,11 @@ pub(super) fn add_rows<T: Real, const K: usize>(
                 }
             }
         }
-        let mut d = T::ZERO;
+        let mut d = Dot::new();
         for (part, a) in w[..used].iter().zip(&alpha) {
-            d += dot(column(part, b, j), &a[..b]);
+            d.add(column(part, b, j), &a[..b]);
         }
-        let s = tau * (qtb[j] + d);
+        let s = tau * (qtb[j] + d.sum());
         qtb[j] -= s;
         for (part, a) in w[..used].iter().zip(&mut alpha) {
             for (a, &u) in a[..b].iter_mut().zip(column(part, b, j)) {
