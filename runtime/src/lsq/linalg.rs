@@ -66,9 +66,24 @@ impl<T: Real> SumSquares<T> {
     }
 }
 
-/// The Givens rotation `(cos, sin)` that maps `(a, b)` to `(r, 0)`.
+/// The Givens rotation `(cos, sin)` that maps `(a, b)` to `(r, 0)`, with
+/// MINPACK's signs (`cos > 0` if `|a| ≥ |b|`, else `sin > 0`): from
+/// `√(a² + b²)` and one division where the squares neither overflow nor
+/// underflow, else by MINPACK's ratios.
 #[inline]
 fn givens<T: Real>(a: T, b: T) -> (T, T) {
+    let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
+    let squares = a * a + b * b;
+    let larger = if T::abs(a) < T::abs(b) { b } else { a };
+    if T::is_finite(squares) && squares >= tiny {
+        let h = T::sqrt(squares);
+        let inverse = if larger < T::ZERO {
+            -T::ONE / h
+        } else {
+            T::ONE / h
+        };
+        return (a * inverse, b * inverse);
+    }
     let quarter = T::HALF * T::HALF;
     if T::abs(a) < T::abs(b) {
         let cotan = a / b;
