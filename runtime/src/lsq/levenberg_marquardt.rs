@@ -684,9 +684,9 @@ where
     for i in 0..m {
         let (value, gradient) = residual(at, i);
         gradient.copy_to_flat(row);
-        let block = &mut *blocks[part];
-        for (j, &g) in row.iter().enumerate() {
-            block[count + j * n] = g;
+        // Row `count` of part `part`: element `count` of each column.
+        for (column, &g) in blocks[part][..n * n].chunks_exact_mut(n).zip(&row[..n]) {
+            column[count] = g;
         }
         values[part][count] = value;
         count += 1;

@@ -126,6 +126,23 @@ impl<T: Real> Dot<T> {
     }
 }
 
+/// `y ← y − s·x`, each group of four elements of `x` read before `y` is
+/// written, so that it vectorizes even where `x` and `y` might overlap.
+#[inline(always)]
+fn sub_scaled<T: Real>(y: &mut [T], s: T, x: &[T]) {
+    let mut y4 = y.chunks_exact_mut(4);
+    let mut x4 = x.chunks_exact(4);
+    for (y, x) in (&mut y4).zip(&mut x4) {
+        let x = [x[0], x[1], x[2], x[3]];
+        for l in 0..4 {
+            y[l] -= s * x[l];
+        }
+    }
+    for (y, &x) in y4.into_remainder().iter_mut().zip(x4.remainder()) {
+        *y -= s * x;
+    }
+}
+
 /// Whether every element of `xs` is finite: `x·0` is 0 for a finite `x`,
 /// NaN otherwise, summed in four interleaved sums, which vectorize.
 #[inline(always)]
@@ -233,9 +250,7 @@ pub(super) fn add_rows<T: Real, const K: usize>(
         let s = tau * (qtb[j] + d.sum());
         qtb[j] -= s;
         for (part, a) in w[..used].iter().zip(&mut alpha) {
-            for (a, &u) in a[..b].iter_mut().zip(column(part, b, j)) {
-                *a -= s * u;
-            }
+            sub_scaled(&mut a[..b], s, column(part, b, j));
         }
     }
 }
