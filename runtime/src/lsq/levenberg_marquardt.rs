@@ -231,8 +231,14 @@ impl LevenbergMarquardt {
         let budget = self.max_evaluations.unwrap_or(1000 * (n + 1));
         let mut work = Work::<P>::new(params.clone());
         // The starting point.
-        let norm = evaluate(&work.x, n_residuals, &mut residual, &mut work.current)
-            .map_err(|index| LsqError::NonFinite { index })?;
+        let norm = evaluate(
+            &work.x,
+            n_residuals,
+            &mut residual,
+            &mut work.current,
+            &mut work.block,
+        )
+        .map_err(|index| LsqError::NonFinite { index })?;
         work.fnorm = norm;
         let mut counts = Counts {
             evaluations: 1,
@@ -331,7 +337,8 @@ impl LevenbergMarquardt {
             previous = pnorm;
             work.trial_x.copy_from_flat(work.flat_trial.as_ref());
             counts.evaluations += 1;
-            let Ok(fnorm1) = evaluate(&work.trial_x, m, residual, &mut work.trial) else {
+            let Ok(fnorm1) = evaluate(&work.trial_x, m, residual, &mut work.trial, &mut work.block)
+            else {
                 return;
             };
             if fnorm1 > work.fnorm * noise {
@@ -468,7 +475,7 @@ impl LevenbergMarquardt {
                 }
                 work.trial_x.copy_from_flat(work.flat_trial.as_ref());
                 counts.evaluations += 1;
-                let fnorm1 = evaluate(&work.trial_x, m, residual, &mut work.trial)
+                let fnorm1 = evaluate(&work.trial_x, m, residual, &mut work.trial, &mut work.block)
                     .unwrap_or(T::<P>::INFINITY);
 
                 let mut actred = -one;
@@ -585,12 +592,17 @@ struct Counts {
 /// triangle at once: `PARTS·n` rows.
 const PARTS: usize = 4;
 
-/// The least-squares system `(R, Qᵀr)` of one point, with the block of rows
-/// not yet folded into it: `PARTS` parts of n rows, each column-major in an
-/// n×n square, so that each column of a part is contiguous.
+/// The least-squares system `(R, Qᵀr)` of one point.
 struct System<P: Parameters> {
     r: P::Square,
     qtf: <P::Square as Square<P::Scalar>>::Vector,
+}
+
+/// The block of rows `evaluate` has not yet folded into the triangle:
+/// `PARTS` parts of n rows, each column-major in an n×n square, so that each
+/// column of a part is contiguous; and the gradient of the last residual.
+/// Scratch of one pass, shared by both systems.
+struct Block<P: Parameters> {
     rows: [P::Square; PARTS],
     values: [<P::Square as Square<P::Scalar>>::Vector; PARTS],
     gradient: <P::Square as Square<P::Scalar>>::Vector,
@@ -605,6 +617,7 @@ struct Work<P: Parameters> {
     fnorm: P::Scalar,
     current: System<P>,
     trial: System<P>,
+    block: Block<P>,
     diag: <P::Square as Square<P::Scalar>>::Vector,
     col_norms: <P::Square as Square<P::Scalar>>::Vector,
     step: <P::Square as Square<P::Scalar>>::Vector,
@@ -621,6 +634,13 @@ impl<P: Parameters> System<P> {
         Self {
             r: <P::Square as Square<P::Scalar>>::zeros(),
             qtf: <P::Square as Square<P::Scalar>>::zero_vector(),
+        }
+    }
+}
+
+impl<P: Parameters> Block<P> {
+    fn new() -> Self {
+        Self {
             rows: core::array::from_fn(|_| <P::Square as Square<P::Scalar>>::zeros()),
             values: core::array::from_fn(|_| <P::Square as Square<P::Scalar>>::zero_vector()),
             gradient: <P::Square as Square<P::Scalar>>::zero_vector(),
@@ -640,6 +660,7 @@ impl<P: Parameters> Work<P> {
             fnorm: P::Scalar::ZERO,
             current: System::new(),
             trial: System::new(),
+            block: Block::new(),
             diag: Self::vector_zeros(),
             col_norms: Self::vector_zeros(),
             step: Self::vector_zeros(),
@@ -657,14 +678,15 @@ impl<P: Parameters> Work<P> {
     }
 }
 
-/// One pass over the residuals at `at`: builds `(R, Qᵀr)` in `system` and
-/// returns `‖r‖`, or the index of the first residual that is not finite
+/// One pass over the residuals at `at`: builds `(R, Qᵀr)` in `system` (with
+/// `block` as scratch) and returns `‖r‖`, or the index of the first residual that is not finite
 /// (with its gradient).
 fn evaluate<P, F>(
     at: &P,
     m: usize,
     residual: &mut F,
     system: &mut System<P>,
+    block: &mut Block<P>,
 ) -> Result<P::Scalar, usize>
 where
     P: Parameters,
@@ -675,9 +697,9 @@ where
     r.fill(P::Scalar::ZERO);
     let qtf = system.qtf.as_mut();
     qtf.fill(P::Scalar::ZERO);
-    let mut blocks = system.rows.each_mut().map(Square::as_flat_mut);
-    let mut values = system.values.each_mut().map(AsMut::as_mut);
-    let row = system.gradient.as_mut();
+    let mut blocks = block.rows.each_mut().map(Square::as_flat_mut);
+    let mut values = block.values.each_mut().map(AsMut::as_mut);
+    let row = block.gradient.as_mut();
     let mut sum = SumSquares::new();
     let mut squares = P::Scalar::ZERO;
     let (mut part, mut count) = (0, 0);
