@@ -13,9 +13,9 @@ use crate::{Params, Real};
 /// with their gradients, as the `NAME_grad` sibling of a `#[differentiable]`
 /// residual function returns them. Each pass over the residuals adds every
 /// gradient (a row of the Jacobian `J`) to an n×n triangle `R` of `J = Q·R`,
-/// n rows at a time by Householder reflections (where `lmstr` rotates each
+/// 4n rows at a time by Householder reflections (where `lmstr` rotates each
 /// row in by Givens rotations), so memory is O(n²) for any number of
-/// residuals, and nothing is allocated.
+/// residuals (about 7n² scalars on the stack), and nothing is allocated.
 ///
 /// Each iteration solves the damped problem `min ‖J·s + r‖² + λ·‖D·s‖²` for a
 /// step `s` inside the trust region `‖D·s‖ ≤ Δ`, with `D` the column norms of
