@@ -13,9 +13,9 @@ use crate::{Params, Real};
 /// with their gradients, as the `NAME_grad` sibling of a `#[differentiable]`
 /// residual function returns them. Each pass over the residuals adds every
 /// gradient (a row of the Jacobian `J`) to an n×n triangle `R` of `J = Q·R`,
-/// 8 rows at a time by Householder reflections (where `lmstr` rotates each
+/// 4n rows at a time by Householder reflections (where `lmstr` rotates each
 /// row in by Givens rotations), so memory is O(n²) for any number of
-/// residuals, and nothing is allocated.
+/// residuals (about 7n² scalars on the stack), and nothing is allocated.
 ///
 /// Each iteration solves the damped problem `min ‖J·s + r‖² + λ·‖D·s‖²` for a
 /// step `s` inside the trust region `‖D·s‖ ≤ Δ`, with `D` the column norms of
@@ -231,8 +231,14 @@ impl LevenbergMarquardt {
         let budget = self.max_evaluations.unwrap_or(1000 * (n + 1));
         let mut work = Work::<P>::new(params.clone());
         // The starting point.
-        let norm = evaluate(&work.x, n_residuals, &mut residual, &mut work.current)
-            .map_err(|index| LsqError::NonFinite { index })?;
+        let norm = evaluate(
+            &work.x,
+            n_residuals,
+            &mut residual,
+            &mut work.current,
+            &mut work.block,
+        )
+        .map_err(|index| LsqError::NonFinite { index })?;
         work.fnorm = norm;
         let mut counts = Counts {
             evaluations: 1,
@@ -331,7 +337,8 @@ impl LevenbergMarquardt {
             previous = pnorm;
             work.trial_x.copy_from_flat(work.flat_trial.as_ref());
             counts.evaluations += 1;
-            let Ok(fnorm1) = evaluate(&work.trial_x, m, residual, &mut work.trial) else {
+            let Ok(fnorm1) = evaluate(&work.trial_x, m, residual, &mut work.trial, &mut work.block)
+            else {
                 return;
             };
             if fnorm1 > work.fnorm * noise {
@@ -468,7 +475,7 @@ impl LevenbergMarquardt {
                 }
                 work.trial_x.copy_from_flat(work.flat_trial.as_ref());
                 counts.evaluations += 1;
-                let fnorm1 = evaluate(&work.trial_x, m, residual, &mut work.trial)
+                let fnorm1 = evaluate(&work.trial_x, m, residual, &mut work.trial, &mut work.block)
                     .unwrap_or(T::<P>::INFINITY);
 
                 let mut actred = -one;
@@ -581,16 +588,24 @@ struct Counts {
     budget: usize,
 }
 
-/// How many residuals' rows `evaluate` folds into the triangle at once.
-const BLOCK: usize = 8;
+/// How many n×n squares hold the block of rows `evaluate` folds into the
+/// triangle at once: `PARTS·n` rows.
+const PARTS: usize = 4;
 
-/// The least-squares system `(R, Qᵀr)` of one point, with the block of rows
-/// not yet folded into it.
+/// The least-squares system `(R, Qᵀr)` of one point.
 struct System<P: Parameters> {
     r: P::Square,
     qtf: <P::Square as Square<P::Scalar>>::Vector,
-    rows: [<P::Square as Square<P::Scalar>>::Vector; BLOCK],
-    values: [P::Scalar; BLOCK],
+}
+
+/// The block of rows `evaluate` has not yet folded into the triangle:
+/// `PARTS` parts of n rows, each column-major in an n×n square, so that each
+/// column of a part is contiguous; and the gradient of the last residual.
+/// Scratch of one pass, shared by both systems.
+struct Block<P: Parameters> {
+    rows: [P::Square; PARTS],
+    values: [<P::Square as Square<P::Scalar>>::Vector; PARTS],
+    gradient: <P::Square as Square<P::Scalar>>::Vector,
 }
 
 /// Everything a fit works in, on the stack.
@@ -602,6 +617,7 @@ struct Work<P: Parameters> {
     fnorm: P::Scalar,
     current: System<P>,
     trial: System<P>,
+    block: Block<P>,
     diag: <P::Square as Square<P::Scalar>>::Vector,
     col_norms: <P::Square as Square<P::Scalar>>::Vector,
     step: <P::Square as Square<P::Scalar>>::Vector,
@@ -618,8 +634,16 @@ impl<P: Parameters> System<P> {
         Self {
             r: <P::Square as Square<P::Scalar>>::zeros(),
             qtf: <P::Square as Square<P::Scalar>>::zero_vector(),
-            rows: core::array::from_fn(|_| <P::Square as Square<P::Scalar>>::zero_vector()),
-            values: [P::Scalar::ZERO; BLOCK],
+        }
+    }
+}
+
+impl<P: Parameters> Block<P> {
+    fn new() -> Self {
+        Self {
+            rows: core::array::from_fn(|_| <P::Square as Square<P::Scalar>>::zeros()),
+            values: core::array::from_fn(|_| <P::Square as Square<P::Scalar>>::zero_vector()),
+            gradient: <P::Square as Square<P::Scalar>>::zero_vector(),
         }
     }
 }
@@ -636,6 +660,7 @@ impl<P: Parameters> Work<P> {
             fnorm: P::Scalar::ZERO,
             current: System::new(),
             trial: System::new(),
+            block: Block::new(),
             diag: Self::vector_zeros(),
             col_norms: Self::vector_zeros(),
             step: Self::vector_zeros(),
@@ -653,14 +678,15 @@ impl<P: Parameters> Work<P> {
     }
 }
 
-/// One pass over the residuals at `at`: builds `(R, Qᵀr)` in `system` and
-/// returns `‖r‖`, or the index of the first residual that is not finite
+/// One pass over the residuals at `at`: builds `(R, Qᵀr)` in `system` (with
+/// `block` as scratch) and returns `‖r‖`, or the index of the first residual that is not finite
 /// (with its gradient).
 fn evaluate<P, F>(
     at: &P,
     m: usize,
     residual: &mut F,
     system: &mut System<P>,
+    block: &mut Block<P>,
 ) -> Result<P::Scalar, usize>
 where
     P: Parameters,
@@ -671,23 +697,125 @@ where
     r.fill(P::Scalar::ZERO);
     let qtf = system.qtf.as_mut();
     qtf.fill(P::Scalar::ZERO);
+    let mut blocks = block.rows.each_mut().map(Square::as_flat_mut);
+    let mut values = block.values.each_mut().map(AsMut::as_mut);
+    let row = block.gradient.as_mut();
     let mut sum = SumSquares::new();
-    let mut count = 0;
+    let mut squares = P::Scalar::ZERO;
+    let (mut part, mut count) = (0, 0);
     for i in 0..m {
         let (value, gradient) = residual(at, i);
-        let row = system.rows[count].as_mut();
         gradient.copy_to_flat(row);
-        if !P::Scalar::is_finite(value) || !row.iter().all(|&g| P::Scalar::is_finite(g)) {
-            return Err(i);
+        // Row `count` of part `part`: element `count` of each column.
+        for (column, &g) in blocks[part][..n * n].chunks_exact_mut(n).zip(&row[..n]) {
+            column[count] = g;
         }
-        sum.add(value);
-        system.values[count] = value;
+        values[part][count] = value;
         count += 1;
-        if count == BLOCK {
-            linalg::add_rows(n, r, qtf, &mut system.rows, &mut system.values, count);
-            count = 0;
+        if count == n {
+            (part, count) = (part + 1, 0);
+            if part == PARTS {
+                check_finite(n, &blocks, &values, PARTS, i + 1 - PARTS * n)?;
+                add_squares(&mut sum, &mut squares, &values, PARTS);
+                fold(n, r, qtf, &mut blocks, &mut values, PARTS);
+                part = 0;
+            }
         }
     }
-    linalg::add_rows(n, r, qtf, &mut system.rows, &mut system.values, count);
+    if part > 0 || count > 0 {
+        // The parts in use, the last one padded with rows of zeros.
+        let used = if count > 0 {
+            for j in 0..n {
+                blocks[part][count + j * n..(j + 1) * n].fill(P::Scalar::ZERO);
+            }
+            values[part][count..].fill(P::Scalar::ZERO);
+            part + 1
+        } else {
+            part
+        };
+        check_finite(n, &blocks, &values, used, m - (part * n + count))?;
+        add_squares(&mut sum, &mut squares, &values, used);
+        fold(n, r, qtf, &mut blocks, &mut values, used);
+    }
+    sum.add(P::Scalar::sqrt(squares));
     Ok(sum.norm())
+}
+
+/// [`linalg::add_rows`] of the first `used` parts of a block.
+#[inline(always)]
+fn fold<T: Real>(
+    n: usize,
+    r: &mut [T],
+    qtf: &mut [T],
+    blocks: &mut [&mut [T]; PARTS],
+    values: &mut [&mut [T]; PARTS],
+    used: usize,
+) {
+    linalg::add_rows(
+        n,
+        n,
+        used,
+        r,
+        qtf,
+        blocks.each_mut().map(|b| &mut **b),
+        values.each_mut().map(|v| &mut **v),
+    );
+}
+
+/// `Err(first + i)` for the first row `i` of the block (parts of n rows,
+/// column-major) whose value or gradient is not finite, the block's
+/// residuals being `first, first + 1, …`.
+#[inline(always)]
+fn check_finite<T: Real>(
+    n: usize,
+    blocks: &[&mut [T]; PARTS],
+    values: &[&mut [T]; PARTS],
+    used: usize,
+    first: usize,
+) -> Result<(), usize> {
+    let mut finite = true;
+    for (block, values) in blocks[..used].iter().zip(&values[..used]) {
+        finite &= linalg::all_finite(&block[..n * n]) & linalg::all_finite(&values[..n]);
+    }
+    if finite {
+        return Ok(());
+    }
+    let row = (0..used * n)
+        .find(|&i| {
+            let (block, values) = (&blocks[i / n], &values[i / n]);
+            let i = i % n;
+            !T::is_finite(values[i]) || (0..n).any(|j| !T::is_finite(block[i + j * n]))
+        })
+        .unwrap_or(0);
+    Err(first + row)
+}
+
+/// Adds the squares of `values` to `squares`, a plain sum kept between
+/// `T::EPSILON⁴` and `1/T::EPSILON⁴` (moved into `scaled` as one term when it
+/// grows past it): where a block's plain sum of squares may have underflowed
+/// or overflowed, its values go into `scaled` one by one. Plain sums round
+/// as well as the scaled recurrence, without its division per value.
+#[inline(always)]
+fn add_squares<T: Real>(
+    scaled: &mut SumSquares<T>,
+    squares: &mut T,
+    values: &[&mut [T]; PARTS],
+    used: usize,
+) {
+    let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
+    let mut block = T::ZERO;
+    for v in &values[..used] {
+        block += v.iter().fold(T::ZERO, |s, &v| s + v * v);
+    }
+    if T::is_finite(block) && block >= tiny && block <= T::ONE / tiny {
+        *squares += block;
+        if *squares > T::ONE / tiny {
+            scaled.add(T::sqrt(*squares));
+            *squares = T::ZERO;
+        }
+    } else {
+        for &v in values[..used].iter().flat_map(|v| v.iter()) {
+            scaled.add(v);
+        }
+    }
 }

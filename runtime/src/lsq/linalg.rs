@@ -6,9 +6,22 @@
 
 use crate::Real;
 
-/// The Euclidean norm of `v`, scaled against overflow and underflow (the
-/// LAPACK `nrm2` recurrence).
-pub(super) fn norm<T: Real>(v: impl IntoIterator<Item = T>) -> T {
+/// The Euclidean norm of `v`, safe from overflow and underflow: the plain
+/// sum of squares where it is finite and not below `T::EPSILON⁴` (under which
+/// squares may have underflowed), else a second pass with the scaled LAPACK
+/// `nrm2` recurrence.
+#[inline(always)]
+pub(super) fn norm<T: Real, I>(v: I) -> T
+where
+    I: IntoIterator<Item = T>,
+    I::IntoIter: Clone,
+{
+    let v = v.into_iter();
+    let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
+    let squares = v.clone().fold(T::ZERO, |s, x| s + x * x);
+    if T::is_finite(squares) && squares >= tiny {
+        return T::sqrt(squares);
+    }
     let mut acc = SumSquares::new();
     for x in v {
         acc.add(x);
@@ -53,9 +66,24 @@ impl<T: Real> SumSquares<T> {
     }
 }
 
-/// The Givens rotation `(cos, sin)` that maps `(a, b)` to `(r, 0)`.
+/// The Givens rotation `(cos, sin)` that maps `(a, b)` to `(r, 0)`, with
+/// MINPACK's signs (`cos > 0` if `|a| ≥ |b|`, else `sin > 0`): from
+/// `√(a² + b²)` and one division where the squares neither overflow nor
+/// underflow, else by MINPACK's ratios.
 #[inline]
 fn givens<T: Real>(a: T, b: T) -> (T, T) {
+    let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
+    let squares = a * a + b * b;
+    let larger = if T::abs(a) < T::abs(b) { b } else { a };
+    if T::is_finite(squares) && squares >= tiny {
+        let h = T::sqrt(squares);
+        let inverse = if larger < T::ZERO {
+            -T::ONE / h
+        } else {
+            T::ONE / h
+        };
+        return (a * inverse, b * inverse);
+    }
     let quarter = T::HALF * T::HALF;
     if T::abs(a) < T::abs(b) {
         let cotan = a / b;
@@ -68,35 +96,111 @@ fn givens<T: Real>(a: T, b: T) -> (T, T) {
     }
 }
 
-/// Adds the rows `(w[i], alpha[i])`, `i < count`, to the least-squares
-/// system `(R, qtb)`: on return, the upper triangle of `r` and `qtb` are
-/// those of `[R; W]` and `[qtb; alpha]`, triangularized by one Householder
-/// reflection per column (LAPACK's `tpqrt` for a triangle over a block; a
-/// block at a time in place of MINPACK's `rwupdt`, a Givens rotation per row
-/// and column, whose chain of divisions and square roots is latency-bound).
-/// The rows of `w` and `alpha` are overwritten. The strict lower triangle of
-/// `r` is not read. The signs of R's rows are those of the reflections, as
-/// in `qrfac`.
-pub(super) fn add_rows<T: Real, W: AsMut<[T]>>(
+/// A dot product `Σ a[i]·b[i]` over one or more pairs of slices, in four
+/// interleaved sums, which vectorize.
+#[derive(Clone, Copy)]
+struct Dot<T>([T; 4]);
+
+impl<T: Real> Dot<T> {
+    #[inline(always)]
+    fn new() -> Self {
+        Self([T::ZERO; 4])
+    }
+
+    #[inline(always)]
+    fn add(&mut self, a: &[T], b: &[T]) {
+        let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
+        for (l, (&x, &y)) in a4.remainder().iter().zip(b4.remainder()).enumerate() {
+            self.0[l] += x * y;
+        }
+        for (x, y) in a4.zip(b4) {
+            for l in 0..4 {
+                self.0[l] += x[l] * y[l];
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn sum(self) -> T {
+        (self.0[0] + self.0[2]) + (self.0[1] + self.0[3])
+    }
+}
+
+/// `y ← y − s·x`, each group of four elements of `x` read before `y` is
+/// written, so that it vectorizes even where `x` and `y` might overlap.
+#[inline(always)]
+fn sub_scaled<T: Real>(y: &mut [T], s: T, x: &[T]) {
+    let mut y4 = y.chunks_exact_mut(4);
+    let mut x4 = x.chunks_exact(4);
+    for (y, x) in (&mut y4).zip(&mut x4) {
+        let x = [x[0], x[1], x[2], x[3]];
+        for l in 0..4 {
+            y[l] -= s * x[l];
+        }
+    }
+    for (y, &x) in y4.into_remainder().iter_mut().zip(x4.remainder()) {
+        *y -= s * x;
+    }
+}
+
+/// Whether every element of `xs` is finite: `x·0` is 0 for a finite `x`,
+/// NaN otherwise, summed in four interleaved sums, which vectorize.
+#[inline(always)]
+pub(super) fn all_finite<T: Real>(xs: &[T]) -> bool {
+    let mut acc = [T::ZERO; 4];
+    let x4 = xs.chunks_exact(4);
+    let tail = x4.remainder().iter().fold(T::ZERO, |s, &x| s + x * T::ZERO);
+    for x in x4 {
+        for l in 0..4 {
+            acc[l] += x[l] * T::ZERO;
+        }
+    }
+    (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail == T::ZERO
+}
+
+/// Adds a block of rows `(W[i, ·], alpha[i])` to the least-squares system
+/// `(R, qtb)`: on return, the upper triangle of `r` and `qtb` are those of
+/// `[R; W]` and `[qtb; alpha]`, triangularized by one Householder reflection
+/// per column (LAPACK's `tpqrt` for a triangle over a block; a block at a
+/// time in place of MINPACK's `rwupdt`, a Givens rotation per row and column,
+/// whose chain of divisions and square roots is latency-bound). The block
+/// comes in `K` parts of `b` rows each, part `p` being the
+/// rows `(w[p], alpha[p])`, with `w[p]` column-major (`w[p][i + j·b]` is its
+/// row `i`, column `j`) so that each column is contiguous. Rows of zeros may
+/// pad a partial block: they change nothing. `w` and `alpha` are
+/// overwritten. The strict lower triangle of `r` is not read. The signs of
+/// R's rows are those of the reflections, as in `qrfac`. Inlined into its
+/// caller, where `n` and `b` are constants.
+#[inline(always)]
+pub(super) fn add_rows<T: Real, const K: usize>(
     n: usize,
+    b: usize,
+    used: usize,
     r: &mut [T],
     qtb: &mut [T],
-    w: &mut [W],
-    alpha: &mut [T],
-    count: usize,
+    mut w: [&mut [T]; K],
+    mut alpha: [&mut [T]; K],
 ) {
-    let (w, alpha) = (&mut w[..count], &mut alpha[..count]);
+    let (r, qtb) = (&mut r[..n * n], &mut qtb[..n]);
+    /// Column `k` of a part of `b` rows.
+    #[inline(always)]
+    fn column<T>(part: &[T], b: usize, k: usize) -> &[T] {
+        &part[k * b..(k + 1) * b]
+    }
     // Below it, squares may have underflowed: the norm is then computed scaled.
     let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
     for j in 0..n {
-        let mut sum = T::ZERO;
-        let mut nonzero = false;
-        for row in w.iter_mut() {
-            let x = row.as_mut()[j];
-            sum += x * x;
-            nonzero |= x != T::ZERO;
+        let mut sum = Dot::new();
+        for part in &w[..used] {
+            let v = column(part, b, j);
+            sum.add(v, v);
         }
-        if !nonzero {
+        let sum = sum.sum();
+        if sum == T::ZERO
+            && w[..used]
+                .iter()
+                .all(|part| column(part, b, j).iter().all(|&x| x == T::ZERO))
+        {
             continue;
         }
         let diagonal = r[j + j * n];
@@ -106,41 +210,47 @@ pub(super) fn add_rows<T: Real, W: AsMut<[T]>>(
         } else {
             let mut scaled = SumSquares::new();
             scaled.add(diagonal);
-            for row in w.iter_mut() {
-                scaled.add(row.as_mut()[j]);
+            for part in &w[..used] {
+                for &x in column(part, b, j) {
+                    scaled.add(x);
+                }
             }
             scaled.norm()
         };
-        // H = I − tau·v·vᵀ, v = (1, w[·][j] / (diagonal − beta)), maps
-        // (diagonal, w[·][j]) to (beta, 0).
+        // H = I − tau·u·uᵀ, u = (1, W[·, j] / (diagonal − beta)), maps
+        // (diagonal, W[·, j]) to (beta, 0). u is formed (in place of W[·, j])
+        // so that the products u·y stay in range where W[·, j]·y would not.
         let beta = if diagonal < T::ZERO { norm } else { -norm };
         let tau = (beta - diagonal) / beta;
         let inverse = T::ONE / (diagonal - beta);
-        for row in w.iter_mut() {
-            row.as_mut()[j] *= inverse;
+        for part in &mut w[..used] {
+            for x in &mut part[j * b..(j + 1) * b] {
+                *x *= inverse;
+            }
         }
         r[j + j * n] = beta;
         for k in j + 1..n {
-            let mut s = r[j + k * n];
-            for row in w.iter_mut() {
-                let row = row.as_mut();
-                s += row[j] * row[k];
+            let mut d = Dot::new();
+            for part in &w[..used] {
+                d.add(column(part, b, j), column(part, b, k));
             }
-            s *= tau;
+            let s = tau * (r[j + k * n] + d.sum());
             r[j + k * n] -= s;
-            for row in w.iter_mut() {
-                let row = row.as_mut();
-                row[k] -= s * row[j];
+            for part in &mut w[..used] {
+                let (head, tail) = part.split_at_mut(k * b);
+                for (y, &u) in tail[..b].iter_mut().zip(&head[j * b..(j + 1) * b]) {
+                    *y -= s * u;
+                }
             }
         }
-        let mut s = qtb[j];
-        for (row, a) in w.iter_mut().zip(alpha.iter()) {
-            s += row.as_mut()[j] * *a;
+        let mut d = Dot::new();
+        for (part, a) in w[..used].iter().zip(&alpha) {
+            d.add(column(part, b, j), &a[..b]);
         }
-        s *= tau;
+        let s = tau * (qtb[j] + d.sum());
         qtb[j] -= s;
-        for (row, a) in w.iter_mut().zip(alpha.iter_mut()) {
-            *a -= s * row.as_mut()[j];
+        for (part, a) in w[..used].iter().zip(&mut alpha) {
+            sub_scaled(&mut a[..b], s, column(part, b, j));
         }
     }
 }
@@ -216,6 +326,7 @@ pub(super) fn pivoted_qr<T: Real>(n: usize, a: &mut [T], ipvt: &mut [usize], qtb
     clippy::too_many_arguments,
     reason = "MINPACK's interface, internal to the module"
 )]
+#[inline(always)]
 pub(super) fn damped_solve<T: Real>(
     n: usize,
     r: &mut [T],
@@ -289,6 +400,7 @@ pub(super) struct LmScratch<'a, T> {
     clippy::too_many_arguments,
     reason = "MINPACK's interface, internal to the module"
 )]
+#[inline(always)]
 pub(super) fn lm_parameter<T: Real>(
     n: usize,
     r: &mut [T],
@@ -468,17 +580,36 @@ mod tests {
     use super::add_rows;
 
     /// Folds `rows` (`[j₀, j₁, j₂, f]`, each times `scale`) into a triangle
-    /// in blocks of `block`, and returns `(RᵀR, Rᵀ·qtb) / scale²`, which are
+    /// in blocks of two parts of `block` rows, and returns `(RᵀR, Rᵀ·qtb) / scale²`, which are
     /// `JᵀJ` and `Jᵀf` of the unscaled rows.
     fn normal_equations(rows: &[[f64; 4]], scale: f64, block: usize) -> ([f64; 9], [f64; 3]) {
         let (mut r, mut qtb) = ([0.0; 9], [0.0; 3]);
-        for chunk in rows.chunks(block) {
-            let (mut w, mut alpha) = ([[0.0; 3]; 8], [0.0; 8]);
+        // Blocks of two parts of `block` rows, column-major, the last one
+        // padded with rows of zeros (its second part unused if empty).
+        for chunk in rows.chunks(2 * block) {
+            let (mut w0, mut w1) = ([0.0; 3 * 8], [0.0; 3 * 8]);
+            let (mut alpha0, mut alpha1) = ([0.0; 8], [0.0; 8]);
             for (i, x) in chunk.iter().enumerate() {
-                w[i] = [x[0] * scale, x[1] * scale, x[2] * scale];
+                let (w, alpha, i) = if i < block {
+                    (&mut w0, &mut alpha0, i)
+                } else {
+                    (&mut w1, &mut alpha1, i - block)
+                };
+                for j in 0..3 {
+                    w[i + j * block] = x[j] * scale;
+                }
                 alpha[i] = x[3] * scale;
             }
-            add_rows(3, &mut r, &mut qtb, &mut w, &mut alpha, chunk.len());
+            let used = chunk.len().div_ceil(block);
+            add_rows(
+                3,
+                block,
+                used,
+                &mut r,
+                &mut qtb,
+                [&mut w0[..3 * block], &mut w1[..3 * block]],
+                [&mut alpha0[..block], &mut alpha1[..block]],
+            );
         }
         let upper = |i: usize, j: usize| if i <= j { r[i + j * 3] / scale } else { 0.0 };
         let (mut rtr, mut rtq) = ([0.0; 9], [0.0; 3]);
