@@ -134,23 +134,26 @@ fn split_gradients_equal_the_vjp_convention() {
     assert!(split.1.approx_eq(&input, 1e-13, 1e-15));
 }
 
-#[test]
-fn records_give_the_pullbacks_cotangents() {
-    // Each module's reverse pass from its record, with and without the
-    // input's cotangent, and in place.
-    let (x, _) = data();
-    let deep: Deep = seeded(5);
-    let adjoint = SMatrix::<f64, 1, 7>::from_fn(|_, j| j as f64 - 3.0);
-    let (output, pullback) = deep.forward_vjp(&x);
-    let (grad, grad_x) = pullback(adjoint);
+/// `model`'s forward pass into uninitialised storage gives `forward_vjp`'s
+/// output, and its reverse passes from the record (with the input's
+/// cotangent, in place over the input, and for data) give the pullback's
+/// cotangents, overwriting the gradient they are given rather than adding to
+/// it. Returns the model's cotangent from the record.
+fn assert_records_match_pullback<M>(model: &M, x: &Inputs, adjoint: M::Output) -> M
+where
+    M: SplitModule<Inputs> + Params<Scalar = f64> + Clone,
+    M::Output: Clone + PartialEq + std::fmt::Debug,
+{
+    let (output, pullback) = model.forward_vjp(x);
+    let (grad, grad_x) = pullback(adjoint.clone());
 
     // Uninitialised storage, written once by each forward pass.
     let (mut storage, mut output_storage) = (MaybeUninit::uninit(), MaybeUninit::uninit());
-    let (record, split_output) = deep.forward_record(&x, &mut storage, &mut output_storage);
+    let (record, split_output) = model.forward_record(x, &mut storage, &mut output_storage);
     assert_eq!(*split_output, output);
-    let (mut split_grad, mut split_grad_x) = (Deep::zeros(), Inputs::zeros());
-    deep.backward_record(
-        &x,
+    let (mut split_grad, mut split_grad_x) = (model.clone(), Inputs::zeros());
+    model.backward_record(
+        x,
         record,
         &adjoint,
         &mut split_grad,
@@ -160,17 +163,26 @@ fn records_give_the_pullbacks_cotangents() {
     assert!(split_grad_x.approx_eq(&grad_x, 1e-13, 1e-15));
 
     // The same storage again (holding the previous pass, used as scratch).
-    let (record, _) = deep.forward_record(&x, &mut storage, &mut output_storage);
-    let mut in_place = x;
-    let mut in_place_grad = seeded::<Deep>(6); // overwritten, not added to
-    deep.backward_record_in_place(&mut in_place, record, &adjoint, &mut in_place_grad);
+    let (record, _) = model.forward_record(x, &mut storage, &mut output_storage);
+    let mut in_place = *x;
+    let mut in_place_grad = model.clone();
+    model.backward_record_in_place(&mut in_place, record, &adjoint, &mut in_place_grad);
     assert!(in_place_grad.approx_eq(&grad, 1e-13, 1e-15));
     assert!(in_place.approx_eq(&grad_x, 1e-13, 1e-15));
 
-    let (record, _) = deep.forward_record(&x, &mut storage, &mut output_storage);
-    let mut data_grad = Deep::zeros();
-    deep.backward_record(&x, record, &adjoint, &mut data_grad, None);
+    let (record, _) = model.forward_record(x, &mut storage, &mut output_storage);
+    let mut data_grad = model.clone();
+    model.backward_record(x, record, &adjoint, &mut data_grad, None);
     assert!(data_grad.approx_eq(&grad, 1e-13, 1e-15));
+    split_grad
+}
+
+#[test]
+fn records_give_the_pullbacks_cotangents() {
+    let (x, _) = data();
+    let deep: Deep = seeded(5);
+    let adjoint = SMatrix::<f64, 1, 7>::from_fn(|_, j| j as f64 - 3.0);
+    assert_records_match_pullback(&deep, &x, adjoint);
 }
 
 /// A module whose `forward_record` returns storage other than it was
@@ -310,32 +322,11 @@ fn other_layers_match_central_differences_and_the_vjp_convention() {
 #[test]
 fn other_layers_records_give_the_pullbacks_cotangents() {
     let (x, _) = data();
-    let (others, _, _) = others();
+    let (others, logs, _) = others();
     let adjoint = Classes::from_fn(|i, j| i as f64 - j as f64 / 3.0);
-    let (output, pullback) = others.forward_vjp(&x);
-    let (grad, grad_x) = pullback(adjoint);
-
-    let (mut storage, mut output_storage) = (MaybeUninit::uninit(), MaybeUninit::uninit());
-    let (record, split_output) = others.forward_record(&x, &mut storage, &mut output_storage);
-    assert_eq!(*split_output, output);
-    let (mut split_grad, mut split_grad_x) = (Others::zeros(), Inputs::zeros());
-    others.backward_record(
-        &x,
-        record,
-        &adjoint,
-        &mut split_grad,
-        Some(&mut split_grad_x),
-    );
-    assert!(split_grad.approx_eq(&grad, 1e-13, 1e-15));
-    assert!(split_grad_x.approx_eq(&grad_x, 1e-13, 1e-15));
-    assert_eq!(split_grad.1, others.1);
-
-    let (record, _) = others.forward_record(&x, &mut storage, &mut output_storage);
-    let mut in_place = x;
-    let mut in_place_grad = Others::zeros();
-    others.backward_record_in_place(&mut in_place, record, &adjoint, &mut in_place_grad);
-    assert!(in_place_grad.approx_eq(&grad, 1e-13, 1e-15));
-    assert!(in_place.approx_eq(&grad_x, 1e-13, 1e-15));
+    let grad = assert_records_match_pullback(&others, &x, adjoint);
+    assert_eq!(grad.1, others.1); // the configuration, not a derivative
+    assert_records_match_pullback(&logs, &x, adjoint);
 }
 
 // ---- modules without the split convention ---------------------------------------------

@@ -147,6 +147,29 @@ impl<'a> Emitter<'a> {
         declared || self.is_float_literal(value)
     }
 
+    /// The operand `e` of a square, `e * e` (one value on both sides) or
+    /// `e.powi(2)`: the values whose adjoint is `SquareRule`'s.
+    pub(crate) fn square_operand(&self, value: ValueId) -> Option<ValueId> {
+        match &self.function.value(value).op {
+            Op::Arith {
+                op: crate::ir::ArithOp::Mul,
+                lhs,
+                rhs,
+            } if lhs.value == rhs.value => Some(lhs.value),
+            Op::Builtin {
+                method,
+                receiver,
+                args,
+                ..
+            } if method == "powi"
+                && matches!(args.as_slice(), [n] if self.is_int_literal(n.value, 2)) =>
+            {
+                Some(receiver.value)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether `value` is the integer literal `n` (unsuffixed or `i32`).
     pub(crate) fn is_int_literal(&self, value: ValueId, n: u64) -> bool {
         matches!(

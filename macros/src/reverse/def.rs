@@ -15,6 +15,18 @@ impl ReverseSweep<'_, '_> {
         let krate = &emitter.krate;
         let value = emitter.function.value(id);
         let adjoint = &emitter.names.adjoint[id.index()];
+        if let Some(operand) = emitter.square_operand(id) {
+            // `x * x`, `x.powi(2)`: one rule call for both contributions.
+            if emitter.activity.is_varied(operand) {
+                let read = self.read(operand, value.span);
+                let call = located_at(
+                    quote!(#krate::__private::SquareRule::square(&#adjoint, #read)),
+                    value.span,
+                );
+                self.contribute(operand, Contribution::Plain(call), state, out);
+            }
+            return;
+        }
         match &value.op {
             Op::Arith { op, lhs, rhs } => {
                 let (lhs, rhs) = (lhs.value, rhs.value);
@@ -27,17 +39,6 @@ impl ReverseSweep<'_, '_> {
                             Contribution::Negated(quote!(#adjoint))
                         };
                         self.contribute(rhs, rhs_contribution, state, out);
-                    }
-                    ArithOp::Mul if lhs == rhs => {
-                        // `x * x`: one rule call for both contributions.
-                        if emitter.activity.is_varied(lhs) {
-                            let operand = self.read(lhs, value.span);
-                            let call = located_at(
-                                quote!(#krate::__private::SquareRule::square(&#adjoint, #operand)),
-                                value.span,
-                            );
-                            self.contribute(lhs, Contribution::Plain(call), state, out);
-                        }
                     }
                     ArithOp::Mul if self.scaled_square(lhs, rhs).is_some() => {
                         // `c * x * x` (`(c * x) * x`, `c` a constant scalar): the
@@ -93,24 +94,6 @@ impl ReverseSweep<'_, '_> {
                 state,
                 out,
             ),
-            Op::Builtin {
-                method,
-                receiver,
-                args,
-                ..
-            } if method == "powi"
-                && matches!(args.as_slice(), [n] if emitter.is_int_literal(n.value, 2)) =>
-            {
-                // `x.powi(2)`: the rule of `x * x`.
-                if emitter.activity.is_varied(receiver.value) {
-                    let operand = self.read(receiver.value, value.span);
-                    let call = located_at(
-                        quote!(#krate::__private::SquareRule::square(&#adjoint, #operand)),
-                        value.span,
-                    );
-                    self.contribute(receiver.value, Contribution::Plain(call), state, out);
-                }
-            }
             Op::Builtin {
                 rule,
                 receiver,

@@ -402,18 +402,7 @@ impl ReverseSweep<'_, '_> {
             ArithOp::Sub if lhs.value == carried.header => rhs.value,
             _ => return false,
         };
-        match &function.value(increment).op {
-            Op::Arith {
-                op: ArithOp::Mul,
-                lhs,
-                rhs,
-            } => lhs.value == rhs.value,
-            Op::Builtin { method, args, .. } => {
-                method == "powi"
-                    && matches!(args.as_slice(), [n] if emitter.is_int_literal(n.value, 2))
-            }
-            _ => false,
-        }
+        emitter.square_operand(increment).is_some()
     }
 
     /// The values outside `inside` whose adjoints the code that `generate`

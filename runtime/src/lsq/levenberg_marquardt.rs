@@ -802,7 +802,7 @@ fn add_squares<T: Real>(
     values: &[&mut [T]; PARTS],
     used: usize,
 ) {
-    let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
+    let tiny = linalg::underflow_bound::<T>();
     let mut block = T::ZERO;
     for v in &values[..used] {
         block += v.iter().fold(T::ZERO, |s, &v| s + v * v);

@@ -6,6 +6,13 @@
 
 use crate::Real;
 
+/// `T::EPSILON⁴`: below it, a plain sum of squares may have lost terms to
+/// underflow, and is recomputed scaled (above its reciprocal, to overflow).
+#[inline(always)]
+pub(super) fn underflow_bound<T: Real>() -> T {
+    T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON
+}
+
 /// The Euclidean norm of `v`, safe from overflow and underflow: the plain
 /// sum of squares where it is finite and not below `T::EPSILON⁴` (under which
 /// squares may have underflowed), else a second pass with the scaled LAPACK
@@ -17,7 +24,7 @@ where
     I::IntoIter: Clone,
 {
     let v = v.into_iter();
-    let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
+    let tiny = underflow_bound::<T>();
     let squares = v.clone().fold(T::ZERO, |s, x| s + x * x);
     if T::is_finite(squares) && squares >= tiny {
         return T::sqrt(squares);
@@ -72,7 +79,7 @@ impl<T: Real> SumSquares<T> {
 /// underflow, else by MINPACK's ratios.
 #[inline]
 fn givens<T: Real>(a: T, b: T) -> (T, T) {
-    let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
+    let tiny = underflow_bound::<T>();
     let squares = a * a + b * b;
     let larger = if T::abs(a) < T::abs(b) { b } else { a };
     if T::is_finite(squares) && squares >= tiny {
@@ -188,7 +195,7 @@ pub(super) fn add_rows<T: Real, const K: usize>(
         &part[k * b..(k + 1) * b]
     }
     // Below it, squares may have underflowed: the norm is then computed scaled.
-    let tiny = T::EPSILON * T::EPSILON * T::EPSILON * T::EPSILON;
+    let tiny = underflow_bound::<T>();
     for j in 0..n {
         let mut sum = Dot::new();
         for part in &w[..used] {
@@ -238,9 +245,7 @@ pub(super) fn add_rows<T: Real, const K: usize>(
             r[j + k * n] -= s;
             for part in &mut w[..used] {
                 let (head, tail) = part.split_at_mut(k * b);
-                for (y, &u) in tail[..b].iter_mut().zip(&head[j * b..(j + 1) * b]) {
-                    *y -= s * u;
-                }
+                sub_scaled(&mut tail[..b], s, &head[j * b..(j + 1) * b]);
             }
         }
         let mut d = Dot::new();

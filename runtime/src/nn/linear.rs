@@ -113,13 +113,7 @@ impl<const IN: usize, const OUT: usize, T: Real> Linear<IN, OUT, T> {
         // nalgebra's storage is an array of columns, indexed here within
         // `from_fn`'s bounds (no checks left), and `from_fn` fills the result
         // without zeroing it first.
-        SMatrix::from_fn(|o, b| {
-            let mut total = T::ZERO;
-            for (weight, x) in self.weight.data.0.iter().zip(&x.data.0[b]) {
-                total += weight[o] * *x;
-            }
-            total + self.bias.data.0[0][o]
-        })
+        SMatrix::from_fn(|o, b| row_dot(&self.weight, x, o, b) + self.bias.data.0[0][o])
     }
 
     /// The `_vjp` rule of [`forward`](Linear::forward): for the output
@@ -208,6 +202,23 @@ impl<const IN: usize, const OUT: usize, T: Real, const B: usize> Module<SMatrix<
     }
 }
 
+/// `W[o, ·]·x[·, b]`: output `o` of sample `b` before any bias, one dot
+/// product over the weight's row (nalgebra's storage is an array of
+/// columns, indexed here within bounds).
+#[inline(always)]
+pub(super) fn row_dot<T: Real, const IN: usize, const OUT: usize, const B: usize>(
+    weight: &SMatrix<T, OUT, IN>,
+    x: &SMatrix<T, IN, B>,
+    o: usize,
+    b: usize,
+) -> T {
+    let mut total = T::ZERO;
+    for (weight, x) in weight.data.0.iter().zip(&x.data.0[b]) {
+        total += weight[o] * *x;
+    }
+    total
+}
+
 impl<const IN: usize, const OUT: usize, T: Real, const B: usize> SplitModule<SMatrix<T, IN, B>>
     for Linear<IN, OUT, T>
 {
@@ -222,11 +233,7 @@ impl<const IN: usize, const OUT: usize, T: Real, const B: usize> SplitModule<SMa
     ) -> (&'r mut (), &'o mut SMatrix<T, OUT, B>) {
         // `forward`'s dot products, written once into the caller's storage.
         let output = write_matrix(output, |o, b| {
-            let mut total = T::ZERO;
-            for (weight, x) in self.weight.data.0.iter().zip(&x.data.0[b]) {
-                total += weight[o] * *x;
-            }
-            total + self.bias.data.0[0][o]
+            row_dot(&self.weight, x, o, b) + self.bias.data.0[0][o]
         });
         (record.write(()), output)
     }

@@ -6,6 +6,7 @@
 )]
 
 use super::init::{DefaultRng, uniform};
+use super::linear::row_dot;
 use super::{Module, SplitModule, write_matrix};
 use crate::{Params, Real};
 use core::mem::MaybeUninit;
@@ -156,14 +157,7 @@ impl<const IN: usize, const OUT: usize, T: Real, const B: usize> SplitModule<SMa
         record: &'r mut MaybeUninit<()>,
         output: &'o mut MaybeUninit<SMatrix<T, OUT, B>>,
     ) -> (&'r mut (), &'o mut SMatrix<T, OUT, B>) {
-        // One dot product per output, over the weight's row.
-        let output = write_matrix(output, |o, b| {
-            let mut total = T::ZERO;
-            for (weight, x) in self.weight.data.0.iter().zip(&x.data.0[b]) {
-                total += weight[o] * *x;
-            }
-            total
-        });
+        let output = write_matrix(output, |o, b| row_dot(&self.weight, x, o, b));
         (record.write(()), output)
     }
     #[inline]

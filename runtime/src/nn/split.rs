@@ -160,21 +160,21 @@ unsafe fn place<'a, T>(field: *mut T) -> &'a mut MaybeUninit<T> {
 
 /// `module.forward_record` into `record` and `output`, checking that it
 /// initialised them (returned them, not other storage): a sequential model
-/// then knows its whole record initialised. Returns the output.
+/// then knows its whole record initialised, and the dispatch its output.
 #[inline(always)]
-fn forward_into<'o, M: SplitModule<I>, I>(
+fn forward_into<'r, 'o, M: SplitModule<I>, I>(
     module: &M,
     x: &I,
-    record: &mut MaybeUninit<M::Record>,
+    record: &'r mut MaybeUninit<M::Record>,
     output: &'o mut MaybeUninit<M::Output>,
-) -> &'o mut M::Output {
+) -> (&'r mut M::Record, &'o mut M::Output) {
     let (record_place, output_place) = (record.as_ptr(), output.as_ptr());
     let (record, output) = module.forward_record(x, record, output);
     assert!(
         ptr::eq(record_place, record) && ptr::eq(output_place, output),
         "`forward_record` returned storage other than it was given"
     );
-    output
+    (record, output)
 }
 
 /// Implements [`SplitModule`] for a tuple of two or more modules applied in
@@ -215,19 +215,19 @@ macro_rules! impl_split_tuple {
                 // SAFETY (each `place`): distinct fields of the storage that
                 // `record` borrows; a member reads only the previous
                 // member's output, another field.
-                let previous = forward_into(
+                let (_, previous) = forward_into(
                     &self.0,
                     x,
                     unsafe { place(&raw mut (*fields).0.0) },
                     unsafe { place(&raw mut (*fields).0.1) },
                 );
-                $(let previous = forward_into(
+                $(let (_, previous) = forward_into(
                     &self.$index,
                     previous,
                     unsafe { place(&raw mut (*fields).$index.0) },
                     unsafe { place(&raw mut (*fields).$index.1) },
                 );)*
-                let output = forward_into(
+                let (_, output) = forward_into(
                     &self.$last_index,
                     previous,
                     unsafe { place(&raw mut (*fields).$last_index) },
@@ -399,7 +399,6 @@ pub mod dispatch {
     use super::SplitModule;
     use crate::{NoTangent, Params};
     use core::mem::MaybeUninit;
-    use core::ptr;
 
     /// A call `model.forward(x)`, for method resolution to choose its
     /// convention.
@@ -504,14 +503,9 @@ pub mod dispatch {
         record: &'r mut MaybeUninit<M::Record>,
     ) -> (M::Output, &'r mut M::Record) {
         let mut output = MaybeUninit::uninit();
-        let output_place = output.as_ptr();
-        let (record, written) = model.forward_record(x, record, &mut output);
-        assert!(
-            ptr::eq(output_place, written),
-            "`forward_record` returned storage other than it was given"
-        );
-        // SAFETY: `written`, a `&mut M::Output` at `output`, was returned by
-        // `forward_record`: `output` holds a valid output.
+        let (record, _) = super::forward_into(model, x, record, &mut output);
+        // SAFETY: `forward_into` checked that `forward_record` returned
+        // `output` itself as a `&mut M::Output`: it holds a valid output.
         (unsafe { output.assume_init() }, record)
     }
 
