@@ -81,6 +81,26 @@ fn decay_fit(p: &Vector2<f64>, t: &[f64], y: &[f64]) -> f64 {
     total
 }
 
+/// A closure whose captured `s` is bound again only in scopes that end
+/// before its calls: an inner block, a match arm in a call's argument, a
+/// loop's pattern.
+#[differentiable(wrt = (x, s))]
+fn scoped_shadows(x: f64, s: f64, data: &[f64]) -> f64 {
+    let scale = |t: f64| x * s * t;
+    let inner = {
+        let s = 2.0;
+        s * x
+    };
+    let mut total = scale(match data.len() {
+        s if s > 0 => s as f64 * 0.25,
+        _ => 0.0,
+    });
+    for s in data {
+        total += s * inner;
+    }
+    total + scale(inner)
+}
+
 /// `for w in v.iter()` over a differentiated vector, and `for w in &v`.
 #[differentiable]
 fn cubes(v: &Vector3<f64>) -> f64 {
@@ -189,6 +209,21 @@ fn local_closure_and_loops_over_a_differentiated_vector() {
     let (value, g) = decay_fit_grad(&p, &t, &y);
     assert_eq!(value, decay_fit(&p, &t, &y));
     tight().run(|p| decay_fit(p, &t, &y), &p, &g).unwrap();
+
+    let data = [0.3, -1.2, 2.0];
+    let (value, (dx, ds)) = scoped_shadows_grad(0.7, -1.3, &data);
+    assert_eq!(value, scoped_shadows(0.7, -1.3, &data));
+    // d/dx (x s n/4 + 2x Σd + 2 s x²) and d/ds (x n/4 + 2 x²), n = 3.
+    let (hand_dx, hand_ds) = (
+        -1.3 * 0.75 + 2.0 * 1.1 + 4.0 * -1.3 * 0.7,
+        0.7 * 0.75 + 2.0 * 0.49,
+    );
+    assert!(
+        (dx - hand_dx).abs() <= 1e-14 && (ds - hand_ds).abs() <= 1e-14,
+        "{dx}, {ds}"
+    );
+    let fd = common::central_difference(|x| scoped_shadows(x, -1.3, &data), 0.7);
+    assert!((dx - fd).abs() <= 1e-7, "{dx} vs {fd}");
 
     let v = Vector3::new(0.5, -2.0, 1.5);
     let (value, g) = cubes_grad(&v);

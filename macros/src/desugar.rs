@@ -646,7 +646,7 @@ impl VisitMut for Closures<'_> {
                 continue;
             };
             let rest = &mut block.stmts[index + 1..];
-            if let Some(problem) = captured_changes(&closure, rest) {
+            if let Some(problem) = captured_changes(&name, &closure, rest) {
                 self.cx.error_spanned_by(&closure, problem);
             }
             let mut inliner = Inliner {
@@ -683,9 +683,11 @@ fn local_closure(stmt: &syn::Stmt) -> Option<(String, syn::ExprClosure)> {
     Some((pat.ident.to_string(), closure.clone()))
 }
 
-/// Why inlining `closure` into `rest` would read other values than the
-/// closure does: a variable it reads is assigned or declared again after it.
-fn captured_changes(closure: &syn::ExprClosure, rest: &[syn::Stmt]) -> Option<String> {
+/// Why inlining the closure `name` into `rest` would read other values than
+/// the closure does: a variable it reads is assigned again after it, or
+/// declared again where the declaration is in scope at one of its calls (a
+/// later `let`, or a match arm, loop, `if let` or closure around the call).
+fn captured_changes(name: &str, closure: &syn::ExprClosure, rest: &[syn::Stmt]) -> Option<String> {
     let mut own = Vec::new();
     for input in &closure.inputs {
         crate::build::collect_idents(input.to_token_stream(), &mut own);
@@ -712,17 +714,12 @@ fn captured_changes(closure: &syn::ExprClosure, rest: &[syn::Stmt]) -> Option<St
         .into_iter()
         .filter(|name| !own.iter().any(|ident| ident == name))
         .collect();
-    struct Changes<'r> {
+    // Assignments to what the closure reads, anywhere after it.
+    struct Assignments<'r> {
         read: &'r HashSet<String>,
         found: Option<String>,
     }
-    impl<'ast> Visit<'ast> for Changes<'_> {
-        fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
-            if self.read.contains(&pat.ident.to_string()) && self.found.is_none() {
-                self.found = Some(pat.ident.to_string());
-            }
-            syn::visit::visit_pat_ident(self, pat);
-        }
+    impl<'ast> Visit<'ast> for Assignments<'_> {
         fn visit_expr_assign(&mut self, assign: &'ast syn::ExprAssign) {
             self.note(&assign.left);
             syn::visit::visit_expr_assign(self, assign);
@@ -735,7 +732,7 @@ fn captured_changes(closure: &syn::ExprClosure, rest: &[syn::Stmt]) -> Option<St
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    impl Changes<'_> {
+    impl Assignments<'_> {
         fn note(&mut self, place: &syn::Expr) {
             if let syn::Expr::Path(path) = place {
                 if let Some(ident) = path.path.get_ident() {
@@ -746,18 +743,139 @@ fn captured_changes(closure: &syn::ExprClosure, rest: &[syn::Stmt]) -> Option<St
             }
         }
     }
-    let mut changes = Changes {
+    let mut assignments = Assignments {
         read: &read,
         found: None,
     };
     for stmt in rest {
-        changes.visit_stmt(stmt);
+        assignments.visit_stmt(stmt);
     }
-    changes.found.map(|name| {
+    let mut shadowing = Shadowing {
+        read: &read,
+        closure: name,
+        scopes: vec![Vec::new()],
+        found: None,
+    };
+    for stmt in rest {
+        shadowing.visit_stmt(stmt);
+    }
+    assignments.found.or(shadowing.found).map(|name| {
         format!(
             "this closure reads `{name}`, which is assigned or declared again after it: tapeless inlines the closure where it is called, so give the later `{name}` another name, or compute the closure's inputs first"
         )
     })
+}
+
+/// The names a pattern binds (identifiers in it: a unit variant or constant
+/// counts too, which only makes the check below more cautious).
+fn bound_names(pat: &syn::Pat) -> Vec<String> {
+    struct Bound(Vec<String>);
+    impl<'ast> Visit<'ast> for Bound {
+        fn visit_pat_ident(&mut self, pat: &'ast syn::PatIdent) {
+            self.0.push(pat.ident.to_string());
+            syn::visit::visit_pat_ident(self, pat);
+        }
+    }
+    let mut bound = Bound(Vec::new());
+    bound.visit_pat(pat);
+    bound.0
+}
+
+/// The names the `let`s of a condition (`if let`, `while let`, chains)
+/// bind for the branch they guard.
+fn condition_bindings(cond: &syn::Expr) -> Vec<String> {
+    struct Lets(Vec<String>);
+    impl<'ast> Visit<'ast> for Lets {
+        fn visit_expr_let(&mut self, expr: &'ast syn::ExprLet) {
+            self.0.extend(bound_names(&expr.pat));
+            syn::visit::visit_expr_let(self, expr);
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut lets = Lets(Vec::new());
+    lets.visit_expr(cond);
+    lets.0
+}
+
+/// Finds a call of the closure `closure` where a name it reads is bound
+/// again: each scope (block, match arm, loop body, branch, closure) holds
+/// the names declared in it so far.
+struct Shadowing<'r> {
+    read: &'r HashSet<String>,
+    closure: &'r str,
+    scopes: Vec<Vec<String>>,
+    found: Option<String>,
+}
+
+impl Shadowing<'_> {
+    fn scoped(&mut self, names: Vec<String>, visit: impl FnOnce(&mut Self)) {
+        self.scopes.push(names);
+        visit(self);
+        self.scopes.pop();
+    }
+}
+
+impl<'ast> Visit<'ast> for Shadowing<'_> {
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        self.scoped(Vec::new(), |this| {
+            for stmt in &block.stmts {
+                this.visit_stmt(stmt);
+            }
+        });
+    }
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        // The initializer sees the earlier binding; what follows, the new one.
+        if let Some(init) = &local.init {
+            self.visit_local_init(init);
+        }
+        let names = bound_names(&local.pat);
+        self.scopes.last_mut().expect("a scope").extend(names);
+    }
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        self.scoped(bound_names(&arm.pat), |this| {
+            if let Some((_, guard)) = &arm.guard {
+                this.visit_expr(guard);
+            }
+            this.visit_expr(&arm.body);
+        });
+    }
+    fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
+        self.visit_expr(&expr.expr);
+        self.scoped(bound_names(&expr.pat), |this| this.visit_block(&expr.body));
+    }
+    fn visit_expr_if(&mut self, expr: &'ast syn::ExprIf) {
+        self.visit_expr(&expr.cond);
+        self.scoped(condition_bindings(&expr.cond), |this| {
+            this.visit_block(&expr.then_branch);
+        });
+        if let Some((_, otherwise)) = &expr.else_branch {
+            self.visit_expr(otherwise);
+        }
+    }
+    fn visit_expr_while(&mut self, expr: &'ast syn::ExprWhile) {
+        self.visit_expr(&expr.cond);
+        self.scoped(condition_bindings(&expr.cond), |this| {
+            this.visit_block(&expr.body)
+        });
+    }
+    fn visit_expr_closure(&mut self, expr: &'ast syn::ExprClosure) {
+        let names = expr.inputs.iter().flat_map(bound_names).collect();
+        self.scoped(names, |this| this.visit_expr(&expr.body));
+    }
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let syn::Expr::Path(path) = &*call.func {
+            if path.path.is_ident(self.closure) && self.found.is_none() {
+                self.found = self
+                    .scopes
+                    .iter()
+                    .flatten()
+                    .find(|name| self.read.contains(*name))
+                    .cloned();
+            }
+        }
+        syn::visit::visit_expr_call(self, call);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
 /// Replaces `name(args)` by the closure's body, and reports any other use
